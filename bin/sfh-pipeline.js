@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The installed command. It runs the compiled CLI in dist/ (built by `npm ci` through the
+// `prepare` script), so no TypeScript transpiler sits on the start-up path.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const cli = new URL('../dist/src/cli.js', import.meta.url);
+if (!existsSync(fileURLToPath(cli))) {
+  process.stderr.write('sfh-pipeline: the compiled CLI is missing (dist/). Run `npm ci` or `npm run build` in the sfh-pipeline folder.\n');
+  process.exit(2);
+}
+const { main } = await import(cli.href);
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,87 @@
+/**
+ * What the study's catalog columns mean, and where each galaxy's files live: the
+ * notebook's file layout in one place, so every stage names the same files.
+ */
+import path from 'node:path';
+import { UserError } from '../errors.ts';
+import type { CatalogRow, Json } from '../stage.ts';
+
+/** The catalog columns the pipeline reads. */
+export const REQUIRED_COLUMNS = ['ArcName', 'SN Name', 'SN RA', 'SN DEC'] as const;
+
+/** A galaxy as the pipeline uses it. */
+export interface Galaxy {
+  readonly id: string;
+  readonly snName: string;
+  readonly snType: string;
+  /** ICRS degrees. */
+  readonly ra: number;
+  readonly dec: number;
+  readonly arcName: string;
+  /** Seeing FWHM in arcsec from an optional `SKY_RES` column, used when the cube lacks the card. */
+  readonly skyRes?: number;
+}
+
+/** Reads and checks one catalog row; errors name the galaxy and the column. */
+export function galaxyOf(row: CatalogRow, catalogFile: string): Galaxy {
+  const f = row.fields;
+  const where = `galaxy ${row.id} of ${catalogFile}`;
+  const text = (col: string): string => {
+    const v = f[col];
+    if (v === undefined || v === '') throw new UserError('catalog-invalid', `${where}: column '${col}' is empty`, `fill in '${col}' for this row`, catalogFile);
+    return v;
+  };
+  const deg = (col: string, lo: number, hi: number): number => {
+    const s = text(col);
+    const v = Number(s);
+    if (!Number.isFinite(v) || v < lo || v > hi) throw new UserError('catalog-invalid', `${where}: '${col}' is ${JSON.stringify(s)}, not a number of degrees in [${lo}, ${hi}]`, `write '${col}' in decimal degrees`, catalogFile);
+    return v;
+  };
+  const skyRes = f['SKY_RES'] !== undefined && f['SKY_RES'] !== '' ? Number(f['SKY_RES']) : undefined;
+  return {
+    id: row.id,
+    snName: text('SN Name'),
+    snType: f['SN Type'] ?? '',
+    ra: deg('SN RA', 0, 360),
+    dec: deg('SN DEC', -90, 90),
+    arcName: text('ArcName'),
+    ...(skyRes !== undefined && Number.isFinite(skyRes) ? { skyRes } : {}),
+  };
+}
+
+/** The galaxy as JSON metadata (what the catalog stage outputs). */
+export function galaxyJson(g: Galaxy): { [key: string]: Json } {
+  return { ...g };
+}
+
+/**
+ * `dir/name`, refusing names from the catalog that would leave `dir` (`/`, `..`, NUL):
+ * the catalog is data, and data must not choose where the pipeline reads or writes.
+ */
+export function fileIn(dir: string, name: string, what: string, galaxy: string): string {
+  const bad = name.includes('/') || name.includes('\\') || name.includes('\0') || name === '.' || name === '..' || name.startsWith('..');
+  const full = path.resolve(dir, name);
+  if (bad || path.dirname(full) !== path.resolve(dir)) {
+    throw new UserError('catalog-invalid', `galaxy ${galaxy}: the ${what} ${JSON.stringify(name)} is not a plain file name`, 'catalog names must not contain /, \\ or start with ..; fix the row in the catalog');
+  }
+  return full;
+}
+
+/** The binned cube: `<cubes>/<ArcName with ADP replaced by CDP>.fits`, as in the notebook. */
+export function cubeFile(cubes: string, g: Galaxy): string {
+  return fileIn(cubes, `${g.arcName.replaceAll('ADP', 'CDP')}.fits`, 'cube name (ArcName)', g.id);
+}
+
+/** The pPXF output: `<sfh>/<id>_<SN Name>.fits`. */
+export function sfhFile(sfh: string, g: Galaxy): string {
+  return fileIn(sfh, `${g.id}_${g.snName}.fits`, 'pPXF output name (id_SN Name)', g.id);
+}
+
+/**
+ * The result file: `<out>/<name>` where `{id}`, `{sn}`, `{k}` and `{seed}` in the name are
+ * replaced; the default `{id}_{sn}_{k}.fits` is the notebook's `<id>_<SN Name>_<k>.fits`.
+ */
+export function resultFile(out: string, name: string, g: Galaxy, values: { k: number; seed: number }): string {
+  const file = name.replace(/\{(id|sn|k|seed)\}/g, (_, key: string) => (key === 'id' ? g.id : key === 'sn' ? g.snName : String(values[key as 'k' | 'seed'])));
+  return fileIn(out, file, 'result name', g.id);
+}

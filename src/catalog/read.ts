@@ -1,0 +1,51 @@
+/**
+ * Reads the study's catalog CSV: the first, unnamed column is the galaxy id; every other
+ * column is kept as text, to be interpreted by the stage that needs it.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { UserError } from '../errors.ts';
+import type { CatalogRow } from '../stage.ts';
+
+/**
+ * Parses the catalog at `file`. Fails with a message naming the file and line for a file
+ * that cannot be read or parsed, a missing `required` column, or a duplicate id.
+ */
+export function readCatalog(file: string, required: readonly string[] = []): CatalogRow[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError('catalog-invalid', `cannot read the catalog ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'pass the catalog CSV with --catalog FILE', file);
+  }
+  let records: string[][];
+  try {
+    records = parse(text, { skip_empty_lines: true, relax_column_count: false, bom: true }) as string[][];
+  } catch (err) {
+    throw new UserError('catalog-invalid', `the catalog ${file} is not valid CSV: ${(err as Error).message}`, 'it must be a comma-separated file with a header row, as pandas.to_csv writes it', file);
+  }
+  const header = records[0];
+  if (!header || records.length < 1) throw new UserError('catalog-invalid', `the catalog ${file} is empty`, 'it needs a header row and one row per galaxy', file);
+  const columns = header.map((c) => c.trim());
+  const missing = required.filter((c) => !columns.includes(c));
+  if (missing.length) {
+    throw new UserError('catalog-invalid', `the catalog ${file} has no column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}`, `the pipeline needs the columns ${required.join(', ')}; found: ${columns.filter(Boolean).join(', ')}`, file);
+  }
+  const rows: CatalogRow[] = [];
+  const seen = new Map<string, number>();
+  for (let i = 1; i < records.length; i++) {
+    const rec = records[i] ?? [];
+    const id = (rec[0] ?? '').trim();
+    const line = i + 1;
+    if (id === '') throw new UserError('catalog-invalid', `${file}:${line}: the row has no id in the first column`, 'every row needs a galaxy id in the first, unnamed column', file);
+    const first = seen.get(id);
+    if (first !== undefined) throw new UserError('catalog-invalid', `${file}:${line}: galaxy id ${id} appears twice (first on line ${first})`, 'ids must be unique: renumber or remove one of the rows', file);
+    seen.set(id, line);
+    const fields: Record<string, string> = {};
+    columns.forEach((c, j) => {
+      if (j > 0) fields[c] = (rec[j] ?? '').trim();
+    });
+    rows.push({ id, fields });
+  }
+  return rows;
+}

@@ -1,0 +1,104 @@
+/**
+ * The command line: parses arguments, wires the engine to its reporters and maps the
+ * outcome to an exit status (0 all ok or skipped, 1 a task failed, 2 usage or
+ * pipeline.yaml error). Everything a command does lives in the modules it calls.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { describeError, isUserFacing, UserError } from './errors.ts';
+import { commandRun } from './cli/run.ts';
+import { commandExample } from './cli/example.ts';
+import { HELP, RUN_HELP, VERSION } from './cli/help.ts';
+
+/** Options every command accepts. */
+const COMMON: ParseArgsConfig['options'] = {
+  help: { type: 'boolean', short: 'h' },
+  pipeline: { type: 'string' },
+};
+
+/** Runs the CLI with `argv` (without node and script); resolves with the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(HELP);
+        return 0;
+      case '--version':
+      case '-v':
+        process.stdout.write(`${VERSION}\n`);
+        return 0;
+      case 'run': {
+        const { values } = parse(rest, RUN_OPTIONS);
+        if (values['help']) {
+          process.stdout.write(RUN_HELP);
+          return 0;
+        }
+        return await commandRun(values as RunValues);
+      }
+      case 'example': {
+        const { values } = parse(rest, { out: { type: 'string' } });
+        return await commandExample(values as { out?: string });
+      }
+      default:
+        throw new UserError('usage', `unknown command \`${command}\``, 'commands: run, example, help');
+    }
+  } catch (err) {
+    if (isUserFacing(err)) {
+      process.stderr.write(`sfh-pipeline: ${describeError(err)}\n`);
+      const reason = (err as UserError).reason;
+      return reason === 'usage' || reason === 'pipeline-invalid' || reason === 'unknown-galaxy' || reason === 'empty-selection' || reason === 'catalog-invalid' ? 2 : 1;
+    }
+    process.stderr.write(`sfh-pipeline: internal error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}
+
+/** The options of `run`. */
+export const RUN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+  ...COMMON,
+  galaxy: { type: 'string', short: 'g' },
+  k: { type: 'string', short: 'k' },
+  seed: { type: 'string' },
+  catalog: { type: 'string' },
+  cubes: { type: 'string' },
+  sfh: { type: 'string' },
+  out: { type: 'string' },
+  cache: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  where: { type: 'string', multiple: true },
+  jobs: { type: 'string', short: 'j' },
+  'fail-fast': { type: 'boolean' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+};
+
+/** Parsed `run` options. */
+export interface RunValues {
+  help?: boolean;
+  pipeline?: string;
+  galaxy?: string;
+  k?: string;
+  seed?: string;
+  catalog?: string;
+  cubes?: string;
+  sfh?: string;
+  out?: string;
+  cache?: string;
+  set?: string[];
+  where?: string[];
+  jobs?: string;
+  'fail-fast'?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+function parse(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>) {
+  try {
+    return parseArgs({ args: [...args], options: { ...COMMON, ...options }, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw new UserError('usage', (err as Error).message.replace(/\. To specify.*$/s, ''), 'see `sfh-pipeline run --help`');
+  }
+}

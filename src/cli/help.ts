@@ -1,0 +1,50 @@
+/** The texts of `--help`, kept apart so the command code stays short. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../engine/modules.ts';
+
+/** sfh-pipeline's version, from package.json. */
+export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** `sfh-pipeline --help`. */
+export const HELP = `sfh-pipeline ${VERSION}: split a galaxy's star-formation-history map into groups with an
+earth mover's distance k-means, as the notebook "SFH Group Separater" does, as a cached pipeline.
+
+Usage:
+  sfh-pipeline run --galaxy <ids> --k <ks> [options]   run the pipeline (see run --help)
+  sfh-pipeline example [--out DIR]                      write the bundled example dataset
+  sfh-pipeline --version
+
+Examples:
+  npx sfh-pipeline run --galaxy 122 --k 2..8
+  npx sfh-pipeline run --galaxy all --k 4 --catalog FinalSelMuseMask3.csv \\
+      --cubes ../MuseObject/MuseResample --sfh ../MuseSFH/dataOut --out GroupMap
+
+Docs: README.md, docs/pipeline.md.
+`;
+
+/** `sfh-pipeline run --help`. */
+export const RUN_HELP = `Usage: sfh-pipeline run --galaxy <ids> --k <ks> [options]
+
+Selection
+  -g, --galaxy IDS     catalog ids (the CSV's first column): 122 | 11,45 | 100..130 | all
+      --where COL=VAL  keep rows whose column equals (or, with !=, differs from) VAL;
+                       repeatable, e.g. --where 'SN Type=Ia'
+Parameters (defaults in pipeline.yaml)
+  -k, --k KS           groups: 4 | 2..8 | 2,4,6 (a list or range sweeps k)
+      --seed N         seed of the initial labels (default 0, as np.random.seed(0)); a list sweeps
+      --set NAME=VAL   any parameter of pipeline.yaml, e.g. --set maxIter=200, --set seed=0..4
+Files (defaults: the bundled example data)
+      --catalog FILE   the catalog CSV
+      --cubes DIR      binned cubes, <ArcName with ADP replaced by CDP>.fits
+      --sfh DIR        pPXF outputs, <id>_<SN Name>.fits
+      --out DIR        results, <id>_<SN Name>_<k>.fits
+      --pipeline FILE  the pipeline (default ./pipeline.yaml, else the bundled one)
+Running
+  -j, --jobs N         stages running at once (default: number of cores)
+      --fail-fast      stop at the first failure (default: record it and go on)
+      --json           print a record of the run on stdout (one entry per galaxy and k)
+      --verbose        more detail in the log (stack traces of internal errors)
+
+Exit status: 0 every task ok or skipped; 1 a task failed; 2 a usage or pipeline.yaml error.
+`;

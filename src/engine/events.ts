@@ -1,0 +1,57 @@
+/**
+ * What the engine tells the world. The engine never prints: the live terminal view, the
+ * plain log and `--json` all subscribe to these events.
+ */
+import { EventEmitter } from 'node:events';
+import type { Instance, Plan, Task } from '../pipeline/analyse.ts';
+
+/** How an instance ended. `cached` means its output came from the cache without running. */
+export type InstanceStatus = 'ran' | 'cached' | 'failed' | 'skipped' | 'upstream-failed' | 'cancelled';
+
+/** How a task (a galaxy at a sweep point) ended. */
+export type TaskStatus = 'ok' | 'failed' | 'skipped';
+
+/** A failure as a value: a reason code, a message for a person and what to do. */
+export interface Failure {
+  readonly reason: string;
+  readonly message: string;
+  readonly hint?: string;
+  /** The stack of an unexpected error (a bug in a stage): kept for the run record. */
+  readonly stack?: string;
+}
+
+/** The end of one instance. */
+export interface InstanceResult {
+  readonly instance: Instance;
+  readonly status: InstanceStatus;
+  readonly ms: number;
+  readonly failure?: Failure;
+  /** For `skipped`: the one-line reason. */
+  readonly skipReason?: string;
+  readonly warnings: readonly string[];
+  readonly files: readonly string[];
+}
+
+/** The end of one task. */
+export interface TaskResult {
+  readonly task: Task;
+  readonly status: TaskStatus;
+  readonly failure?: Failure;
+  readonly skipReason?: string;
+  readonly output?: string;
+  readonly instances: readonly InstanceResult[];
+}
+
+/** The events, by name, with their payloads. */
+export interface EngineEvents {
+  'run-start': [plan: Plan];
+  'instance-start': [instance: Instance];
+  'instance-progress': [instance: Instance, info: { iteration?: number; message?: string }];
+  'instance-warning': [instance: Instance, message: string];
+  'instance-end': [result: InstanceResult];
+  'task-end': [result: TaskResult];
+  'run-end': [results: readonly TaskResult[]];
+}
+
+/** A typed event emitter for {@link EngineEvents}. */
+export class EngineEmitter extends EventEmitter<EngineEvents> {}

@@ -1,0 +1,61 @@
+/**
+ * Finds and loads the module a stage declares. Stage sources are TypeScript; the package
+ * compiles them at install (`npm ci` runs `prepare`), so a `.ts` module inside the package
+ * loads from its compiled twin under `dist/` and the CLI never needs a runtime transpiler.
+ * A `.js` or `.mjs` module (a user's own stage outside the package) loads as it is.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { UserError } from '../errors.ts';
+import type { StageDecl } from '../pipeline/types.ts';
+import type { SourceModule, StageModule } from '../stage.ts';
+
+/** The package's root folder (the one holding package.json), found from this file's place. */
+export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, 'package.json')) && existsSync(path.join(d, 'pipeline.yaml'))) return d;
+    if (path.dirname(d) === d) return path.resolve(dir, '..', '..');
+  }
+}
+
+/** The file that really runs for a declared module (the compiled twin of a package `.ts`). */
+export function runnableModulePath(root: string, module: string): string {
+  const source = path.resolve(root, module);
+  if (!/\.(c|m)?ts$/.test(source)) return source;
+  const rel = path.relative(PACKAGE_ROOT, source);
+  // When this file itself runs from source (tests under tsx), load stage sources directly.
+  const runningFromSource = !fileURLToPath(import.meta.url).includes(`${path.sep}dist${path.sep}`);
+  if (runningFromSource) return source;
+  if (rel.startsWith('..') || path.isAbsolute(rel)) {
+    throw new UserError('pipeline-invalid', `stage module ${source} is TypeScript outside the sfh-pipeline package`, 'compile it to .js (e.g. with tsc) and point `module:` at the .js file');
+  }
+  return path.join(PACKAGE_ROOT, 'dist', rel.replace(/\.(c|m)?ts$/, '.js'));
+}
+
+const loaded = new Map<string, Promise<StageModule>>();
+
+/** Imports a stage's module once per process and checks that it exports `run`. */
+export function loadStageModule(root: string, decl: StageDecl): Promise<StageModule> {
+  const file = runnableModulePath(root, decl.module);
+  let p = loaded.get(file);
+  if (!p) {
+    p = (async () => {
+      if (!existsSync(file)) {
+        throw new UserError('pipeline-invalid', `stage \`${decl.name}\`: ${file} does not exist`, 'run `npm run build` (npm ci does it) to compile the stages');
+      }
+      const mod = (await import(pathToFileURL(file).href)) as Partial<SourceModule>;
+      if (typeof mod.run !== 'function') {
+        throw new UserError('pipeline-invalid', `stage \`${decl.name}\`: ${decl.module} does not export a \`run\` function`, 'export `run(ctx)` from the module (see docs/pipeline.md)');
+      }
+      if (decl.source && typeof mod.enumerate !== 'function') {
+        throw new UserError('pipeline-invalid', `stage \`${decl.name}\` is the source stage, but ${decl.module} does not export \`enumerate\``, 'the source stage must export enumerate(params) returning the catalog rows');
+      }
+      return mod as StageModule;
+    })();
+    loaded.set(file, p);
+  }
+  return p;
+}

@@ -1,0 +1,249 @@
+/**
+ * Reads pipeline.yaml into a validated {@link Pipeline}, collecting every problem in the
+ * file at once, each pointing at its line and column, so a user fixes them in one pass.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { UserError } from '../errors.ts';
+import type { ParamValue } from '../stage.ts';
+import type { ParamDecl, ParamType, Pipeline, PipelineProblem, StageDecl } from './types.ts';
+
+const PARAM_TYPES: readonly ParamType[] = ['int', 'number', 'string', 'path', 'bool'];
+const PARAM_KEYS = ['type', 'default', 'min', 'max', 'choices', 'doc'];
+const STAGE_KEYS = ['module', 'source', 'needs', 'params', 'doc'];
+const NAME = /^[a-z][a-zA-Z0-9-]*$/;
+
+/** Thrown when pipeline.yaml has problems; `problems` holds every one of them. */
+export class PipelineError extends UserError {
+  constructor(
+    file: string,
+    readonly problems: readonly PipelineProblem[],
+  ) {
+    const shown = path.relative(process.cwd(), file) || file;
+    const lines = problems.map((p) => `${shown}:${p.line}:${p.col}: ${p.message}${p.hint ? `\n    ${p.hint}` : ''}`);
+    super('pipeline-invalid', `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${shown}:\n${lines.join('\n')}`, undefined, file);
+  }
+}
+
+/** Loads and validates a pipeline file; throws {@link PipelineError} listing every problem. */
+export function loadPipeline(file: string): Pipeline {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (err) {
+    throw new UserError('pipeline-invalid', `cannot read ${abs}: ${(err as Error).message}`, 'pass --pipeline FILE, or run from the folder that holds pipeline.yaml', abs);
+  }
+  return parsePipeline(text, abs);
+}
+
+/** Validates pipeline text; `file` names it in messages and anchors relative module paths. */
+export function parsePipeline(text: string, file: string): Pipeline {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+  const problems: PipelineProblem[] = [];
+  const at = (node: Node | null | undefined | Pair['key'], message: string, hint?: string) => {
+    const range = node && typeof node === 'object' && 'range' in node ? (node.range as [number, number] | undefined) : undefined;
+    const offset = range ? range[0] : 0;
+    const { line, col } = lc.linePos(offset);
+    problems.push({ line, col, message, ...(hint ? { hint } : {}) });
+  };
+  for (const e of doc.errors) {
+    const { line, col } = lc.linePos((e.pos as unknown as [number, number])[0]);
+    const dup = e.code === 'DUPLICATE_KEY';
+    problems.push({ line, col, message: dup ? 'duplicate key' : e.message.split('\n')[0] ?? e.message, ...(dup ? { hint: 'each key may appear once; remove or rename one of them' } : {}) });
+  }
+  if (problems.length) throw new PipelineError(file, problems);
+
+  const root = doc.contents;
+  if (!isMap(root)) throw new PipelineError(file, [{ line: 1, col: 1, message: 'the file must be a mapping with `version`, `params` and `stages`' }]);
+  checkKeys(root, ['version', 'params', 'stages'], 'top level', at);
+  const version = root.get('version', true) as unknown;
+  if (!isScalar(version) || version.value !== 1) at((version as Node | undefined) ?? root, '`version` must be 1', 'add `version: 1` at the top');
+
+  const params = readParams(root.get('params', true), at, root);
+  const stages = readStages(root.get('stages', true), params, path.dirname(file), at, root);
+  if (problems.length) throw new PipelineError(file, problems);
+  return {
+    file,
+    root: path.dirname(file),
+    hash: createHash('sha256').update(text).digest('hex'),
+    params,
+    stages,
+  };
+}
+
+type At = (node: Node | null | undefined | Pair['key'], message: string, hint?: string) => void;
+
+function checkKeys(map: YAMLMap, allowed: readonly string[], where: string, at: At): void {
+  for (const pair of map.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (!allowed.includes(key)) at(pair.key as Node, `unknown key \`${key}\` in ${where}`, `allowed: ${allowed.join(', ')}`);
+  }
+}
+
+function readParams(node: unknown, at: At, parent: Node): Map<string, ParamDecl> {
+  const params = new Map<string, ParamDecl>();
+  if (node === undefined) return params;
+  if (!isMap(node)) {
+    at(isScalar(node) || isSeq(node) ? node : parent, '`params` must be a mapping of parameter name to declaration');
+    return params;
+  }
+  for (const pair of node.items) {
+    const name = isScalar(pair.key) ? String(pair.key.value) : '';
+    const decl = pair.value;
+    if (!NAME.test(name)) at(pair.key as Node, `parameter name \`${name}\` must start with a letter and hold only letters, digits and -`);
+    if (!isMap(decl)) {
+      at((decl as Node) ?? (pair.key as Node), `parameter \`${name}\` must be a mapping with at least \`type\` and \`default\``);
+      continue;
+    }
+    checkKeys(decl, PARAM_KEYS, `parameter \`${name}\``, at);
+    const typeNode = decl.get('type', true);
+    const type = isScalar(typeNode) ? String(typeNode.value) : '';
+    if (!PARAM_TYPES.includes(type as ParamType)) {
+      at(typeNode ?? decl, `parameter \`${name}\` has type \`${type}\``, `use one of ${PARAM_TYPES.join(', ')}`);
+      continue;
+    }
+    const num = (key: 'min' | 'max'): number | undefined => {
+      const n = decl.get(key, true);
+      if (n === undefined) return undefined;
+      if (!isScalar(n) || typeof n.value !== 'number') {
+        at(n, `\`${key}\` of parameter \`${name}\` must be a number`);
+        return undefined;
+      }
+      return n.value;
+    };
+    const min = num('min');
+    const max = num('max');
+    const choicesNode = decl.get('choices', true);
+    let choices: string[] | undefined;
+    if (choicesNode !== undefined) {
+      if (!isSeq(choicesNode) || !choicesNode.items.every((i) => isScalar(i) && typeof i.value === 'string')) at(choicesNode, `\`choices\` of parameter \`${name}\` must be a list of strings`);
+      else choices = choicesNode.items.map((i) => String((i as { value: unknown }).value));
+    }
+    const defNode = decl.get('default', true);
+    const docNode = decl.get('doc', true);
+    const doc = isScalar(docNode) ? String(docNode.value) : '';
+    if (!isScalar(defNode)) {
+      at(defNode ?? decl, `parameter \`${name}\` needs a scalar \`default\``);
+      continue;
+    }
+    const value = defNode.value;
+    const problem = checkValue({ name, type: type as ParamType, default: 0, min, max, choices, doc }, value);
+    if (problem) {
+      at(defNode, `default of \`${name}\`: ${problem}`);
+      continue;
+    }
+    params.set(name, { name, type: type as ParamType, default: value as ParamValue, doc, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}), ...(choices ? { choices } : {}) });
+  }
+  return params;
+}
+
+/** Why `value` does not fit the declaration, or undefined when it does. */
+export function checkValue(decl: Omit<ParamDecl, 'default'> & { default?: unknown }, value: unknown): string | undefined {
+  switch (decl.type) {
+    case 'int':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return `expected an integer, got ${JSON.stringify(value)}`;
+      break;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a number, got ${JSON.stringify(value)}`;
+      break;
+    case 'bool':
+      if (typeof value !== 'boolean') return `expected true or false, got ${JSON.stringify(value)}`;
+      return undefined;
+    case 'string':
+    case 'path':
+      if (typeof value !== 'string' || value === '') return `expected a non-empty string, got ${JSON.stringify(value)}`;
+      if (decl.choices && !decl.choices.includes(value)) return `expected one of ${decl.choices.join(', ')}, got ${JSON.stringify(value)}`;
+      return undefined;
+  }
+  if (decl.min !== undefined && (value as number) < decl.min) return `must be >= ${decl.min}, got ${value}`;
+  if (decl.max !== undefined && (value as number) > decl.max) return `must be <= ${decl.max}, got ${value}`;
+  return undefined;
+}
+
+function stringList(node: unknown, what: string, at: At): { names: string[]; nodes: Node[] } {
+  if (node === undefined) return { names: [], nodes: [] };
+  if (!isSeq(node) || !node.items.every((i) => isScalar(i) && typeof i.value === 'string')) {
+    at(node as Node, `${what} must be a list of names, e.g. [mass-map, load-cubes]`);
+    return { names: [], nodes: [] };
+  }
+  return { names: node.items.map((i) => String((i as { value: unknown }).value)), nodes: node.items as Node[] };
+}
+
+function readStages(node: unknown, params: Map<string, ParamDecl>, root: string, at: At, parent: Node): StageDecl[] {
+  if (!isMap(node) || node.items.length === 0) {
+    at((node as Node) ?? parent, '`stages` must be a mapping of stage name to declaration', 'see docs/pipeline.md for the format');
+    return [];
+  }
+  const decls = new Map<string, StageDecl>();
+  const needNodes = new Map<string, Node[]>();
+  const keyNodes = new Map<string, Node>();
+  for (const pair of node.items) {
+    const name = isScalar(pair.key) ? String(pair.key.value) : '';
+    keyNodes.set(name, pair.key as Node);
+    if (!NAME.test(name)) at(pair.key as Node, `stage name \`${name}\` must start with a letter and hold only letters, digits and -`);
+    const decl = pair.value;
+    if (!isMap(decl)) {
+      at((decl as Node) ?? (pair.key as Node), `stage \`${name}\` must be a mapping with at least \`module\``);
+      continue;
+    }
+    checkKeys(decl, STAGE_KEYS, `stage \`${name}\``, at);
+    const moduleNode = decl.get('module', true);
+    const module = isScalar(moduleNode) && typeof moduleNode.value === 'string' ? moduleNode.value : '';
+    if (!module) at(moduleNode ?? decl, `stage \`${name}\` needs a \`module\``, 'e.g. module: stages/mass-map.ts');
+    else if (!existsSync(path.resolve(root, module))) at(moduleNode, `stage \`${name}\`: module ${module} does not exist`, `create ${path.resolve(root, module)} or fix the path (relative to ${root})`);
+    const sourceNode = decl.get('source', true);
+    if (sourceNode !== undefined && !(isScalar(sourceNode) && typeof sourceNode.value === 'boolean')) at(sourceNode, '`source` must be true or false');
+    const needs = stringList(decl.get('needs', true), `\`needs\` of stage \`${name}\``, at);
+    const used = stringList(decl.get('params', true), `\`params\` of stage \`${name}\``, at);
+    used.names.forEach((p, i) => {
+      if (!params.has(p)) at(used.nodes[i], `stage \`${name}\` reads parameter \`${p}\`, which is not declared`, `declare it under \`params:\` (known: ${[...params.keys()].join(', ')})`);
+    });
+    needNodes.set(name, needs.nodes);
+    const docNode = decl.get('doc', true);
+    decls.set(name, {
+      name,
+      module,
+      source: isScalar(sourceNode) && sourceNode.value === true,
+      needs: needs.names,
+      params: used.names,
+      doc: isScalar(docNode) ? String(docNode.value) : '',
+    });
+  }
+  for (const decl of decls.values()) {
+    decl.needs.forEach((need, i) => {
+      if (!decls.has(need)) at(needNodes.get(decl.name)?.[i], `stage \`${decl.name}\` needs \`${need}\`, which is not a stage`, `known stages: ${[...decls.keys()].join(', ')}`);
+    });
+  }
+  const sources = [...decls.values()].filter((d) => d.source);
+  if (sources.length !== 1) at(parent, `exactly one stage must be \`source: true\` (the one that enumerates the catalog); found ${sources.length}`);
+  for (const s of sources) if (s.needs.length) at(keyNodes.get(s.name), `the source stage \`${s.name}\` cannot have \`needs\``);
+  const order = topoOrder(decls, (cycle) => at(keyNodes.get(cycle[0] ?? ''), `the stages form a cycle: ${cycle.join(' -> ')}`, 'remove one of these `needs`'));
+  return order;
+}
+
+/** Stages ordered so every stage comes after its needs; reports each cycle found. */
+function topoOrder(decls: Map<string, StageDecl>, onCycle: (cycle: string[]) => void): StageDecl[] {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const order: StageDecl[] = [];
+  const stack: string[] = [];
+  const visit = (name: string): void => {
+    const decl = decls.get(name);
+    if (!decl || state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') {
+      onCycle([...stack.slice(stack.indexOf(name)), name]);
+      return;
+    }
+    state.set(name, 'visiting');
+    stack.push(name);
+    for (const need of decl.needs) visit(need);
+    stack.pop();
+    state.set(name, 'done');
+    order.push(decl);
+  };
+  for (const name of decls.keys()) visit(name);
+  return order;
+}

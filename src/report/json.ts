@@ -1,0 +1,48 @@
+/**
+ * The `--json` record of a run: one entry per task (a galaxy at a sweep point), with the
+ * status of every stage it needed. A stable shape that scripts and tests rely on.
+ */
+import type { TaskResult } from '../engine/events.ts';
+import type { Json } from '../stage.ts';
+
+/** One task of the `--json` record. */
+export interface TaskRecord {
+  galaxy: string;
+  sn: string | null;
+  k: number | null;
+  /** The task's point on every sweep axis and the values of k and seed. */
+  params: { [name: string]: Json };
+  status: 'ok' | 'failed' | 'skipped';
+  /** Why it failed (null unless failed). */
+  error: string | null;
+  /** The reason code of the failure (see docs/errors.md), or null. */
+  reason: string | null;
+  /** Why it was skipped (null unless skipped). */
+  skipped: string | null;
+  output: string | null;
+  warnings: string[];
+  stages: { name: string; status: string; ms: number }[];
+}
+
+/** Builds the record of one task. `values` gives each parameter's value(s) for the run. */
+export function taskRecord(result: TaskResult, values: ReadonlyMap<string, readonly Json[]>): TaskRecord {
+  const { task } = result;
+  const params: { [name: string]: Json } = {};
+  for (const name of ['k', 'seed']) if (values.has(name)) params[name] = values.get(name)?.[0] ?? null;
+  Object.assign(params, task.point);
+  const k = typeof params['k'] === 'number' ? params['k'] : null;
+  const failure = result.failure;
+  return {
+    galaxy: task.row.id,
+    sn: task.row.fields['SN Name'] ?? null,
+    k,
+    params,
+    status: result.status,
+    error: failure ? (failure.hint ? `${failure.message} (${failure.hint})` : failure.message) : null,
+    reason: failure?.reason ?? null,
+    skipped: result.skipReason ?? null,
+    output: result.output ?? null,
+    warnings: [...new Set(result.instances.flatMap((r) => r.warnings))],
+    stages: result.instances.map((r) => ({ name: r.instance.stage.name, status: r.status, ms: Math.round(r.ms * 10) / 10 })),
+  };
+}

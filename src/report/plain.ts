@@ -1,0 +1,35 @@
+/**
+ * The plain log: one greppable line per event, for CI, pipes and log files, and the
+ * closing summary. Subscribes to the engine's events; writes to the stream it is given.
+ */
+import type { EngineEmitter, TaskResult } from '../engine/events.ts';
+
+/** Formats a duration for a person. */
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** Prints a line per finished stage instance, warning and failure on `out`. */
+export function attachPlainLog(events: EngineEmitter, out: NodeJS.WritableStream, verbose = false): void {
+  events.on('instance-end', (r) => {
+    if (r.status === 'upstream-failed' || r.status === 'cancelled') return;
+    if (r.status === 'skipped' && !r.ms && !verbose) return;
+    const tail = r.status === 'failed' ? `: ${r.failure?.message ?? ''}${r.failure?.hint ? ` (${r.failure.hint})` : ''}` : r.status === 'skipped' ? `: ${r.skipReason ?? ''}` : '';
+    out.write(`${r.instance.id} ${r.status} ${formatMs(r.ms)}${tail}\n`);
+    if (verbose && r.failure?.stack) out.write(`${r.failure.stack}\n`);
+  });
+  events.on('instance-warning', (inst, message) => out.write(`${inst.id} warning: ${message}\n`));
+}
+
+/** The closing summary: counts, then each failure's galaxy and reason. */
+export function summaryLines(results: readonly TaskResult[]): string[] {
+  const count = (s: string) => results.filter((r) => r.status === s).length;
+  const cached = results.filter((r) => r.status === 'ok' && r.instances.every((i) => i.status === 'cached')).length;
+  const lines = [`tasks: ${count('ok')} ok (${cached} fully cached), ${count('failed')} failed, ${count('skipped')} skipped, ${results.length} in all`];
+  for (const r of results) {
+    const at = `${r.task.row.id} ${r.task.row.fields['SN Name'] ?? ''}${Object.entries(r.task.point).map(([k, v]) => ` ${k}=${v}`).join('')}`;
+    if (r.status === 'failed') lines.push(`  failed  ${at}: ${r.failure?.message ?? ''}${r.failure?.hint ? ` (${r.failure.hint})` : ''}`);
+    if (r.status === 'skipped') lines.push(`  skipped ${at}: ${r.skipReason ?? ''}`);
+  }
+  return lines;
+}

@@ -1,0 +1,23 @@
+/**
+ * catalog: reads the catalog CSV (the analyser calls `enumerate` once per run to select
+ * galaxies) and, per galaxy, checks its row and hands the galaxy on.
+ */
+import { galaxyJson, galaxyOf, REQUIRED_COLUMNS } from '../src/catalog/galaxy.ts';
+import { readCatalog } from '../src/catalog/read.ts';
+import type { CatalogRow, ParamValue, StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
+
+/** Every row of the catalog; the run selects among them with --galaxy and --where. */
+export function enumerate(params: Readonly<Record<string, ParamValue>>): CatalogRow[] {
+  return readCatalog(String(params['catalog']), REQUIRED_COLUMNS);
+}
+
+/** The catalog file: its hash decides whether this stage re-runs. */
+export function inputs(ctx: StageInputContext): string[] {
+  return [String(ctx.params['catalog'])];
+}
+
+/** Checks the galaxy's row (numeric coordinates, names that are plain file names). */
+export function run(ctx: StageContext): StageOutput {
+  const galaxy = galaxyOf(ctx.row, String(ctx.params['catalog']));
+  return { meta: { galaxy: galaxyJson(galaxy) } };
+}

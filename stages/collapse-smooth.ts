@@ -1,0 +1,50 @@
+/**
+ * collapse-smooth: the notebook's "refine the SFH cube". Sum the weights over metallicity,
+ * set negative and NaN weights and pixels without a mass to 0, then smooth every age plane
+ * with a gaussian as wide as the seeing (scipy's gaussian_filter, truncate=3, mode reflect).
+ * The smoothing regularises noisy per-pixel fits; the clustering's input is this cube.
+ */
+import { FitsFile } from '../src/fits/index.ts';
+import { gaussianFilter2d } from '../src/kernels/index.ts';
+import { ndarray } from '../src/ndarray.ts';
+import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
+
+/** The pPXF output (its SFH weights HDU). */
+export function inputs(ctx: StageInputContext): string[] {
+  return [String(ctx.upstream.get('load-cubes').meta['sfh'])];
+}
+
+/** Collapses, cleans and smooths; returns the (ages, ny, nx) float64 cube. */
+export function run(ctx: StageContext): StageOutput {
+  const loaded = ctx.upstream.get('load-cubes').meta;
+  const mass = ctx.upstream.get('mass-map').arrays?.['mass'];
+  if (!mass) throw new Error('collapse-smooth: mass-map produced no `mass` array');
+  const fits = FitsFile.open(String(loaded['sfh']));
+  let weights;
+  try {
+    weights = fits.readImage(1);
+  } finally {
+    fits.close();
+  }
+  const [nAges, nMetals, ny, nx] = weights.shape as [number, number, number, number];
+  const w = weights.data as ArrayLike<number>;
+  const npix = ny * nx;
+  const sfh = new Float64Array(nAges * npix);
+  const massData = mass.data as Float32Array;
+  for (let a = 0; a < nAges; a++) {
+    const plane = a * npix;
+    for (let p = 0; p < npix; p++) {
+      // numpy's sum over the metallicity axis adds the metallicities in order.
+      let s = 0;
+      for (let z = 0; z < nMetals; z++) s += w[(a * nMetals + z) * npix + p] as number;
+      sfh[plane + p] = s < 0 || Number.isNaN(s) || Number.isNaN(massData[p] as number) ? 0 : s;
+    }
+  }
+  const sigma = Number(loaded['psfSigma']);
+  const truncate = Number(ctx.params['truncate']);
+  const out = new Float64Array(sfh.length);
+  for (let a = 0; a < nAges; a++) {
+    gaussianFilter2d(sfh.subarray(a * npix, (a + 1) * npix), ny, nx, sigma, truncate, out.subarray(a * npix, (a + 1) * npix));
+  }
+  return { meta: { sigma, truncate }, arrays: { sfh: ndarray(out, [nAges, ny, nx]) } };
+}

@@ -1,0 +1,102 @@
+/**
+ * load-cubes: opens the galaxy's binned MUSE cube and its pPXF output, checks that their
+ * shapes agree, finds the SN's pixel from the cube's WCS and the PSF width from the seeing.
+ * It reads headers only; the stages that need the pixels read them from the files named
+ * here, so no 150 MB array passes through the cache.
+ */
+import { existsSync } from 'node:fs';
+import { cubeFile, sfhFile, type Galaxy } from '../src/catalog/galaxy.ts';
+import { UserError } from '../src/errors.ts';
+import { FitsFile } from '../src/fits/index.ts';
+import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
+import { celestialWcs, worldToPixel } from '../src/wcs/index.ts';
+
+/** Number of SSP ages and metallicities of the pPXF template grid (MILES, as in the notebook). */
+export const N_AGES = 50;
+export const N_METALS = 7;
+
+function paths(ctx: StageInputContext): { galaxy: Galaxy; cube: string; sfh: string } {
+  const galaxy = ctx.upstream.get('catalog').meta['galaxy'] as unknown as Galaxy;
+  return { galaxy, cube: cubeFile(String(ctx.params['cubes']), galaxy), sfh: sfhFile(String(ctx.params['sfh']), galaxy) };
+}
+
+/** The cube and the pPXF output. */
+export function inputs(ctx: StageInputContext): string[] {
+  const p = paths(ctx);
+  return [p.cube, p.sfh];
+}
+
+/** Checks the two files and locates the SN. */
+export function run(ctx: StageContext): StageOutput {
+  const { galaxy, cube, sfh } = paths(ctx);
+  const who = `galaxy ${galaxy.id} (${galaxy.snName})`;
+  if (!existsSync(sfh)) {
+    const ia = /^Ia/.test(galaxy.snType);
+    return {
+      meta: {},
+      skip: `no pPXF output ${sfh} (SN type ${galaxy.snType || 'unknown'}${ia ? '; an SN Ia should have one: check --sfh' : ': only SN Ia hosts were fitted'})`,
+    };
+  }
+  if (!existsSync(cube)) {
+    throw new UserError('missing-input', `${who}: cube ${cube} not found`, `the cube is named after ArcName with ADP replaced by CDP; check --cubes`, cube);
+  }
+  const cubeFits = FitsFile.open(cube);
+  const sfhFits = FitsFile.open(sfh);
+  try {
+    const data = cubeFits.hdus.find((h) => h.name.toUpperCase() === 'DATA') ?? cubeFits.hdu(1);
+    if (data.shape.length !== 3) throw new UserError('bad-input', `${who}: ${cube} HDU ${data.name || data.index} is not a 3-D cube (shape [${data.shape.join(', ')}])`, 'the cube needs a DATA extension of shape (nwave, ny, nx)', cube);
+    const [nwave, ny, nx] = data.shape as [number, number, number];
+    const fit = sfhFits.hdu(0);
+    if (fit.shape.join() !== data.shape.join()) {
+      throw new UserError('bad-input', `${who}: the pPXF best fit in ${sfh} HDU 0 has shape [${fit.shape.join(', ')}], the cube's DATA [${data.shape.join(', ')}]`, 'the pPXF output must be made from this cube (same binning and wavelength grid)', sfh);
+    }
+    const weights = sfhFits.hdu(1);
+    const want = [N_AGES, N_METALS, ny, nx];
+    if (weights.shape.join() !== want.join()) {
+      throw new UserError('bad-input', `${who}: the SFH weights in ${sfh} HDU 1 have shape [${weights.shape.join(', ')}], expected [${want.join(', ')}] (ages x metallicities x ny x nx)`, 'pPXF must be run with the 50-age x 7-metallicity MILES grid on this cube', sfh);
+    }
+    const primary = cubeFits.hdu(0).header;
+    const skyRes = primary.get('SKY_RES') ?? galaxy.skyRes;
+    if (typeof skyRes !== 'number' || !(skyRes > 0)) {
+      throw new UserError('bad-input', `${who}: ${cube} has no positive SKY_RES (seeing FWHM in arcsec) in its primary header${skyRes !== undefined ? ` (found ${JSON.stringify(skyRes)})` : ''}`, "add a 'SKY_RES' column to the catalog with the seeing FWHM in arcsec", cube);
+    }
+    const pixelScale = Number(ctx.params['pixelScale']);
+    const psfSigma = skyRes / pixelScale / 2.355;
+    const wcs = celestialWcs(data.header, { file: cube });
+    const pos = worldToPixel(wcs, galaxy.ra, galaxy.dec);
+    const int = [Math.trunc(pos.x), Math.trunc(pos.y)];
+    const nearest = [Math.round(pos.x), Math.round(pos.y)];
+    const chosen = ctx.params['snPixel'] === 'int' ? int : nearest;
+    const inside = chosen[0]! >= 0 && chosen[0]! < nx && chosen[1]! >= 0 && chosen[1]! < ny;
+    if (!inside) ctx.warn(`${who}: the SN at pixel (${pos.x.toFixed(2)}, ${pos.y.toFixed(2)}) is outside the ${nx} x ${ny} cube; its group will be reported as none`);
+    return {
+      meta: {
+        cube,
+        sfh,
+        dataHdu: data.index,
+        shape: [nwave, ny, nx],
+        skyRes,
+        pixelScale,
+        psfSigma,
+        sn: { x: pos.x, y: pos.y, int, nearest, pixel: chosen, inside },
+        wcsCards: celestialCards(data.header),
+      },
+    };
+  } finally {
+    cubeFits.close();
+    sfhFits.close();
+  }
+}
+
+/** Keys of the celestial (2-D) WCS, copied into the group map so it can be overlaid on the sky. */
+const WCS_KEYS = ['WCSAXES', 'CTYPE1', 'CTYPE2', 'CUNIT1', 'CUNIT2', 'CRPIX1', 'CRPIX2', 'CRVAL1', 'CRVAL2', 'CD1_1', 'CD1_2', 'CD2_1', 'CD2_2', 'PC1_1', 'PC1_2', 'PC2_1', 'PC2_2', 'CDELT1', 'CDELT2', 'LONPOLE', 'LATPOLE', 'RADESYS', 'EQUINOX'];
+
+function celestialCards(header: { get(key: string): unknown }): Record<string, string | number> {
+  const cards: Record<string, string | number> = {};
+  for (const key of WCS_KEYS) {
+    const v = header.get(key);
+    if (typeof v === 'number' || typeof v === 'string') cards[key] = v;
+  }
+  if ('WCSAXES' in cards) cards['WCSAXES'] = 2;
+  return cards;
+}

@@ -1,0 +1,71 @@
+/**
+ * write: the result FITS in the notebook's layout, so downstream scripts keep working:
+ * PRIMARY = group map (float64, NaN = excluded), HDU 1 = mean SFH per group (k' x 50,
+ * float64), HDU 2 = mass per group (k', float32), each with the card TYPE. On top of the
+ * notebook: the celestial WCS on the map, and cards that record what produced it.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { resultFile, type Galaxy } from '../src/catalog/galaxy.ts';
+import { writeFits, type Card } from '../src/fits/index.ts';
+import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
+
+function outputFile(ctx: StageInputContext): string {
+  const galaxy = ctx.upstream.get('catalog').meta['galaxy'] as unknown as Galaxy;
+  return resultFile(String(ctx.params['out']), String(ctx.params['name']), galaxy, { k: Number(ctx.params['k']), seed: Number(ctx.params['seed']) });
+}
+
+/** The result file, claimed before the stage runs so two sweep points cannot share it. */
+export function outputs(ctx: StageInputContext): string[] {
+  return [outputFile(ctx)];
+}
+
+/** Writes `<out>/<id>_<SN Name>_<k>.fits` atomically (temporary name, then rename). */
+export async function run(ctx: StageContext): Promise<StageOutput> {
+  const galaxy = ctx.upstream.get('catalog').meta['galaxy'] as unknown as Galaxy;
+  const loaded = ctx.upstream.get('load-cubes').meta;
+  const cluster = ctx.upstream.get('cluster');
+  const arrays = cluster.arrays ?? {};
+  const groupMap = arrays['groupMap'];
+  const meanSfh = arrays['meanSfh'];
+  const masses = arrays['masses'];
+  if (!groupMap || !meanSfh || !masses) throw new Error('write: cluster produced no groupMap/meanSfh/masses');
+  const k = Number(ctx.params['k']);
+  const file = outputFile(ctx);
+  mkdirSync(path.dirname(file), { recursive: true });
+
+  const sn = loaded['sn'] as { x: number; y: number; int: number[]; nearest: number[]; pixel: number[]; inside: boolean };
+  const [px, py] = sn.pixel as [number, number];
+  const nx = (loaded['shape'] as number[])[2] as number;
+  const label = sn.inside ? (groupMap.data[py * nx + px] as number) : NaN;
+  const snGroup = Number.isNaN(label) ? null : label;
+  const meta = cluster.meta;
+  const wcs = Object.entries(loaded['wcsCards'] as Record<string, string | number>).map(([key, value]): Card => ({ key, value }));
+  const provenance: Card[] = [
+    { key: 'SFHVER', value: ctx.run.version, comment: 'sfh-pipeline version' },
+    { key: 'PIPEHASH', value: ctx.run.pipelineHash.slice(0, 16), comment: 'sha256 (first 16 hex) of pipeline.yaml' },
+    { key: 'GALAXY', value: galaxy.id, comment: 'catalog id' },
+    { key: 'SNNAME', value: galaxy.snName },
+    { key: 'K', value: k, comment: 'groups requested' },
+    { key: 'NGROUPS', value: Number(meta['groups']), comment: 'groups kept (groups of <= 1 pixel are dropped)' },
+    { key: 'SEED', value: Number(ctx.params['seed']), comment: 'np.random.seed of the initial labels' },
+    { key: 'NITER', value: Number(meta['iterations']), comment: 'assignment rounds run' },
+    { key: 'CONVERGE', value: Boolean(meta['converged']), comment: 'no label changed in the last round' },
+    { key: 'NVALID', value: Number(meta['valid']), comment: 'pixels grouped' },
+    { key: 'PSFSIG', value: Number(loaded['psfSigma']), comment: '[pixel] gaussian sigma = SKY_RES/scale/2.355' },
+    { key: 'SKY_RES', value: Number(loaded['skyRes']), comment: '[arcsec] seeing FWHM used' },
+    { key: 'SNX', value: sn.x, comment: '[pixel] SN x, 0-based, from the WCS' },
+    { key: 'SNY', value: sn.y, comment: '[pixel] SN y, 0-based, from the WCS' },
+    { key: 'SNPIXX', value: px, comment: 'SN pixel x used (nearest unless snPixel=int)' },
+    { key: 'SNPIXY', value: py, comment: 'SN pixel y used' },
+    { key: 'SNINTX', value: sn.int[0] ?? null, comment: "the notebook's int() of SNX" },
+    { key: 'SNINTY', value: sn.int[1] ?? null, comment: "the notebook's int() of SNY" },
+    { key: 'SNGROUP', value: snGroup, comment: 'group at the SN pixel (undefined: none)' },
+  ];
+  await writeFits(file, [
+    { data: groupMap, cards: [{ key: 'TYPE', value: 'Group Map' }, ...wcs, ...provenance] },
+    { data: meanSfh, cards: [{ key: 'TYPE', value: 'Mean SFH' }] },
+    { data: masses, cards: [{ key: 'TYPE', value: 'Mass List' }] },
+  ]);
+  return { meta: { output: file, snGroup }, files: [file] };
+}
