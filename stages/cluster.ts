@@ -26,12 +26,8 @@ export function run(ctx: StageContext): StageOutput {
     minSfhSum: Number(ctx.params['minSfhSum']),
     onIteration: (iteration: number) => ctx.progress({ iteration }),
   });
-  const galaxy = ctx.row.id;
-  if (result.valid === 0) {
-    throw new UserError('no-valid-pixels', `galaxy ${galaxy}: no pixel has a mass and an SFH summing to >= ${ctx.params['minSfhSum']}`, 'check the pPXF output and the mass map; lower minSfhSum with --set minSfhSum=... to group more pixels');
-  }
-  if (result.groups === 0) {
-    throw new UserError('no-valid-pixels', `galaxy ${galaxy}, k=${k}: every group had one pixel or none, nothing to cluster`, `only ${result.valid} valid pixels; use a smaller k`);
+  if (result.failure) {
+    throw new UserError(result.failure.reason, `galaxy ${ctx.row.id}, k=${k}: ${result.failure.message}`, result.failure.hint);
   }
   return {
     meta: { iterations: result.iterations, converged: result.converged, groups: result.groups, valid: result.valid },

@@ -5,6 +5,8 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { FileHasher } from '../cache/file-hash.ts';
+import { LocalCache } from '../cache/store.ts';
 import { selectRows } from '../catalog/select.ts';
 import { UserError } from '../errors.ts';
 import { EngineEmitter } from '../engine/events.ts';
@@ -66,7 +68,11 @@ export async function commandRun(v: RunValues): Promise<number> {
 
   const events = new EngineEmitter();
   attachPlainLog(events, process.stderr, v.verbose ?? false);
-  const results = await execute(plan, { jobs, failFast: v['fail-fast'] ?? false, run: { version: VERSION, pipelineHash: pipeline.hash } }, events);
+  const cacheDir = path.resolve(v.cache ?? path.join(pipeline.root, 'cache'));
+  const cache = new LocalCache(cacheDir);
+  const hasher = new FileHasher(path.join(cacheDir, 'stat'));
+  const results = await execute(plan, { jobs, failFast: v['fail-fast'] ?? false, cache, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, events);
+  for (const p of cache.problems) process.stderr.write(`cache: ${p.reason} ${p.file}: ${p.detail} (recomputed)\n`);
   for (const line of summaryLines(results)) process.stderr.write(`${line}\n`);
   if (v.json) {
     const record = { tool: 'sfh-pipeline', version: VERSION, pipeline: pipeline.file, tasks: results.map((r) => taskRecord(r, values)) };

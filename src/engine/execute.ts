@@ -5,11 +5,12 @@
  * reason. The engine emits events and returns results; it never prints.
  */
 import pLimit from 'p-limit';
-import { UserError } from '../errors.ts';
 import type { Instance, Plan, Task } from '../pipeline/analyse.ts';
-import type { ParamValue, RunInfo, StageContext, StageOutput } from '../stage.ts';
+import type { RunInfo, StageOutput } from '../stage.ts';
+import type { Cache } from '../cache/store.ts';
+import { FileHasher } from '../cache/file-hash.ts';
+import { executeInstance, type RunContext } from './instance.ts';
 import { EngineEmitter, type Failure, type InstanceResult, type TaskResult } from './events.ts';
-import { loadStageModule } from './modules.ts';
 
 /** How to run a plan. */
 export interface ExecuteOptions {
@@ -18,6 +19,10 @@ export interface ExecuteOptions {
   /** Stop scheduling new work after the first failure. */
   readonly failFast: boolean;
   readonly signal?: AbortSignal;
+  /** The cache; without one every instance runs (`verify` recomputes this way). */
+  readonly cache?: Cache;
+  /** Hashes input files; its stat cache lives in the cache folder. */
+  readonly hasher?: FileHasher;
   /** Called with every output a stage produces (tests and `verify` inspect intermediates). */
   readonly onOutput?: (instance: Instance, output: StageOutput) => void;
   /** Who is running, for the stages' provenance. */
@@ -31,20 +36,28 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const limit = pLimit(Math.max(1, options.jobs));
   const galaxyLimit = pLimit(Math.max(1, options.jobs));
+  const rc: RunContext = {
+    root: plan.pipeline.root,
+    run: options.run,
+    ...(options.cache ? { cache: options.cache } : {}),
+    hasher: options.hasher ?? new FileHasher(undefined),
+    events,
+    signal: abort.signal,
+    claimed: new Map(),
+    done: new Map(),
+    ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+  };
 
   // Outputs stay in memory only until the last dependent instance has read them.
-  const outputs = new Map<string, StageOutput>();
   const readers = new Map<string, number>();
   for (const inst of plan.instances) for (const dep of inst.deps.values()) readers.set(dep.id, (readers.get(dep.id) ?? 0) + 1);
   const results = new Map<string, Promise<InstanceResult>>();
-  // Files written outside the cache, by the instance that claimed them first.
-  const claimed = new Map<string, string>();
-
-  const release = (inst: Instance): void => {
+  const releaseDeps = (inst: Instance): void => {
     for (const dep of inst.deps.values()) {
       const left = (readers.get(dep.id) ?? 1) - 1;
       readers.set(dep.id, left);
-      if (left <= 0) outputs.delete(dep.id);
+      const done = rc.done.get(dep.id);
+      if (left <= 0 && done) done.output = undefined;
     }
   };
 
@@ -62,9 +75,9 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
         } else if (skipped) {
           result = { instance: inst, status: 'skipped', ms: 0, ...(skipped.skipReason ? { skipReason: skipped.skipReason } : {}), warnings: [], files: [] };
         } else {
-          result = await limit(() => (abort.signal.aborted ? cancelled(inst) : runInstance(plan.pipeline.root, options, inst, outputs, claimed, events, abort.signal)));
+          result = await limit(() => (abort.signal.aborted ? cancelled(inst) : runOne(rc, inst)));
         }
-        release(inst);
+        releaseDeps(inst);
         if (result.status === 'failed' && options.failFast) abort.abort();
         events.emit('instance-end', result);
         return result;
@@ -73,7 +86,6 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     }
     return p;
   };
-
   events.emit('run-start', plan);
   const byGalaxy = new Map<string, Task[]>();
   for (const task of plan.tasks) byGalaxy.set(task.row.id, [...(byGalaxy.get(task.row.id) ?? []), task]);
@@ -103,61 +115,18 @@ function cancelled(instance: Instance): InstanceResult {
   return { instance, status: 'cancelled', ms: 0, failure: { reason: 'cancelled', message: 'not run: the run stopped at an earlier failure (--fail-fast)' }, warnings: [], files: [] };
 }
 
-async function runInstance(root: string, options: ExecuteOptions, inst: Instance, outputs: Map<string, StageOutput>, claimed: Map<string, string>, events: EngineEmitter, signal: AbortSignal): Promise<InstanceResult> {
+async function runOne(rc: RunContext, inst: Instance): Promise<InstanceResult> {
   const started = performance.now();
   const warnings: string[] = [];
-  events.emit('instance-start', inst);
+  rc.events.emit('instance-start', inst);
   try {
-    const module = await loadStageModule(root, inst.stage);
-    const ctx: StageContext = {
-      stage: inst.stage.name,
-      run: options.run,
-      row: inst.row,
-      params: guardParams(inst),
-      upstream: {
-        get(stage: string): StageOutput {
-          const dep = inst.deps.get(stage);
-          const out = dep && outputs.get(dep.id);
-          if (!out) throw new Error(`stage ${inst.stage.name} read the output of \`${stage}\`, which is not in its needs (pipeline.yaml)`);
-          return out;
-        },
-      },
-      progress: (info) => events.emit('instance-progress', inst, info),
-      warn: (message) => {
-        warnings.push(message);
-        events.emit('instance-warning', inst, message);
-      },
-      signal,
-    };
-    for (const file of module.outputs?.(ctx) ?? []) {
-      const owner = claimed.get(file);
-      if (owner !== undefined && owner !== inst.id) {
-        throw new UserError('output-collision', `${inst.id} would overwrite ${file}, written by ${owner} in this run`, 'each point of a sweep needs its own file name: put the swept parameters in it, e.g. --set name={id}_{sn}_{k}_s{seed}.fits');
-      }
-      claimed.set(file, inst.id);
-    }
-    const output = await module.run(ctx);
+    const done = await executeInstance(rc, inst, warnings);
+    rc.done.set(inst.id, done);
     const ms = performance.now() - started;
-    outputs.set(inst.id, output);
-    options.onOutput?.(inst, output);
-    const files = output.files ?? [];
-    if (output.skip !== undefined) return { instance: inst, status: 'skipped', ms, skipReason: output.skip, warnings, files };
-    return { instance: inst, status: 'ran', ms, warnings, files };
+    return { instance: inst, status: done.status, ms, ...(done.skip !== undefined ? { skipReason: done.skip } : {}), warnings, files: done.files };
   } catch (err) {
     return { instance: inst, status: 'failed', ms: performance.now() - started, failure: toFailure(err), warnings, files: [] };
   }
-}
-
-/** A stage reading a parameter it did not declare gets an error naming the fix. */
-function guardParams(inst: Instance): Readonly<Record<string, ParamValue>> {
-  return new Proxy(inst.params, {
-    get(target, key) {
-      if (typeof key === 'string' && !(key in target)) {
-        throw new Error(`stage \`${inst.stage.name}\` read parameter \`${key}\`, which it does not list under params in pipeline.yaml`);
-      }
-      return Reflect.get(target, key);
-    },
-  });
 }
 
 /** An error thrown by a stage, as a value: user-facing errors keep their reason and hint. */

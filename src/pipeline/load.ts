@@ -19,12 +19,17 @@ const NAME = /^[a-z][a-zA-Z0-9-]*$/;
 export class PipelineError extends UserError {
   constructor(
     file: string,
-    readonly problems: readonly PipelineProblem[],
+    problems: readonly PipelineProblem[],
   ) {
+    problems = [...problems].sort((a, b) => a.line - b.line || a.col - b.col);
     const shown = path.relative(process.cwd(), file) || file;
     const lines = problems.map((p) => `${shown}:${p.line}:${p.col}: ${p.message}${p.hint ? `\n    ${p.hint}` : ''}`);
     super('pipeline-invalid', `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${shown}:\n${lines.join('\n')}`, undefined, file);
+    this.problems = problems;
   }
+
+  /** Every problem, in file order. */
+  readonly problems: readonly PipelineProblem[];
 }
 
 /** Loads and validates a pipeline file; throws {@link PipelineError} listing every problem. */

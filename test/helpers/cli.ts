@@ -47,9 +47,9 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: N
   return result;
 }
 
-/** The parity dataset's options for `run`. */
-export function parityArgs(out: string): string[] {
-  return ['--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv'), '--cubes', path.join(PARITY, 'input', 'MuseObject', 'MuseResample'), '--sfh', path.join(PARITY, 'input', 'MuseSFH', 'dataOut'), '--out', out];
+/** The parity dataset's options for `run`, with results and cache under `dir`. */
+export function parityArgs(dir: string): string[] {
+  return ['--out', dir, '--cache', path.join(dir, 'cache'), '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv'), '--cubes', path.join(PARITY, 'input', 'MuseObject', 'MuseResample'), '--sfh', path.join(PARITY, 'input', 'MuseSFH', 'dataOut')];
 }
 
 /** A fresh temporary folder, removed by the returned function. */

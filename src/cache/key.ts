@@ -1,0 +1,44 @@
+/**
+ * A stage instance's cache key: a fixed-order record of everything that can change its
+ * output, hashed. Each field is there for a reason:
+ * - `stage`: two stages with the same inputs compute different things;
+ * - `galaxy`: the catalog id, and for the source stage the row's fields (the source reads
+ *   the row; every other stage reads it through the source's output, so an edit to the
+ *   row re-runs the rest only if the source's output changes);
+ * - `code`: the hash of the stage's module and the local modules it imports, so editing
+ *   a stage or a kernel re-runs what uses it, and nothing else;
+ * - `params`: the values of the parameters the stage declares (only those: a new k does
+ *   not re-run mass-map);
+ * - `upstream`: the hashes of the upstream stages' *outputs*, not their keys, so an
+ *   upstream rerun that produces identical arrays stops the rerun there;
+ * - `inputs`: the content hashes of the files the stage reads.
+ * The format version of the cache is mixed in, so a format change is a clean miss.
+ */
+import type { Json, ParamValue } from '../stage.ts';
+import { canonicalJson, sha256 } from './canonical.ts';
+
+/** The parts of a key, kept in the record so `explain` can say what changed. */
+export interface KeyFields {
+  readonly stage: string;
+  readonly galaxy: string;
+  readonly row?: Readonly<Record<string, string>>;
+  readonly code: { readonly hash: string; readonly files: Readonly<Record<string, string>> };
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly upstream: Readonly<Record<string, string>>;
+  readonly inputs: Readonly<Record<string, string>>;
+}
+
+/** The key of an instance: sha256 of its fields in canonical form. */
+export function keyOf(fields: KeyFields, format: number): string {
+  const record: Json = {
+    format,
+    stage: fields.stage,
+    galaxy: fields.galaxy,
+    row: (fields.row ?? null) as Json,
+    code: fields.code.hash,
+    params: fields.params as Json,
+    upstream: fields.upstream as Json,
+    inputs: fields.inputs as Json,
+  };
+  return sha256(canonicalJson(record));
+}

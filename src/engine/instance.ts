@@ -1,0 +1,194 @@
+/**
+ * One stage instance: compute its key, answer it from the cache when the key is known and
+ * its outputs are intact, otherwise run the stage and store what it made. Cached outputs
+ * are loaded only when a dependent that really runs needs them, so a run that changes
+ * nothing reads no array at all.
+ */
+import path from 'node:path';
+import { CacheCorruption, describeOutput, outputHashOf, type Cache, type CacheRecord } from '../cache/store.ts';
+import { codeHash } from '../cache/code-hash.ts';
+import { ABSENT, type FileHasher } from '../cache/file-hash.ts';
+import { keyOf, type KeyFields } from '../cache/key.ts';
+import { CACHE_FORMAT } from '../cache/store.ts';
+import { UserError } from '../errors.ts';
+import type { NDArray } from '../ndarray.ts';
+import type { Instance } from '../pipeline/analyse.ts';
+import type { ParamValue, RunInfo, StageContext, StageModule, StageOutput } from '../stage.ts';
+import type { EngineEmitter, InstanceStatus } from './events.ts';
+import { loadStageModule } from './modules.ts';
+
+/** What the engine knows of an instance once it has ended well (ran, cached or skipped). */
+export interface Done {
+  readonly status: Extract<InstanceStatus, 'ran' | 'cached' | 'skipped'>;
+  readonly outputHash: string;
+  readonly key: string;
+  readonly fields: KeyFields;
+  readonly files: readonly string[];
+  readonly skip?: string;
+  /** The output, when it is in memory. */
+  output?: StageOutput;
+  /** The cache record, to load the output from when a dependent needs it. */
+  readonly record?: CacheRecord;
+}
+
+/** Shared by every instance of a run. */
+export interface RunContext {
+  readonly root: string;
+  readonly run: RunInfo;
+  readonly cache?: Cache;
+  readonly hasher: FileHasher;
+  readonly events: EngineEmitter;
+  readonly signal: AbortSignal;
+  /** Files written outside the cache, by the instance that claimed them first. */
+  readonly claimed: Map<string, string>;
+  readonly done: Map<string, Done>;
+  readonly onOutput?: (instance: Instance, output: StageOutput) => void;
+}
+
+/** Executes (or answers from the cache) one instance whose dependencies are all done. */
+export async function executeInstance(rc: RunContext, inst: Instance, warnings: string[]): Promise<Done> {
+  const module = await loadStageModule(rc.root, inst.stage);
+  const ctx = contextFor(rc, inst, warnings);
+  const inputFiles = module.inputs?.(ctx) ?? [];
+  const fields: KeyFields = {
+    stage: inst.stage.name,
+    galaxy: inst.row.id,
+    ...(inst.stage.source ? { row: inst.row.fields } : {}),
+    code: codeHash(sourceOf(rc.root, inst.stage.module), rc.root),
+    params: sortedParams(inst.params),
+    upstream: Object.fromEntries([...inst.deps].map(([name, dep]) => [name, rc.done.get(dep.id)?.outputHash ?? 'missing'])),
+    inputs: Object.fromEntries(inputFiles.map((f) => [f, rc.hasher.hash(f)])),
+  };
+  const key = keyOf(fields, CACHE_FORMAT);
+  const outputFiles = module.outputs?.(ctx) ?? [];
+  for (const file of outputFiles) {
+    const owner = rc.claimed.get(file);
+    if (owner !== undefined && owner !== inst.id) {
+      throw new UserError('output-collision', `${inst.id} would overwrite ${file}, written by ${owner} in this run`, 'each point of a sweep needs its own file name: put the swept parameters in it, e.g. --set name={id}_{sn}_{k}_s{seed}.fits');
+    }
+    rc.claimed.set(file, inst.id);
+  }
+
+  const record = rc.cache?.lookup(key);
+  if (record && filesIntact(rc, record)) {
+    return { status: record.output.skip !== null ? 'skipped' : 'cached', outputHash: record.outputHash, key, fields, files: Object.keys(record.output.files), ...(record.output.skip !== null ? { skip: record.output.skip } : {}), record };
+  }
+  return runAndStore(rc, inst, module, ctx, key, fields);
+}
+
+async function runAndStore(rc: RunContext, inst: Instance, module: StageModule, ctx: StageContext, key: string, fields: KeyFields): Promise<Done> {
+  for (const dep of inst.deps.values()) await materialize(rc, dep);
+  const output = await module.run(ctx);
+  rc.onOutput?.(inst, output);
+  const files = output.files ?? [];
+  const fileHashes = Object.fromEntries(files.map((f) => [f, rc.hasher.hash(f)]));
+  const outputHash = rc.cache ? rc.cache.store(key, inst.id, fields, output, fileHashes).outputHash : outputHashOf(describeOutput(output, fileHashes).out);
+  return { status: output.skip !== undefined ? 'skipped' : 'ran', outputHash, key, fields, files, ...(output.skip !== undefined ? { skip: output.skip } : {}), output };
+}
+
+/**
+ * Makes an instance's output available in memory. A cached output whose objects turn out
+ * corrupt is recomputed (its own dependencies first), never used.
+ */
+export async function materialize(rc: RunContext, inst: Instance): Promise<StageOutput> {
+  const done = rc.done.get(inst.id);
+  if (!done) throw new Error(`internal: ${inst.id} is not done`);
+  if (done.output) return done.output;
+  const record = done.record;
+  if (!record || !rc.cache) throw new Error(`internal: ${inst.id} has neither an output nor a record`);
+  try {
+    const arrays: Record<string, NDArray> = {};
+    for (const [name, ref] of Object.entries(record.output.arrays)) arrays[name] = rc.cache.loadArray(ref);
+    done.output = { meta: record.output.meta, arrays, files: Object.keys(record.output.files), ...(record.output.skip !== null ? { skip: record.output.skip } : {}) };
+    return done.output;
+  } catch (err) {
+    if (!(err instanceof CacheCorruption)) throw err;
+    rc.cache.invalidate(record.key);
+    rc.events.emit('instance-warning', inst, `${err.message}; recomputing`);
+    const module = await loadStageModule(rc.root, inst.stage);
+    const again = await runAndStore(rc, inst, module, contextFor(rc, inst, []), done.key, done.fields);
+    done.output = again.output;
+    return again.output as StageOutput;
+  }
+}
+
+/** Frees an output held in memory (it can be reloaded from the cache). */
+export function release(rc: RunContext, inst: Instance): void {
+  const done = rc.done.get(inst.id);
+  if (done?.record && done.output) done.output = undefined;
+}
+
+function contextFor(rc: RunContext, inst: Instance, warnings: string[]): StageContext {
+  return {
+    stage: inst.stage.name,
+    run: rc.run,
+    row: inst.stage.source ? inst.row : guardRow(inst),
+    params: guardParams(inst),
+    upstream: {
+      get(stage: string): StageOutput {
+        const dep = inst.deps.get(stage);
+        if (!dep) throw new Error(`stage ${inst.stage.name} read the output of \`${stage}\`, which is not in its needs (pipeline.yaml)`);
+        const done = rc.done.get(dep.id);
+        if (done?.output) return done.output;
+        if (done?.record) return { meta: done.record.output.meta, files: Object.keys(done.record.output.files), arrays: lazyArrays(rc, dep, done) };
+        throw new Error(`internal: ${dep.id} has no output`);
+      },
+    },
+    progress: (info) => rc.events.emit('instance-progress', inst, info),
+    warn: (message) => {
+      warnings.push(message);
+      rc.events.emit('instance-warning', inst, message);
+    },
+    signal: rc.signal,
+  };
+}
+
+/** Arrays of a cached output, read from the cache on first access (inputs() needs only meta). */
+function lazyArrays(rc: RunContext, inst: Instance, done: Done): Readonly<Record<string, NDArray>> {
+  return new Proxy({} as Record<string, NDArray>, {
+    get(_t, name) {
+      if (typeof name !== 'string') return undefined;
+      if (!done.output) throw new Error(`internal: ${inst.id}'s arrays were read before they were loaded`);
+      return done.output.arrays?.[name];
+    },
+  });
+}
+
+function filesIntact(rc: RunContext, record: CacheRecord): boolean {
+  return Object.entries(record.output.files).every(([file, hash]) => hash !== ABSENT && rc.hasher.hash(file) === hash);
+}
+
+/** The source file of a module path, for hashing (the `.ts` a user edits). */
+function sourceOf(root: string, module: string): string {
+  return path.resolve(root, module);
+}
+
+function sortedParams(params: Readonly<Record<string, ParamValue>>): Record<string, ParamValue> {
+  return Object.fromEntries(Object.keys(params).sort().map((k) => [k, params[k] as ParamValue]));
+}
+
+/**
+ * Only the source stage reads the catalog row itself (it is part of that stage's key);
+ * the others read the galaxy through the source's output, which their keys cover.
+ */
+function guardRow(inst: Instance): StageContext['row'] {
+  const row = inst.row;
+  return {
+    id: row.id,
+    get fields(): never {
+      throw new Error(`stage \`${inst.stage.name}\` read ctx.row.fields; only the source stage reads the catalog row (read the galaxy from its output instead)`);
+    },
+  };
+}
+
+/** A stage reading a parameter it did not declare gets an error naming the fix. */
+function guardParams(inst: Instance): Readonly<Record<string, ParamValue>> {
+  return new Proxy(inst.params, {
+    get(target, key) {
+      if (typeof key === 'string' && !(key in target)) {
+        throw new Error(`stage \`${inst.stage.name}\` read parameter \`${key}\`, which it does not list under params in pipeline.yaml`);
+      }
+      return Reflect.get(target, key);
+    },
+  });
+}
