@@ -1,0 +1,19 @@
+/**
+ * Public face of the FITS module: read image HDUs of any BITPIX, with scaling, from files of
+ * any size; write image HDUs that astropy reads back without a warning. Nothing outside
+ * `src/fits/` needs to know about byte order, BITPIX, BSCALE/BZERO or 2880-byte blocks.
+ *
+ *   FitsFile.open(path)            open and index every HDU (headers parsed, data not read)
+ *   file.hdus                      every HDU, in file order
+ *   file.hdu(sel)                  by 0-based index or EXTNAME (case-insensitive); FitsError 'no-such-hdu'
+ *   file.readImage(sel, opts)      physical values as an NDArray in numpy axis order
+ *   file.close()
+ *   writeFits(path, hdus)          atomic (temporary name, then rename); writeFitsSync likewise
+ */
+export { FitsError, type FitsErrorReason } from './errors.ts';
+export type { Card, CardType, CardValue, FitsComplex, ParsedCard } from './card.ts';
+export { Header, type HeaderSource } from './header.ts';
+export { formatCard, formatFloat } from './format-card.ts';
+export type { HduInfo } from './hdu-info.ts';
+export { FitsFile, readFitsImage, type HduSelector, type ReadImageOptions } from './read.ts';
+export { writeFits, writeFitsSync, type WriteHdu } from './write.ts';

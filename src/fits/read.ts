@@ -1,0 +1,293 @@
+/**
+ * Reading FITS files. `FitsFile.open` indexes every HDU by reading headers only, so looking
+ * at a header of a 3 GB cube is instant; `readImage` then reads one image HDU (or a run of
+ * its planes) straight into the memory of the result array.
+ */
+
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { ndarray, sizeOf, type NDArray, type TypedArray } from '../ndarray.ts';
+import { FitsError, hduLabel } from './errors.ts';
+import { Header, parseCards } from './header.ts';
+import { BLOCK, describeHdu, padToBlock, type HduInfo } from './hdu-info.ts';
+import { MAX_CHUNK_BYTES, readBigEndianInto } from './raw-io.ts';
+import { flipSignBit, planScaling, scaleFloatInPlace, storedToFloat, type ScalePlan, type StoredInts } from './scaling.ts';
+
+/** Options of {@link FitsFile.readImage}. */
+export interface ReadImageOptions {
+  /**
+   * Read only planes `start .. start+count-1` of the slowest axis (the first numpy axis),
+   * to walk through a cube in chunks that fit in memory.
+   */
+  readonly planes?: { readonly start: number; readonly count: number };
+  /**
+   * Bytes per read call (default and maximum 1 GiB). Only tests change it, to exercise the
+   * chunk loop that files over 2 GiB depend on without writing such files.
+   */
+  readonly chunkBytes?: number;
+}
+
+/** How an HDU may be chosen: 0-based index or EXTNAME (case-insensitive; `'PRIMARY'` for HDU 0). */
+export type HduSelector = number | string;
+
+// Scratch size when stored integers are converted to floats (bounded, unlike the data).
+const SCRATCH_BYTES = 16 << 20;
+
+/** Fills `buf` from `position`, returning how many bytes the file had. */
+function readFully(fd: number, buf: Buffer, position: number): number {
+  let got = 0;
+  while (got < buf.length) {
+    const n = readSync(fd, buf, got, buf.length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
+}
+
+function notFits(file: string, detail: string, code?: string): FitsError {
+  const hint = 'Check the path; a FITS file starts with the card SIMPLE = T.';
+  return new FitsError({ reason: 'not-fits', file, detail, hint, ...(code === undefined ? {} : { code }) });
+}
+
+/** An open FITS file with every HDU indexed. Call {@link FitsFile.close} when done. */
+export class FitsFile {
+  readonly path: string;
+  /** File size in bytes when opened. */
+  readonly size: number;
+  /** Every HDU in file order. */
+  readonly hdus: readonly HduInfo[];
+  #fd: number | undefined;
+
+  private constructor(path: string, fd: number, size: number, hdus: readonly HduInfo[]) {
+    this.path = path;
+    this.#fd = fd;
+    this.size = size;
+    this.hdus = hdus;
+  }
+
+  /** Opens `path` and parses every header; no data is read. */
+  static open(path: string): FitsFile {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw notFits(path, `cannot be opened (${(err as Error).message})`, code);
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size === 0) throw notFits(path, 'the file is empty');
+      return new FitsFile(path, fd, size, indexHdus(path, fd, size));
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+  }
+
+  /** Finds an HDU by index or EXTNAME, or throws FitsError 'no-such-hdu' listing the HDUs there are. */
+  hdu(sel: HduSelector): HduInfo {
+    const found =
+      typeof sel === 'number' ? this.hdus[sel] : this.hdus.find((h) => h.name.toUpperCase() === sel.trim().toUpperCase());
+    if (found !== undefined) return found;
+    const names = this.hdus.map((h) => (h.name === '' ? `#${h.index}` : h.name)).join(', ');
+    const what = typeof sel === 'number' ? `#${sel}` : `'${sel}'`;
+    throw new FitsError({
+      reason: 'no-such-hdu',
+      file: this.path,
+      detail: `HDU ${what} not found (HDUs: ${names})`,
+      hint: 'Check that this is the file you meant (a MUSE cube has DATA and STAT extensions) and select an HDU it has, by 0-based index or EXTNAME.',
+    });
+  }
+
+  /**
+   * Reads an image HDU as physical values in numpy axis order, with the result type astropy
+   * would give (see scaling.ts). Throws FitsError 'not-image', 'compressed', 'truncated'.
+   */
+  readImage(sel: HduSelector, opts: ReadImageOptions = {}): NDArray {
+    const info = this.hdu(sel);
+    const where = `HDU ${hduLabel(info.index, info.name)}`;
+    if (info.compressed) {
+      throw new FitsError({
+        reason: 'compressed',
+        file: this.path,
+        detail: `${where} is a tile-compressed image (ZIMAGE = T), which this reader does not decompress`,
+        hint: 'Decompress it first: `funpack file.fits.fz`, or in Python `fits.open(p)[i].data` and write it back uncompressed.',
+      });
+    }
+    if (!info.isImage) {
+      const why =
+        info.xtension !== '' && info.xtension !== 'IMAGE'
+          ? `is a ${info.xtension}, not an image`
+          : info.shape.length === 0
+            ? 'has no image data (NAXIS = 0)'
+            : info.index === 0 && info.header.get('GROUPS') === true
+              ? 'holds random groups, not an image'
+              : `has no image data (shape [${info.shape.join(', ')}])`;
+      throw new FitsError({
+        reason: 'not-image',
+        file: this.path,
+        detail: `${where} ${why}`,
+        hint: `Pick an image HDU: ${this.hdus.filter((h) => h.isImage).map((h) => (h.name === '' ? `#${h.index}` : h.name)).join(', ') || 'this file has none'}.`,
+      });
+    }
+    const plan = planScaling(info.header, info.bitpix);
+    const elementSize = Math.abs(info.bitpix) / 8;
+    const [slowest = 1, ...rest] = info.shape;
+    const planeElements = sizeOf(rest);
+    const { start, count } = opts.planes ?? { start: 0, count: slowest };
+    if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 1 || start + count > slowest) {
+      throw new FitsError({
+        reason: 'size-mismatch',
+        file: this.path,
+        detail: `${where}: planes ${start}..${start + count - 1} are outside the ${slowest} planes of shape [${info.shape.join(', ')}]`,
+        hint: 'Ask for 0 <= start, 1 <= count and start + count <= the first axis length.',
+      });
+    }
+    const elements = count * planeElements;
+    const position = info.dataOffset + start * planeElements * elementSize;
+    const needed = elements * elementSize;
+    if (position + needed > this.size) {
+      throw new FitsError({
+        reason: 'truncated',
+        file: this.path,
+        detail: `${where} needs ${needed} bytes of data at offset ${position}, but the file (${this.size} bytes) holds only ${Math.max(0, this.size - position)} of them`,
+        hint: 'The file is truncated (an interrupted download or copy?); fetch it again.',
+      });
+    }
+    const chunkBytes = Math.max(1, Math.min(opts.chunkBytes ?? MAX_CHUNK_BYTES, MAX_CHUNK_BYTES));
+    const data = this.#readPhysical(info, plan, elements, position, chunkBytes, where);
+    return ndarray(data, [count, ...rest]);
+  }
+
+  /** Closes the file descriptor; the FitsFile can still be inspected but not read. */
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+
+  #readPhysical(info: HduInfo, plan: ScalePlan, elements: number, position: number, chunkBytes: number, where: string): TypedArray {
+    const fd = this.#fd;
+    if (fd === undefined) throw new Error(`${this.path}: FitsFile was closed`);
+    const elementSize = Math.abs(info.bitpix) / 8;
+    const read = (target: TypedArray, at: number): void => {
+      const got = readBigEndianInto(fd, target, at, elementSize, chunkBytes);
+      if (got < target.byteLength) {
+        throw new FitsError({
+          reason: 'truncated',
+          file: this.path,
+          detail: `${where}: expected ${target.byteLength} bytes at offset ${at}, read only ${got} (did the file shrink?)`,
+          hint: 'The file is truncated; fetch it again.',
+        });
+      }
+    };
+    const alloc = <T>(make: () => T): T => {
+      try {
+        return make();
+      } catch (err) {
+        if (!(err instanceof RangeError)) throw err;
+        throw new FitsError({
+          reason: 'size-mismatch',
+          file: this.path,
+          detail: `${where}: ${elements} elements do not fit in one typed array (${err.message})`,
+          hint: 'Read the cube in chunks with the `planes` option.',
+          cause: err,
+        });
+      }
+    };
+    if (plan.kind === 'to-float') {
+      const out = alloc(() => (plan.out === 'float32' ? new Float32Array(elements) : new Float64Array(elements)));
+      const step = Math.max(1, Math.floor(Math.min(SCRATCH_BYTES, chunkBytes) / elementSize));
+      const scratch = storedArray(info.bitpix, Math.min(step, elements));
+      for (let done = 0; done < elements; done += step) {
+        const n = Math.min(step, elements - done);
+        const part = scratch.subarray(0, n) as StoredInts;
+        read(part, position + done * elementSize);
+        storedToFloat(part, out, done, plan);
+      }
+      return out;
+    }
+    if (plan.kind === 'flip-sign') {
+      const stored = alloc(() => (info.bitpix === 8 ? new Uint8Array(elements) : info.bitpix === 16 ? new Uint16Array(elements) : new Uint32Array(elements)));
+      read(stored, position);
+      flipSignBit(stored);
+      return info.bitpix === 8 ? new Int8Array(stored.buffer) : stored;
+    }
+    const data = alloc(() => storedArray(info.bitpix, elements));
+    read(data, position);
+    if (plan.kind === 'scale-in-place') scaleFloatInPlace(data as Float32Array | Float64Array, plan.bscale, plan.bzero);
+    return data;
+  }
+}
+
+/** The typed array that holds stored values of a BITPIX (as numpy's `>u1, >i2, ... >f8`). */
+function storedArray(bitpix: number, n: number): StoredInts | Float32Array | Float64Array {
+  switch (bitpix) {
+    case 8:
+      return new Uint8Array(n);
+    case 16:
+      return new Int16Array(n);
+    case 32:
+      return new Int32Array(n);
+    case 64:
+      return new BigInt64Array(n);
+    case -32:
+      return new Float32Array(n);
+    default:
+      return new Float64Array(n);
+  }
+}
+
+/** Reads the header blocks of every HDU and works out where each one's data lies. */
+function indexHdus(path: string, fd: number, size: number): HduInfo[] {
+  const hdus: HduInfo[] = [];
+  const block = Buffer.alloc(BLOCK);
+  let offset = 0;
+  while (offset < size) {
+    const index = hdus.length;
+    const images: string[] = [];
+    let pos = offset;
+    let ended = false;
+    while (!ended) {
+      const got = readFully(fd, block, pos);
+      if (pos === offset) {
+        const start = block.toString('latin1', 0, Math.min(got, 9));
+        if (index === 0 && start !== 'SIMPLE  =') {
+          throw notFits(path, `does not start with SIMPLE = (first bytes: ${JSON.stringify(start)})`);
+        }
+        // Anything after the last HDU that is not an extension (zero padding, junk) is ignored, as astropy does.
+        if (index > 0 && start.slice(0, 8) !== 'XTENSION') return hdus;
+      }
+      for (let c = 0; c + 80 <= got && !ended; c += 80) {
+        const image = block.toString('latin1', c, c + 80);
+        if (image.startsWith('END') && image.slice(3).trim() === '') ended = true;
+        else images.push(image);
+      }
+      pos += BLOCK;
+      if (!ended && got < BLOCK) {
+        throw new FitsError({
+          reason: 'truncated',
+          file: path,
+          detail: `the header of HDU #${index} (at byte ${offset}) has no END card before the end of the file (${size} bytes)`,
+          hint: 'The file is truncated (an interrupted download or copy?); fetch it again.',
+        });
+      }
+    }
+    const cards = parseCards(images);
+    const extname = cards.find((c) => c.key === 'EXTNAME');
+    const name = typeof extname?.value === 'string' ? extname.value.trim() : index === 0 ? 'PRIMARY' : '';
+    const header = new Header(cards, { file: path, hdu: hduLabel(index, name) });
+    const info = describeHdu(index, header, offset, pos);
+    hdus.push(info);
+    offset = info.dataOffset + padToBlock(info.dataBytes);
+  }
+  return hdus;
+}
+
+/** One-shot convenience: open `path`, read one image HDU, close. */
+export function readFitsImage(path: string, sel: HduSelector, opts?: ReadImageOptions): NDArray {
+  const file = FitsFile.open(path);
+  try {
+    return file.readImage(sel, opts);
+  } finally {
+    file.close();
+  }
+}

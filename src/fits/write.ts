@@ -1,0 +1,131 @@
+/**
+ * Writing FITS files atomically: everything goes to a temporary file in the same directory,
+ * which is fsynced and then renamed over the target. A crash, a full disk or a killed run
+ * leaves either the old file or the new one, never half a cube that a cache would trust.
+ */
+
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
+import { dataChunks, encodeHdu, SWAP_CHUNK_BYTES, type EncodedHdu, type WriteHdu } from './encode.ts';
+import { FitsError } from './errors.ts';
+
+export type { WriteHdu } from './encode.ts';
+
+/** Validates and lays out every HDU before the disk is touched. */
+function prepare(path: string, hdus: readonly WriteHdu[]): EncodedHdu[] {
+  if (hdus.length === 0) {
+    throw new FitsError({ reason: 'size-mismatch', file: path, detail: 'nothing to write (no HDUs)', hint: 'Pass at least one HDU; use {data: null} for a header-only primary.' });
+  }
+  return hdus.map((hdu, i) => encodeHdu(hdu, i, path));
+}
+
+function tempPath(path: string): string {
+  return `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+function writeFailed(path: string, err: unknown): FitsError {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new FitsError({
+    reason: 'write-failed',
+    file: path,
+    detail: `could not be written (${err instanceof Error ? err.message : String(err)})`,
+    hint: `Check free space and permissions in ${dirname(path)}; any previous file at this path is untouched.`,
+    ...(code === undefined ? {} : { code }),
+    cause: err,
+  });
+}
+
+/** Flushes the directory entry of the rename; best effort (not every platform allows it). */
+function fsyncDirSync(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // A directory fsync is extra safety, not a reason to fail a write that succeeded.
+  }
+}
+
+/**
+ * Writes image HDUs to `path` atomically (synchronous). The first HDU is the primary one;
+ * the others become IMAGE extensions. Throws FitsError 'write-failed' (with the errno
+ * `code`, e.g. ENOSPC) when the file system fails, 'bad-header' / 'size-mismatch' when the
+ * input cannot be written, in which case no file is created.
+ */
+export function writeFitsSync(path: string, hdus: readonly WriteHdu[]): void {
+  const encoded = prepare(path, hdus);
+  const tmp = tempPath(path);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+    const scratch = Buffer.alloc(SWAP_CHUNK_BYTES);
+    const put = (buf: Buffer): void => {
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd as number, buf, off, buf.length - off);
+    };
+    for (const hdu of encoded) {
+      put(hdu.header);
+      if (hdu.data !== null) for (const chunk of dataChunks(hdu.data, scratch)) put(chunk);
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (err) {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        // Already failing; the original error is the one to report.
+      }
+    }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // The temporary file may never have been created.
+    }
+    throw writeFailed(path, err);
+  }
+  fsyncDirSync(dirname(path));
+}
+
+/**
+ * Writes image HDUs to `path` atomically, without blocking the event loop during I/O.
+ * Same layout, validation and errors as {@link writeFitsSync}.
+ */
+export async function writeFits(path: string, hdus: readonly WriteHdu[]): Promise<void> {
+  const encoded = prepare(path, hdus);
+  const tmp = tempPath(path);
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(tmp, 'wx', 0o644);
+    const scratch = Buffer.alloc(SWAP_CHUNK_BYTES);
+    for (const hdu of encoded) {
+      await writeAll(handle, hdu.header);
+      // Each chunk is awaited before the next one reuses `scratch`.
+      if (hdu.data !== null) for (const chunk of dataChunks(hdu.data, scratch)) await writeAll(handle, chunk);
+    }
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(tmp, path);
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw writeFailed(path, err);
+  }
+  fsyncDirSync(dirname(path));
+}
+
+async function writeAll(handle: Awaited<ReturnType<typeof open>>, buf: Buffer): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await handle.write(buf, off, buf.length - off);
+    off += bytesWritten;
+  }
+}
