@@ -7,7 +7,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeError, isUserFacing, UserError } from './errors.ts';
 import { commandRun } from './cli/run.ts';
 import { commandExample } from './cli/example.ts';
-import { HELP, RUN_HELP, VERSION } from './cli/help.ts';
+import { DAG_HELP, EXPLAIN_HELP, HELP, RUN_HELP, VERSION } from './cli/help.ts';
+import { commandDag, commandExplain } from './cli/inspect.ts';
+import type { PlanValues } from './cli/plan.ts';
 
 /** Options every command accepts. */
 const COMMON: ParseArgsConfig['options'] = {
@@ -38,12 +40,22 @@ export async function main(argv: readonly string[]): Promise<number> {
         }
         return await commandRun(values as RunValues);
       }
+      case 'explain': {
+        const { values } = parse(rest, PLAN_OPTIONS, { json: { type: 'boolean' } });
+        if (values['help']) return help(EXPLAIN_HELP);
+        return await commandExplain(values as PlanValues);
+      }
+      case 'dag': {
+        const { values } = parse(rest, PLAN_OPTIONS, { mermaid: { type: 'boolean' } });
+        if (values['help']) return help(DAG_HELP);
+        return await commandDag(values as PlanValues);
+      }
       case 'example': {
         const { values } = parse(rest, { out: { type: 'string' } });
         return await commandExample(values as { out?: string });
       }
       default:
-        throw new UserError('usage', `unknown command \`${command}\``, 'commands: run, example, help');
+        throw new UserError('usage', `unknown command \`${command}\``, 'commands: run, explain, dag, example, help');
     }
   } catch (err) {
     if (isUserFacing(err)) {
@@ -56,8 +68,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** The options of `run`. */
-export const RUN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+/** The options that select and parameterise a plan (run, explain, dag, verify). */
+export const PLAN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   ...COMMON,
   galaxy: { type: 'string', short: 'g' },
   k: { type: 'string', short: 'k' },
@@ -69,35 +81,36 @@ export const RUN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   cache: { type: 'string' },
   set: { type: 'string', multiple: true },
   where: { type: 'string', multiple: true },
+};
+
+/** The options of `run`. */
+export const RUN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+  ...PLAN_OPTIONS,
   jobs: { type: 'string', short: 'j' },
   'fail-fast': { type: 'boolean' },
+  resume: { type: 'boolean' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
 };
 
 /** Parsed `run` options. */
-export interface RunValues {
+export interface RunValues extends PlanValues {
   help?: boolean;
-  pipeline?: string;
-  galaxy?: string;
-  k?: string;
-  seed?: string;
-  catalog?: string;
-  cubes?: string;
-  sfh?: string;
-  out?: string;
-  cache?: string;
-  set?: string[];
-  where?: string[];
   jobs?: string;
   'fail-fast'?: boolean;
+  resume?: boolean;
   json?: boolean;
   verbose?: boolean;
 }
 
-function parse(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>) {
+function help(text: string): number {
+  process.stdout.write(text);
+  return 0;
+}
+
+function parse(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>, extra: NonNullable<ParseArgsConfig['options']> = {}) {
   try {
-    return parseArgs({ args: [...args], options: { ...COMMON, ...options }, strict: true, allowPositionals: false });
+    return parseArgs({ args: [...args], options: { ...COMMON, ...options, ...extra }, strict: true, allowPositionals: false });
   } catch (err) {
     throw new UserError('usage', (err as Error).message.replace(/\. To specify.*$/s, ''), 'see `sfh-pipeline run --help`');
   }

@@ -58,6 +58,10 @@ export interface Cache {
   store(key: string, instance: string, fields: KeyFields, output: StageOutput, fileHashes: Readonly<Record<string, string>>): CacheRecord;
   /** Drops a record found to be unusable. */
   invalidate(key: string): void;
+  /** Remembers `key` as the latest of this stage for this galaxy (what `explain` compares with). */
+  remember(pipelineRoot: string, stage: string, galaxy: string, key: string): void;
+  /** The latest record of this stage for this galaxy, if any. */
+  latest(pipelineRoot: string, stage: string, galaxy: string): CacheRecord | undefined;
 }
 
 /** A cached object or record that failed its check. */
@@ -152,6 +156,30 @@ export class LocalCache implements Cache {
 
   invalidate(key: string): void {
     rmSync(this.recordFile(key), { force: true });
+  }
+
+  private latestFile(pipelineRoot: string, stage: string, galaxy: string): string {
+    return path.join(this.dir, 'latest', `${sha256(canonicalJson([pipelineRoot, stage, galaxy])).slice(0, 32)}.json`);
+  }
+
+  remember(pipelineRoot: string, stage: string, galaxy: string, key: string): void {
+    const file = this.latestFile(pipelineRoot, stage, galaxy);
+    try {
+      if ((JSON.parse(readFileSync(file, 'utf8')) as { key?: string }).key === key) return;
+    } catch {
+      // not there yet
+    }
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileAtomic(file, JSON.stringify({ pipelineRoot, stage, galaxy, key }));
+  }
+
+  latest(pipelineRoot: string, stage: string, galaxy: string): CacheRecord | undefined {
+    try {
+      const { key } = JSON.parse(readFileSync(this.latestFile(pipelineRoot, stage, galaxy), 'utf8')) as { key: string };
+      return this.lookup(key);
+    } catch {
+      return undefined;
+    }
   }
 }
 

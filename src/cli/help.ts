@@ -12,6 +12,8 @@ earth mover's distance k-means, as the notebook "SFH Group Separater" does, as a
 
 Usage:
   sfh-pipeline run --galaxy <ids> --k <ks> [options]   run the pipeline (see run --help)
+  sfh-pipeline explain --galaxy <ids> --k <ks> [...]    say what a run would re-run, and why
+  sfh-pipeline dag --galaxy <ids> --k <ks> [--mermaid]  print the expanded DAG
   sfh-pipeline example [--out DIR]                      write the bundled example dataset
   sfh-pipeline --version
 
@@ -43,8 +45,26 @@ Files (defaults: the bundled example data)
 Running
   -j, --jobs N         stages running at once (default: number of cores)
       --fail-fast      stop at the first failure (default: record it and go on)
+      --resume         re-run only the tasks of the last run that failed or never finished
+                       (same options as that run; every run is recorded in <cache>/runs/)
       --json           print a record of the run on stdout (one entry per galaxy and k)
       --verbose        more detail in the log (stack traces of internal errors)
 
 Exit status: 0 every task ok or skipped; 1 a task failed; 2 a usage or pipeline.yaml error.
+`;
+
+/** `sfh-pipeline explain --help`. */
+export const EXPLAIN_HELP = `Usage: sfh-pipeline explain --galaxy <ids> --k <ks> [the options of run] [--json]
+
+For every stage instance the same run would have, says whether it is cached or would run,
+and exactly why: a parameter that changed (cluster: param k 4 -> 5), an input file that
+changed, a stage's code that changed, an upstream stage that would run, an output file that
+is missing. Runs nothing. --json prints the same as a list of records.
+`;
+
+/** `sfh-pipeline dag --help`. */
+export const DAG_HELP = `Usage: sfh-pipeline dag --galaxy <ids> --k <ks> [the options of run] [--mermaid]
+
+Prints the expanded DAG of the run these options describe: one line per stage instance with
+the instances it needs, marked [cached] or [stale: why]. --mermaid prints a Mermaid flowchart.
 `;

@@ -49,17 +49,7 @@ export interface RunContext {
 export async function executeInstance(rc: RunContext, inst: Instance, warnings: string[]): Promise<Done> {
   const module = await loadStageModule(rc.root, inst.stage);
   const ctx = contextFor(rc, inst, warnings);
-  const inputFiles = module.inputs?.(ctx) ?? [];
-  const fields: KeyFields = {
-    stage: inst.stage.name,
-    galaxy: inst.row.id,
-    ...(inst.stage.source ? { row: inst.row.fields } : {}),
-    code: codeHash(sourceOf(rc.root, inst.stage.module), rc.root),
-    params: sortedParams(inst.params),
-    upstream: Object.fromEntries([...inst.deps].map(([name, dep]) => [name, rc.done.get(dep.id)?.outputHash ?? 'missing'])),
-    inputs: Object.fromEntries(inputFiles.map((f) => [f, rc.hasher.hash(f)])),
-  };
-  const key = keyOf(fields, CACHE_FORMAT);
+  const { key, fields } = keyFor(rc, inst, module, ctx);
   const outputFiles = module.outputs?.(ctx) ?? [];
   for (const file of outputFiles) {
     const owner = rc.claimed.get(file);
@@ -71,9 +61,25 @@ export async function executeInstance(rc: RunContext, inst: Instance, warnings: 
 
   const record = rc.cache?.lookup(key);
   if (record && filesIntact(rc, record)) {
+    rc.cache?.remember(rc.root, inst.stage.name, inst.row.id, key);
     return { status: record.output.skip !== null ? 'skipped' : 'cached', outputHash: record.outputHash, key, fields, files: Object.keys(record.output.files), ...(record.output.skip !== null ? { skip: record.output.skip } : {}), record };
   }
   return runAndStore(rc, inst, module, ctx, key, fields);
+}
+
+/** The key of an instance whose upstream instances are done (or, for `explain`, known). */
+export function keyFor(rc: RunContext, inst: Instance, module: StageModule, ctx: StageContext): { key: string; fields: KeyFields } {
+  const inputFiles = module.inputs?.(ctx) ?? [];
+  const fields: KeyFields = {
+    stage: inst.stage.name,
+    galaxy: inst.row.id,
+    ...(inst.stage.source ? { row: inst.row.fields } : {}),
+    code: codeHash(sourceOf(rc.root, inst.stage.module), rc.root),
+    params: sortedParams(inst.params),
+    upstream: Object.fromEntries([...inst.deps].map(([name, dep]) => [name, rc.done.get(dep.id)?.outputHash ?? 'missing'])),
+    inputs: Object.fromEntries(inputFiles.map((f) => [f, rc.hasher.hash(f)])),
+  };
+  return { key: keyOf(fields, CACHE_FORMAT), fields };
 }
 
 async function runAndStore(rc: RunContext, inst: Instance, module: StageModule, ctx: StageContext, key: string, fields: KeyFields): Promise<Done> {
@@ -83,6 +89,7 @@ async function runAndStore(rc: RunContext, inst: Instance, module: StageModule, 
   const files = output.files ?? [];
   const fileHashes = Object.fromEntries(files.map((f) => [f, rc.hasher.hash(f)]));
   const outputHash = rc.cache ? rc.cache.store(key, inst.id, fields, output, fileHashes).outputHash : outputHashOf(describeOutput(output, fileHashes).out);
+  rc.cache?.remember(rc.root, inst.stage.name, inst.row.id, key);
   return { status: output.skip !== undefined ? 'skipped' : 'ran', outputHash, key, fields, files, ...(output.skip !== undefined ? { skip: output.skip } : {}), output };
 }
 
@@ -118,7 +125,7 @@ export function release(rc: RunContext, inst: Instance): void {
   if (done?.record && done.output) done.output = undefined;
 }
 
-function contextFor(rc: RunContext, inst: Instance, warnings: string[]): StageContext {
+export function contextFor(rc: RunContext, inst: Instance, warnings: string[]): StageContext {
   return {
     stage: inst.stage.name,
     run: rc.run,

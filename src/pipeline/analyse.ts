@@ -114,3 +114,10 @@ function cartesian(axes: readonly (readonly [string, readonly ParamValue[]])[]):
   }
   return points;
 }
+
+/** The plan with only the tasks `keep` accepts (and the instances they need). */
+export function restrictPlan(plan: Plan, keep: (task: Task) => boolean): Plan {
+  const tasks = plan.tasks.filter(keep);
+  const needed = new Set(tasks.flatMap((t) => t.instances.map((i) => i.id)));
+  return { ...plan, tasks, rows: plan.rows.filter((r) => tasks.some((t) => t.row === r)), instances: plan.instances.filter((i) => needed.has(i.id)) };
+}

@@ -26,10 +26,14 @@ export function summaryLines(results: readonly TaskResult[]): string[] {
   const count = (s: string) => results.filter((r) => r.status === s).length;
   const cached = results.filter((r) => r.status === 'ok' && r.instances.every((i) => i.status === 'cached')).length;
   const lines = [`tasks: ${count('ok')} ok (${cached} fully cached), ${count('failed')} failed, ${count('skipped')} skipped, ${results.length} in all`];
+  const skipped = new Map<string, string>();
   for (const r of results) {
-    const at = `${r.task.row.id} ${r.task.row.fields['SN Name'] ?? ''}${Object.entries(r.task.point).map(([k, v]) => ` ${k}=${v}`).join('')}`;
+    const galaxy = `${r.task.row.id} ${r.task.row.fields['SN Name'] ?? ''}`.trim();
+    const at = `${galaxy}${Object.entries(r.task.point).map(([k, v]) => ` ${k}=${v}`).join('')}`;
     if (r.status === 'failed') lines.push(`  failed  ${at}: ${r.failure?.message ?? ''}${r.failure?.hint ? ` (${r.failure.hint})` : ''}`);
-    if (r.status === 'skipped') lines.push(`  skipped ${at}: ${r.skipReason ?? ''}`);
+    // A galaxy skipped for one reason is one line, however many sweep points it has.
+    if (r.status === 'skipped' && !skipped.has(galaxy)) skipped.set(galaxy, r.skipReason ?? '');
   }
+  for (const [galaxy, reason] of skipped) lines.push(`  skipped ${galaxy}: ${reason}`);
   return lines;
 }

@@ -1,0 +1,113 @@
+/**
+ * Run records under `cache/runs/`: what each run was asked to do and how each of its tasks
+ * ended, so `run --resume` can redo only what failed or never finished. A record is JSON
+ * lines, appended one task at a time with O_APPEND: a run killed at any moment leaves at
+ * worst a torn last line, which is ignored.
+ */
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { TaskResult } from '../engine/events.ts';
+import type { Json } from '../stage.ts';
+import { canonicalJson } from './canonical.ts';
+
+/** The first line of a run record. */
+export interface RunHeader {
+  readonly kind: 'run';
+  readonly id: string;
+  readonly started: string;
+  readonly cwd: string;
+  /** The options the run was given (enough to plan it again). */
+  readonly args: { readonly [key: string]: Json };
+  readonly tasks: number;
+}
+
+/** A task's line: its identity and how it ended. */
+export interface TaskLine {
+  readonly kind: 'task';
+  readonly task: string;
+  readonly status: 'ok' | 'failed' | 'skipped';
+  readonly error?: string;
+  readonly output?: string;
+}
+
+/** A parsed run record. */
+export interface RunRecord {
+  readonly file: string;
+  readonly header: RunHeader;
+  readonly tasks: ReadonlyMap<string, TaskLine>;
+  readonly finished: boolean;
+}
+
+/** A task's identity across runs: its galaxy and sweep point. */
+export function taskId(galaxy: string, point: Readonly<Record<string, Json>>): string {
+  return `${galaxy} ${canonicalJson(point as Json)}`;
+}
+
+/** Appends the lines of one run. */
+export class RunLog {
+  readonly file: string;
+
+  constructor(dir: string, header: Omit<RunHeader, 'kind' | 'id' | 'started'>) {
+    mkdirSync(dir, { recursive: true });
+    const started = new Date();
+    const id = `${started.toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
+    this.file = path.join(dir, `${id}.jsonl`);
+    this.append({ kind: 'run', id, started: started.toISOString(), ...header });
+  }
+
+  /** Records how a task ended. */
+  task(result: TaskResult): void {
+    const line: TaskLine = {
+      kind: 'task',
+      task: taskId(result.task.row.id, result.task.point),
+      status: result.status,
+      ...(result.failure ? { error: result.failure.message } : {}),
+      ...(result.output ? { output: result.output } : {}),
+    };
+    this.append(line);
+  }
+
+  /** Marks the run finished. */
+  end(summary: { readonly [key: string]: Json }): void {
+    this.append({ kind: 'end', ended: new Date().toISOString(), ...summary });
+  }
+
+  private append(value: object): void {
+    appendFileSync(this.file, `${JSON.stringify(value)}\n`);
+  }
+}
+
+/** The newest run record in `dir`, or undefined when there is none. */
+export function lastRun(dir: string): RunRecord | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
+  } catch {
+    return undefined;
+  }
+  const newest = names
+    .map((n) => ({ n, t: statSync(path.join(dir, n)).mtimeMs }))
+    .sort((a, b) => b.t - a.t || (b.n < a.n ? -1 : 1))[0];
+  return newest ? readRun(path.join(dir, newest.n)) : undefined;
+}
+
+/** Parses a run record, ignoring a torn last line. */
+export function readRun(file: string): RunRecord | undefined {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  let header: RunHeader | undefined;
+  const tasks = new Map<string, TaskLine>();
+  let finished = false;
+  for (const line of lines) {
+    if (!line.trim()) continue;
+    let v: { kind?: string };
+    try {
+      v = JSON.parse(line) as { kind?: string };
+    } catch {
+      continue;
+    }
+    if (v.kind === 'run') header = v as RunHeader;
+    else if (v.kind === 'task') tasks.set((v as TaskLine).task, v as TaskLine);
+    else if (v.kind === 'end') finished = true;
+  }
+  return header ? { file, header, tasks, finished } : undefined;
+}

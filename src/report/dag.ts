@@ -1,0 +1,34 @@
+/**
+ * The expanded DAG of a plan as text or as a Mermaid flowchart, each instance marked
+ * cached or stale (would run) from `explainPlan`.
+ */
+import type { Explanation } from '../engine/explain.ts';
+import type { Plan } from '../pipeline/analyse.ts';
+
+/** One line per instance, after its dependencies: `cluster[122 k=4]  <- collapse-smooth[122], mass-map[122]  [cached]`. */
+export function dagText(plan: Plan, explained: readonly Explanation[]): string {
+  const state = new Map(explained.map((e) => [e.instance.id, e]));
+  const width = Math.max(...plan.instances.map((i) => i.id.length));
+  const lines = plan.instances.map((inst) => {
+    const e = state.get(inst.id);
+    const deps = [...inst.deps.values()].map((d) => d.id).join(', ');
+    const mark = e ? (e.state === 'cached' ? '[cached]' : `[stale: ${e.reasons[0] ?? ''}]`) : '';
+    return `${inst.id.padEnd(width)}  ${deps ? `<- ${deps}` : '(source)'}  ${mark}`.trimEnd();
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/** A Mermaid flowchart (paste into a Markdown file on GitHub, or mermaid.live). */
+export function dagMermaid(plan: Plan, explained: readonly Explanation[]): string {
+  const state = new Map(explained.map((e) => [e.instance.id, e.state]));
+  const ids = new Map(plan.instances.map((inst, i) => [inst.id, `n${i}`]));
+  const lines = ['flowchart LR'];
+  for (const inst of plan.instances) {
+    const point = Object.entries(inst.point).map(([k, v]) => ` ${k}=${v}`).join('');
+    const cls = state.get(inst.id) === 'cached' ? 'cached' : 'stale';
+    lines.push(`  ${ids.get(inst.id)}["${inst.stage.name}<br/>${inst.row.id}${point}"]:::${cls}`);
+  }
+  for (const inst of plan.instances) for (const dep of inst.deps.values()) lines.push(`  ${ids.get(dep.id)} --> ${ids.get(inst.id)}`);
+  lines.push('  classDef cached fill:#d9f2d9,stroke:#2e7d32;', '  classDef stale fill:#fde0c5,stroke:#e65100;');
+  return `${lines.join('\n')}\n`;
+}
