@@ -1,0 +1,40 @@
+/**
+ * The numeric kernels, one concept per file: each reproduces a numpy/scipy operation of
+ * the notebook bit for bit. Stages import from here; nothing here imports from the engine.
+ */
+export { cdf50, EMD_BINS, emd50, emdFromCdfs } from './emd.ts';
+export { emdKMeans } from './emdKMeans.ts';
+export type { EmdKMeansFailure, EmdKMeansOptions, EmdKMeansResult } from './emdKMeans.ts';
+export { fma } from './fma.ts';
+export type { RoundingMode } from './fma.ts';
+export {
+  correlateAxis0,
+  correlateAxis1InPlace,
+  GAUSSIAN_MIN_SIGMA,
+  gaussianFilter2d,
+  gaussianRadius,
+  gaussianWeights,
+  reflectIndex,
+  smoothPlanes,
+} from './gaussian.ts';
+export {
+  NANMEDIAN_SMALL_AXIS,
+  nanmedianAxis0,
+  nanmedianAxis0F32,
+  nanmedianAxis0F32Range,
+  nanmedianBlockWidth,
+  nanmedianScratchSize,
+} from './nanmedian.ts';
+export { numpyExp } from './numpyExp.ts';
+export { legacyRandint, mt19937Next32, mt19937Seed, seededRandint } from './random.ts';
+export type { MT19937State } from './random.ts';
+export {
+  NUMPY1_SUM_BLOCK,
+  NUMPY2_SUM_BLOCK,
+  numpySum,
+  numpySumAxis,
+  numpySumF32,
+  pairwiseSum,
+  pairwiseSumF32,
+  sumMiddleAxis,
+} from './sums.ts';

@@ -1,0 +1,117 @@
+/**
+ * numpy's legacy global generator (`np.random.seed` + `np.random.randint`), reproduced so
+ * that the notebook's random initial group map is drawn identically. Legacy `RandomState`
+ * is frozen by numpy's policy, so one implementation covers numpy 1.x and 2.x.
+ */
+
+const N = 624;
+const M = 397;
+const MATRIX_A = 0x9908b0df;
+const UPPER_MASK = 0x80000000;
+const LOWER_MASK = 0x7fffffff;
+
+/** MT19937 state as numpy keeps it: 624 words and the read position (624 = refill next). */
+export interface MT19937State {
+  readonly key: Uint32Array;
+  pos: number;
+}
+
+/**
+ * The state after `np.random.seed(seed)` for an integer seed in [0, 2**32 - 1]: numpy's
+ * `_legacy_seeding` calls `mt19937_seed`, which is Matsumoto-Nishimura `init_genrand`.
+ */
+export function mt19937Seed(seed: number): MT19937State {
+  const key = new Uint32Array(N);
+  let s = seed >>> 0;
+  for (let i = 0; i < N; i++) {
+    key[i] = s;
+    s = (Math.imul(1812433253, s ^ (s >>> 30)) + i + 1) >>> 0;
+  }
+  return { key, pos: N };
+}
+
+function regenerate(state: MT19937State): void {
+  const key = state.key;
+  let i = 0;
+  let y: number;
+  for (; i < N - M; i++) {
+    y = (key[i]! & UPPER_MASK) | (key[i + 1]! & LOWER_MASK);
+    key[i] = key[i + M]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+  }
+  for (; i < N - 1; i++) {
+    y = (key[i]! & UPPER_MASK) | (key[i + 1]! & LOWER_MASK);
+    key[i] = key[i + M - N]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+  }
+  y = (key[N - 1]! & UPPER_MASK) | (key[0]! & LOWER_MASK);
+  key[N - 1] = key[M - 1]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+  state.pos = 0;
+}
+
+/** Next 32-bit output (`mt19937_next32`, tempered), as an unsigned number. */
+export function mt19937Next32(state: MT19937State): number {
+  if (state.pos === N) regenerate(state);
+  let y = state.key[state.pos++]!;
+  y ^= y >>> 11;
+  y ^= (y << 7) & 0x9d2c5680;
+  y ^= (y << 15) & 0xefc60000;
+  y ^= y >>> 18;
+  return y >>> 0;
+}
+
+/**
+ * `np.random.randint(k, size=count)` on the legacy generator, written to `out[0..count)`:
+ * numpy's `_rand_int64` with `rng = k - 1`. rng = 0 gives zeros without drawing; rng =
+ * 0xFFFFFFFF takes raw 32-bit draws; otherwise each value is the first
+ * `next32 & mask <= rng`, mask being the smallest 2**b - 1 >= rng (rejection sampling, one
+ * or more draws per value). Values fit an Int32Array for k <= 2**31 and a Uint32Array for
+ * k <= 2**32; larger k would take numpy's 64-bit path, which is not reproduced.
+ */
+export function legacyRandint<T extends Int32Array | Uint32Array>(
+  state: MT19937State,
+  k: number,
+  count: number,
+  out: T,
+): T {
+  const rng = k - 1;
+  if (rng === 0) {
+    out.fill(0, 0, count);
+    return out;
+  }
+  if (rng === 0xffffffff) {
+    for (let i = 0; i < count; i++) out[i] = mt19937Next32(state);
+    return out;
+  }
+  let mask = rng;
+  mask |= mask >>> 1;
+  mask |= mask >>> 2;
+  mask |= mask >>> 4;
+  mask |= mask >>> 8;
+  mask |= mask >>> 16;
+  mask >>>= 0;
+  for (let i = 0; i < count; i++) {
+    let v: number;
+    do {
+      v = (mt19937Next32(state) & mask) >>> 0;
+    } while (v > rng);
+    out[i] = v;
+  }
+  return out;
+}
+
+/**
+ * Checked entry point: `np.random.seed(seed); np.random.randint(k, size=count)` as a new
+ * Int32Array (k <= 2**31) or Uint32Array (2**31 < k <= 2**32).
+ */
+export function seededRandint(seed: number, k: number, count: number): Int32Array | Uint32Array {
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new RangeError(`seededRandint: \`seed\` must be an integer in [0, 2**32 - 1], as np.random.seed requires. Value: \`${seed}\`.`);
+  }
+  if (!Number.isInteger(k) || k < 1 || k > 2 ** 32) {
+    throw new RangeError(`seededRandint: \`k\` must be an integer in [1, 2**32] (np.random.randint(k) draws from [0, k)). Value: \`${k}\`.`);
+  }
+  if (!Number.isInteger(count) || count < 0) {
+    throw new RangeError(`seededRandint: \`count\` must be a non-negative integer. Value: \`${count}\`.`);
+  }
+  const out = k <= 2 ** 31 ? new Int32Array(count) : new Uint32Array(count);
+  return legacyRandint(mt19937Seed(seed), k, count, out);
+}
