@@ -7,7 +7,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeError, isUserFacing, UserError } from './errors.ts';
 import { commandRun } from './cli/run.ts';
 import { commandExample } from './cli/example.ts';
-import { DAG_HELP, EXPLAIN_HELP, HELP, RUN_HELP, VERSION } from './cli/help.ts';
+import { CACHE_HELP, DAG_HELP, EXPLAIN_HELP, HELP, RUN_HELP, VERIFY_HELP, VERSION } from './cli/help.ts';
+import { commandCache } from './cli/cache.ts';
+import { commandVerify } from './cli/verify.ts';
 import { commandDag, commandExplain } from './cli/inspect.ts';
 import type { PlanValues } from './cli/plan.ts';
 
@@ -50,12 +52,23 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (values['help']) return help(DAG_HELP);
         return await commandDag(values as PlanValues);
       }
+      case 'verify': {
+        const { values } = parse(rest, { lock: { type: 'string' }, jobs: { type: 'string', short: 'j' } });
+        if (values['help']) return help(VERIFY_HELP);
+        return await commandVerify(values as { pipeline?: string; lock?: string; jobs?: string });
+      }
+      case 'cache': {
+        const [sub, ...more] = rest;
+        const { values } = parse(more, { cache: { type: 'string' }, keep: { type: 'string' }, grace: { type: 'string' }, fix: { type: 'boolean' } });
+        if (values['help']) return help(CACHE_HELP);
+        return commandCache(sub, values as { pipeline?: string; cache?: string; keep?: string; grace?: string; fix?: boolean });
+      }
       case 'example': {
         const { values } = parse(rest, { out: { type: 'string' } });
         return await commandExample(values as { out?: string });
       }
       default:
-        throw new UserError('usage', `unknown command \`${command}\``, 'commands: run, explain, dag, example, help');
+        throw new UserError('usage', `unknown command \`${command}\``, 'commands: run, explain, dag, verify, cache, example, help');
     }
   } catch (err) {
     if (isUserFacing(err)) {
@@ -89,6 +102,7 @@ export const RUN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   jobs: { type: 'string', short: 'j' },
   'fail-fast': { type: 'boolean' },
   resume: { type: 'boolean' },
+  lock: { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
 };
@@ -99,6 +113,7 @@ export interface RunValues extends PlanValues {
   jobs?: string;
   'fail-fast'?: boolean;
   resume?: boolean;
+  lock?: string;
   json?: boolean;
   verbose?: boolean;
 }

@@ -54,6 +54,17 @@ export interface StageInputContext {
   readonly upstream: Upstream;
 }
 
+/**
+ * Everything upstream of (and including) an instance: the values of every parameter the
+ * stages in its chain read and the content hashes of every file they read. The write
+ * stage records it in each result, so a paper's number can be traced to its inputs.
+ */
+export interface Lineage {
+  readonly params: Readonly<Record<string, ParamValue>>;
+  /** Absolute path -> sha256. */
+  readonly inputs: Readonly<Record<string, string>>;
+}
+
 /** Progress a long stage reports while it runs (shown live, never required). */
 export interface StageProgress {
   readonly iteration?: number;
@@ -68,6 +79,8 @@ export interface StageContext extends StageInputContext {
   warn(message: string): void;
   /** Aborted when the run is cancelled (`--fail-fast`, SIGINT). */
   readonly signal: AbortSignal;
+  /** The parameters and input hashes of this instance's whole chain (see {@link Lineage}). */
+  readonly lineage: Lineage;
 }
 
 /** A stage module's exports. */
@@ -83,6 +96,11 @@ export interface StageModule {
    * runs. The engine refuses to let two instances of a run write the same file.
    */
   outputs?(ctx: StageInputContext): readonly string[];
+  /**
+   * True for a stage that records its {@link Lineage} in what it writes: its key then
+   * covers the whole lineage, so a recorded parameter or hash is never stale.
+   */
+  readonly provenance?: boolean;
   /** Computes the stage's output for one galaxy and one point of the sweep. */
   run(ctx: StageContext): Promise<StageOutput> | StageOutput;
 }

@@ -15,6 +15,9 @@ function outputFile(ctx: StageInputContext): string {
   return resultFile(String(ctx.params['out']), String(ctx.params['name']), galaxy, { k: Number(ctx.params['k']), seed: Number(ctx.params['seed']) });
 }
 
+/** This stage records the lineage (every parameter and input hash) in each result. */
+export const provenance = true;
+
 /** The result file, claimed before the stage runs so two sweep points cannot share it. */
 export function outputs(ctx: StageInputContext): string[] {
   return [outputFile(ctx)];
@@ -41,9 +44,9 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   const snGroup = Number.isNaN(label) ? null : label;
   const meta = cluster.meta;
   const wcs = Object.entries(loaded['wcsCards'] as Record<string, string | number>).map(([key, value]): Card => ({ key, value }));
-  const provenance: Card[] = [
+  const produced: Card[] = [
     { key: 'SFHVER', value: ctx.run.version, comment: 'sfh-pipeline version' },
-    { key: 'PIPEHASH', value: ctx.run.pipelineHash.slice(0, 16), comment: 'sha256 (first 16 hex) of pipeline.yaml' },
+    { key: 'PIPEHASH', value: ctx.run.pipelineHash, comment: 'sha256 of pipeline.yaml' },
     { key: 'GALAXY', value: galaxy.id, comment: 'catalog id' },
     { key: 'SNNAME', value: galaxy.snName },
     { key: 'K', value: k, comment: 'groups requested' },
@@ -63,9 +66,30 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
     { key: 'SNGROUP', value: snGroup, comment: 'group at the SN pixel (undefined: none)' },
   ];
   await writeFits(file, [
-    { data: groupMap, cards: [{ key: 'TYPE', value: 'Group Map' }, ...wcs, ...provenance] },
+    { data: groupMap, cards: [{ key: 'TYPE', value: 'Group Map' }, ...wcs, ...produced, ...lineageCards(ctx)] },
     { data: meanSfh, cards: [{ key: 'TYPE', value: 'Mean SFH' }] },
     { data: masses, cards: [{ key: 'TYPE', value: 'Mass List' }] },
   ]);
   return { meta: { output: file, snGroup }, files: [file] };
+}
+
+/**
+ * The lineage as cards: every parameter of the chain (`HIERARCH SFH <NAME>`; folders by
+ * their last component, so the bytes do not depend on where the data sits) and every input
+ * file with its sha256 (`INFILEn`, `INSHAn`: short keys, so a 64-digit hash fits one card).
+ */
+function lineageCards(ctx: StageContext): Card[] {
+  const cards: Card[] = [];
+  const { params, inputs } = ctx.lineage;
+  for (const [name, value] of Object.entries(params)) {
+    // Where the result goes is not what it is: a copy written elsewhere must be identical.
+    if (name === 'out' || name === 'name') continue;
+    const v = typeof value === 'string' && path.isAbsolute(value) ? path.basename(value) : value;
+    cards.push({ key: `SFH ${name.toUpperCase()}`, value: v, comment: 'pipeline parameter' });
+  }
+  Object.entries(inputs).forEach(([file, sha], i) => {
+    cards.push({ key: `INFILE${i + 1}`, value: path.basename(file), comment: 'input file' });
+    cards.push({ key: `INSHA${i + 1}`, value: sha });
+  });
+  return cards;
 }

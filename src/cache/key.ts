@@ -14,7 +14,7 @@
  * - `inputs`: the content hashes of the files the stage reads.
  * The format version of the cache is mixed in, so a format change is a clean miss.
  */
-import type { Json, ParamValue } from '../stage.ts';
+import type { Json, Lineage, ParamValue } from '../stage.ts';
 import { canonicalJson, sha256 } from './canonical.ts';
 
 /** The parts of a key, kept in the record so `explain` can say what changed. */
@@ -26,6 +26,8 @@ export interface KeyFields {
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly upstream: Readonly<Record<string, string>>;
   readonly inputs: Readonly<Record<string, string>>;
+  /** Only for stages that record provenance: the whole chain's params and input hashes. */
+  readonly lineage?: Lineage;
 }
 
 /** The key of an instance: sha256 of its fields in canonical form. */
@@ -39,6 +41,7 @@ export function keyOf(fields: KeyFields, format: number): string {
     params: fields.params as Json,
     upstream: fields.upstream as Json,
     inputs: fields.inputs as Json,
+    lineage: (fields.lineage ?? null) as unknown as Json,
   };
   return sha256(canonicalJson(record));
 }

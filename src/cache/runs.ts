@@ -4,7 +4,7 @@
  * lines, appended one task at a time with O_APPEND: a run killed at any moment leaves at
  * worst a torn last line, which is ignored.
  */
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TaskResult } from '../engine/events.ts';
 import type { Json } from '../stage.ts';
@@ -28,6 +28,8 @@ export interface TaskLine {
   readonly status: 'ok' | 'failed' | 'skipped';
   readonly error?: string;
   readonly output?: string;
+  /** The cache keys of the task's instances: what `cache gc` keeps for this run. */
+  readonly keys?: readonly string[];
 }
 
 /** A parsed run record. */
@@ -63,6 +65,7 @@ export class RunLog {
       status: result.status,
       ...(result.failure ? { error: result.failure.message } : {}),
       ...(result.output ? { output: result.output } : {}),
+      keys: result.instances.flatMap((i) => (i.key ? [i.key] : [])),
     };
     this.append(line);
   }
@@ -77,18 +80,23 @@ export class RunLog {
   }
 }
 
+/** Run record files in `dir`, newest first (by start time, which their names begin with). */
+export function runFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((n) => n.endsWith('.jsonl'))
+      .sort()
+      .reverse()
+      .map((n) => path.join(dir, n));
+  } catch {
+    return [];
+  }
+}
+
 /** The newest run record in `dir`, or undefined when there is none. */
 export function lastRun(dir: string): RunRecord | undefined {
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
-  } catch {
-    return undefined;
-  }
-  const newest = names
-    .map((n) => ({ n, t: statSync(path.join(dir, n)).mtimeMs }))
-    .sort((a, b) => b.t - a.t || (b.n < a.n ? -1 : 1))[0];
-  return newest ? readRun(path.join(dir, newest.n)) : undefined;
+  const newest = runFiles(dir)[0];
+  return newest ? readRun(newest) : undefined;
 }
 
 /** Parses a run record, ignoring a torn last line. */

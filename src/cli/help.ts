@@ -14,6 +14,8 @@ Usage:
   sfh-pipeline run --galaxy <ids> --k <ks> [options]   run the pipeline (see run --help)
   sfh-pipeline explain --galaxy <ids> --k <ks> [...]    say what a run would re-run, and why
   sfh-pipeline dag --galaxy <ids> --k <ks> [--mermaid]  print the expanded DAG
+  sfh-pipeline verify [--lock FILE]                     recompute every output of the lock file, compare
+  sfh-pipeline cache du|verify|gc [--keep N]            inspect, check and trim the cache
   sfh-pipeline example [--out DIR]                      write the bundled example dataset
   sfh-pipeline --version
 
@@ -45,6 +47,7 @@ Files (defaults: the bundled example data)
 Running
   -j, --jobs N         stages running at once (default: number of cores)
       --fail-fast      stop at the first failure (default: record it and go on)
+      --lock FILE      the lock file to update (default sfh-pipeline.lock next to pipeline.yaml)
       --resume         re-run only the tasks of the last run that failed or never finished
                        (same options as that run; every run is recorded in <cache>/runs/)
       --json           print a record of the run on stdout (one entry per galaxy and k)
@@ -67,4 +70,24 @@ export const DAG_HELP = `Usage: sfh-pipeline dag --galaxy <ids> --k <ks> [the op
 
 Prints the expanded DAG of the run these options describe: one line per stage instance with
 the instances it needs, marked [cached] or [stale: why]. --mermaid prints a Mermaid flowchart.
+`;
+
+/** `sfh-pipeline verify --help`. */
+export const VERIFY_HELP = `Usage: sfh-pipeline verify [--lock FILE] [--pipeline FILE] [--jobs N]
+
+Recomputes every output listed in the lock file (default: sfh-pipeline.lock next to
+pipeline.yaml) from its recorded parameters, without the cache, into a temporary folder,
+and compares content hashes. Prints ok or DIFFERS per output; exit 0 when all match.
+`;
+
+/** `sfh-pipeline cache --help`. */
+export const CACHE_HELP = `Usage: sfh-pipeline cache du|verify|gc [--cache DIR] [--pipeline FILE]
+
+  du                      size of the cache's objects, records, run records and stat entries
+  verify [--fix]          check every object against its hash and every record against its
+                          objects; --fix removes what is broken (runs then recompute it)
+  gc [--keep N] [--grace SECONDS]
+                          remove what neither the last N runs (default 5) nor any
+                          sfh-pipeline*.lock below the pipeline's folder needs; files younger
+                          than --grace (default 600 s) are kept, so a running run loses nothing
 `;

@@ -11,6 +11,7 @@ import { EngineEmitter } from '../engine/events.ts';
 import { execute } from '../engine/execute.ts';
 import { loadPipeline } from '../pipeline/load.ts';
 import { restrictPlan } from '../pipeline/analyse.ts';
+import { lockEntries, lockPath, updateLock } from '../provenance/lock.ts';
 import { taskRecord } from '../report/json.ts';
 import { attachPlainLog, summaryLines } from '../report/plain.ts';
 import type { Json } from '../stage.ts';
@@ -48,6 +49,7 @@ export async function commandRun(v: RunValues): Promise<number> {
   const results = await execute(plan, { jobs, failFast: v['fail-fast'] ?? false, cache, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, events);
   const count = (s: string) => results.filter((r) => r.status === s).length;
   log.end({ ok: count('ok'), failed: count('failed'), skipped: count('skipped') });
+  updateLock(lockPath(pipeline, v.lock), pipeline, `sfh-pipeline ${VERSION}`, lockEntries(results, hasher));
   for (const p of cache.problems) process.stderr.write(`cache: ${p.reason} ${p.file}: ${p.detail} (recomputed)\n`);
   for (const line of summaryLines(results)) process.stderr.write(`${line}\n`);
   if (v.json) {

@@ -3,6 +3,7 @@
  * plain log and `--json` all subscribe to these events.
  */
 import { EventEmitter } from 'node:events';
+import type { KeyFields } from '../cache/key.ts';
 import type { Instance, Plan, Task } from '../pipeline/analyse.ts';
 
 /** How an instance ended. `cached` means its output came from the cache without running. */
@@ -30,6 +31,9 @@ export interface InstanceResult {
   readonly skipReason?: string;
   readonly warnings: readonly string[];
   readonly files: readonly string[];
+  /** The instance's key and its parts, when it ran or was cached (for the lock file). */
+  readonly key?: string;
+  readonly fields?: KeyFields;
 }
 
 /** The end of one task. */

@@ -123,7 +123,7 @@ async function runOne(rc: RunContext, inst: Instance): Promise<InstanceResult> {
     const done = await executeInstance(rc, inst, warnings);
     rc.done.set(inst.id, done);
     const ms = performance.now() - started;
-    return { instance: inst, status: done.status, ms, ...(done.skip !== undefined ? { skipReason: done.skip } : {}), warnings, files: done.files };
+    return { instance: inst, status: done.status, ms, ...(done.skip !== undefined ? { skipReason: done.skip } : {}), warnings, files: done.files, key: done.key, fields: done.fields };
   } catch (err) {
     return { instance: inst, status: 'failed', ms: performance.now() - started, failure: toFailure(err), warnings, files: [] };
   }

@@ -13,7 +13,7 @@ import { CACHE_FORMAT } from '../cache/store.ts';
 import { UserError } from '../errors.ts';
 import type { NDArray } from '../ndarray.ts';
 import type { Instance } from '../pipeline/analyse.ts';
-import type { ParamValue, RunInfo, StageContext, StageModule, StageOutput } from '../stage.ts';
+import type { Lineage, ParamValue, RunInfo, StageContext, StageModule, StageOutput } from '../stage.ts';
 import type { EngineEmitter, InstanceStatus } from './events.ts';
 import { loadStageModule } from './modules.ts';
 
@@ -48,8 +48,10 @@ export interface RunContext {
 /** Executes (or answers from the cache) one instance whose dependencies are all done. */
 export async function executeInstance(rc: RunContext, inst: Instance, warnings: string[]): Promise<Done> {
   const module = await loadStageModule(rc.root, inst.stage);
-  const ctx = contextFor(rc, inst, warnings);
+  const own: { inputs?: Readonly<Record<string, string>> } = {};
+  const ctx = contextFor(rc, inst, warnings, own);
   const { key, fields } = keyFor(rc, inst, module, ctx);
+  own.inputs = fields.inputs;
   const outputFiles = module.outputs?.(ctx) ?? [];
   for (const file of outputFiles) {
     const owner = rc.claimed.get(file);
@@ -70,6 +72,7 @@ export async function executeInstance(rc: RunContext, inst: Instance, warnings: 
 /** The key of an instance whose upstream instances are done (or, for `explain`, known). */
 export function keyFor(rc: RunContext, inst: Instance, module: StageModule, ctx: StageContext): { key: string; fields: KeyFields } {
   const inputFiles = module.inputs?.(ctx) ?? [];
+  const inputs = Object.fromEntries(inputFiles.map((f) => [f, rc.hasher.hash(f)]));
   const fields: KeyFields = {
     stage: inst.stage.name,
     galaxy: inst.row.id,
@@ -77,7 +80,8 @@ export function keyFor(rc: RunContext, inst: Instance, module: StageModule, ctx:
     code: codeHash(sourceOf(rc.root, inst.stage.module), rc.root),
     params: sortedParams(inst.params),
     upstream: Object.fromEntries([...inst.deps].map(([name, dep]) => [name, rc.done.get(dep.id)?.outputHash ?? 'missing'])),
-    inputs: Object.fromEntries(inputFiles.map((f) => [f, rc.hasher.hash(f)])),
+    inputs,
+    ...(module.provenance ? { lineage: lineageOf(rc, inst, inst.params, inputs) } : {}),
   };
   return { key: keyOf(fields, CACHE_FORMAT), fields };
 }
@@ -113,7 +117,7 @@ export async function materialize(rc: RunContext, inst: Instance): Promise<Stage
     rc.cache.invalidate(record.key);
     rc.events.emit('instance-warning', inst, `${err.message}; recomputing`);
     const module = await loadStageModule(rc.root, inst.stage);
-    const again = await runAndStore(rc, inst, module, contextFor(rc, inst, []), done.key, done.fields);
+    const again = await runAndStore(rc, inst, module, contextFor(rc, inst, [], { inputs: done.fields.inputs }), done.key, done.fields);
     done.output = again.output;
     return again.output as StageOutput;
   }
@@ -125,7 +129,7 @@ export function release(rc: RunContext, inst: Instance): void {
   if (done?.record && done.output) done.output = undefined;
 }
 
-export function contextFor(rc: RunContext, inst: Instance, warnings: string[]): StageContext {
+export function contextFor(rc: RunContext, inst: Instance, warnings: string[], own: { inputs?: Readonly<Record<string, string>> } = {}): StageContext {
   return {
     stage: inst.stage.name,
     run: rc.run,
@@ -147,7 +151,32 @@ export function contextFor(rc: RunContext, inst: Instance, warnings: string[]): 
       rc.events.emit('instance-warning', inst, message);
     },
     signal: rc.signal,
+    get lineage() {
+      return lineageOf(rc, inst, inst.params, own.inputs ?? {});
+    },
   };
+}
+
+/** The params and input hashes of an instance's dependencies, transitively, and its own. */
+export function lineageOf(rc: RunContext, inst: Instance, params: Readonly<Record<string, ParamValue>>, inputs: Readonly<Record<string, string>>): Lineage {
+  const p: Record<string, ParamValue> = {};
+  const i: Record<string, string> = {};
+  const seen = new Set<string>();
+  const visit = (node: Instance): void => {
+    if (seen.has(node.id)) return;
+    seen.add(node.id);
+    for (const dep of node.deps.values()) visit(dep);
+    const fields = rc.done.get(node.id)?.fields;
+    if (fields) {
+      Object.assign(p, fields.params);
+      Object.assign(i, fields.inputs);
+    }
+  };
+  for (const dep of inst.deps.values()) visit(dep);
+  Object.assign(p, params);
+  Object.assign(i, inputs);
+  const sorted = <T>(o: Record<string, T>) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k] as T]));
+  return { params: sorted(p), inputs: sorted(i) };
 }
 
 /** Arrays of a cached output, read from the cache on first access (inputs() needs only meta). */

@@ -1,0 +1,129 @@
+/**
+ * `sfh-pipeline.lock`: every output of the runs in a project with its content hash and the
+ * key parts that produced it (parameters, input file hashes, each stage's code and key),
+ * as YAML a person can read and git can diff. `sfh-pipeline verify` recomputes from it.
+ */
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { writeFileAtomic } from '../cache/atomic.ts';
+import type { FileHasher } from '../cache/file-hash.ts';
+import type { TaskResult } from '../engine/events.ts';
+import { UserError } from '../errors.ts';
+import type { Pipeline } from '../pipeline/types.ts';
+import type { ParamValue } from '../stage.ts';
+
+/** What produced one output. */
+export interface LockEntry {
+  sha256: string;
+  galaxy: string;
+  /** Every parameter the output's stages read (paths absolute, as they were resolved). */
+  params: Record<string, ParamValue>;
+  /** Input files (absolute) and their sha256. */
+  inputs: Record<string, string>;
+  /** Per stage: its code hash and its instance key. */
+  stages: Record<string, { code: string; key: string }>;
+}
+
+/** The lock file. */
+export interface Lock {
+  version: 1;
+  tool: string;
+  pipeline: { file: string; sha256: string };
+  /** By output path (relative to the lock file's folder when inside it). */
+  outputs: Record<string, LockEntry>;
+}
+
+/** The lock file a command uses: --lock, else `sfh-pipeline.lock` next to the pipeline. */
+export function lockPath(pipeline: Pipeline, option: string | undefined): string {
+  return path.resolve(option ?? path.join(pipeline.root, 'sfh-pipeline.lock'));
+}
+
+/** Reads a lock file; errors name the file and what to do. */
+export function readLock(file: string): Lock {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UserError('missing-input', `no lock file at ${file}`, 'run the pipeline first (it writes the lock), or pass --lock FILE');
+  }
+  const lock = parse(text) as Lock | null;
+  if (!lock || lock.version !== 1 || typeof lock.outputs !== 'object') throw new UserError('bad-input', `${file} is not an sfh-pipeline lock file (version 1)`, 'regenerate it by running the pipeline');
+  return lock;
+}
+
+/** The lock entries of a run's ok tasks, by absolute output path. */
+export function lockEntries(results: readonly TaskResult[], hasher: FileHasher): Map<string, LockEntry> {
+  const out = new Map<string, LockEntry>();
+  for (const r of results) {
+    if (r.status !== 'ok' || !r.output) continue;
+    const params: Record<string, ParamValue> = {};
+    const inputs: Record<string, string> = {};
+    const stages: Record<string, { code: string; key: string }> = {};
+    for (const i of r.instances) {
+      if (!i.fields || !i.key) continue;
+      Object.assign(params, i.fields.params);
+      Object.assign(inputs, i.fields.inputs);
+      stages[i.instance.stage.name] = { code: i.fields.code.hash, key: i.key };
+    }
+    out.set(r.output, { sha256: hasher.hash(r.output), galaxy: r.task.row.id, params: sortKeys(params), inputs: sortKeys(inputs), stages });
+  }
+  return out;
+}
+
+/**
+ * Merges a run's entries into the lock file (others' entries are kept), under a mutex so
+ * two runs finishing at once do not lose each other's entries, and written atomically.
+ */
+export function updateLock(file: string, pipeline: Pipeline, tool: string, entries: ReadonlyMap<string, LockEntry>): void {
+  if (entries.size === 0) return;
+  withMutex(`${file}.mutex`, () => {
+    const lock: Lock = existsSync(file) ? readLock(file) : { version: 1, tool, pipeline: { file: '', sha256: '' }, outputs: {} };
+    lock.tool = tool;
+    lock.pipeline = { file: relativeTo(file, pipeline.file), sha256: pipeline.hash };
+    for (const [output, entry] of entries) lock.outputs[relativeTo(file, output)] = entry;
+    lock.outputs = sortKeys(lock.outputs);
+    const header = '# sfh-pipeline.lock: what produced each output (written by `sfh-pipeline run`).\n# `sfh-pipeline verify` recomputes every output listed here without the cache.\n';
+    writeFileAtomic(file, header + stringify(lock, { lineWidth: 0 }));
+  });
+}
+
+/** An output path as the lock stores it, and back. */
+export function relativeTo(lockFile: string, target: string): string {
+  const rel = path.relative(path.dirname(lockFile), target);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? target : rel;
+}
+
+/** The absolute path of a lock entry's output. */
+export function resolveFrom(lockFile: string, stored: string): string {
+  return path.resolve(path.dirname(lockFile), stored);
+}
+
+function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k] as T]));
+}
+
+function withMutex(mutex: string, fn: () => void): void {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      closeSync(openSync(mutex, 'wx'));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // A mutex left by a killed run is stale after a minute.
+      try {
+        if (Date.now() - statSync(mutex).mtimeMs > 60_000) rmSync(mutex, { force: true });
+      } catch {
+        // it went away meanwhile
+      }
+      if (Date.now() > deadline) throw new UserError('bad-input', `${mutex} has been held for 30 s`, 'another run is updating the lock file; if none is, delete the .mutex file');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+    }
+  }
+  try {
+    fn();
+  } finally {
+    rmSync(mutex, { force: true });
+  }
+}
