@@ -18,7 +18,6 @@ export interface RunHeader {
   readonly cwd: string;
   /** The options the run was given (enough to plan it again). */
   readonly args: { readonly [key: string]: Json };
-  readonly tasks: number;
 }
 
 /** A task's line: its identity and how it ended. */

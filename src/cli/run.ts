@@ -29,6 +29,8 @@ export async function commandRun(v: RunValues): Promise<number> {
   const resumed = v.resume ? resumeFrom(v) : undefined;
   const planValues: PlanValues = resumed?.values ?? v;
 
+  // Record the run before planning, so a run killed at any moment after this can be resumed.
+  const log = new RunLog(path.join(cacheDir(loadPipeline(pipelineFile(planValues.pipeline)), planValues.cache), 'runs'), { cwd: process.cwd(), args: argsOf(planValues) });
   const prepared = await preparePlan(planValues, process.stderr);
   const { pipeline, values, cache, hasher } = prepared;
   let plan = prepared.plan;
@@ -42,7 +44,6 @@ export async function commandRun(v: RunValues): Promise<number> {
     }
   }
 
-  const log = new RunLog(path.join(cache.dir, 'runs'), { cwd: process.cwd(), args: argsOf(planValues), tasks: plan.tasks.length });
   const events = new EngineEmitter();
   events.on('task-end', (r) => log.task(r));
   attachPlainLog(events, process.stderr, v.verbose ?? false);
@@ -53,7 +54,7 @@ export async function commandRun(v: RunValues): Promise<number> {
   for (const p of cache.problems) process.stderr.write(`cache: ${p.reason} ${p.file}: ${p.detail} (recomputed)\n`);
   for (const line of summaryLines(results)) process.stderr.write(`${line}\n`);
   if (v.json) {
-    const record = { tool: 'sfh-pipeline', version: VERSION, pipeline: pipeline.file, run: path.basename(log.file, '.jsonl'), tasks: results.map((r) => taskRecord(r, values)) };
+    const record = { tool: 'sfh-pipeline', version: VERSION, pipeline: pipeline.file, run: path.basename(log.file, '.jsonl'), inputsHashed: hasher.hashed, cacheProblems: cache.problems, tasks: results.map((r) => taskRecord(r, values)) };
     process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
   }
   return count('failed') > 0 ? 1 : 0;

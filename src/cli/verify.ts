@@ -56,7 +56,9 @@ export async function commandVerify(v: { pipeline?: string; lock?: string; jobs?
           process.stdout.write(`ok       ${stored}\n`);
         } else {
           differ++;
-          const why = task?.status !== 'ok' ? `recomputing failed: ${task?.failure?.message ?? task?.skipReason ?? 'no task'}` : `recomputed sha256 ${hash?.slice(0, 12)} != locked ${entry.sha256.slice(0, 12)}`;
+          const changed = Object.entries(entry.inputs).filter(([f, h]) => hasher.hash(f) !== h).map(([f]) => path.basename(f));
+          const cause = changed.length ? ` (input ${changed.join(', ')} changed since the lock was written)` : '';
+          const why = task?.status !== 'ok' ? `recomputing failed: ${task?.failure?.message ?? task?.skipReason ?? 'no task'}` : `recomputed sha256 ${hash?.slice(0, 12)} != locked ${entry.sha256.slice(0, 12)}${cause}`;
           process.stdout.write(`DIFFERS  ${stored}: ${why}\n`);
         }
         const onDisk = hasher.hash(target);

@@ -1,0 +1,248 @@
+/**
+ * The engine's promises, proven through the real CLI in temp dirs by counting how often
+ * each stage really ran: sweeps re-run only cluster and write, an unchanged rerun runs
+ * nothing, edits to inputs or code re-run exactly what depends on them (and `explain` says
+ * why), corrupt cache objects are recomputed, killed runs resume to identical outputs, and
+ * the lock file's outputs verify bit for bit.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { sha256File } from '../src/cache/file-hash.ts';
+import { BIN, PARITY, ROOT, runCli, tempDir, type CliResult } from './helpers/cli.ts';
+
+/** How many instances of each stage ran (not cached) in a run. */
+function ranCounts(r: CliResult): Record<string, number> {
+  const seen = new Map<string, string>();
+  for (const t of r.json?.tasks ?? []) {
+    for (const s of t.stages) {
+      // A shared instance appears in every task that needs it: count it once per galaxy and k.
+      const id = `${t.galaxy}:${s.name}:${['cluster', 'write'].includes(s.name) ? JSON.stringify(t.params) : ''}`;
+      seen.set(id, s.status);
+    }
+  }
+  const counts: Record<string, number> = {};
+  for (const [id, status] of seen) {
+    const stage = id.split(':')[1] as string;
+    counts[stage] = (counts[stage] ?? 0) + (status === 'ran' ? 1 : 0);
+  }
+  return counts;
+}
+
+/** A private copy of the parity data, so tests may edit it. */
+function dataCopy(dir: string): { catalog: string; cubes: string; sfh: string } {
+  cpSync(path.join(PARITY, 'input'), path.join(dir, 'input'), { recursive: true });
+  return {
+    catalog: path.join(dir, 'input', 'FinalSelMuseMask3.csv'),
+    cubes: path.join(dir, 'input', 'MuseObject', 'MuseResample'),
+    sfh: path.join(dir, 'input', 'MuseSFH', 'dataOut'),
+  };
+}
+
+function args(dir: string, data: ReturnType<typeof dataCopy>, extra: string[], command = 'run'): string[] {
+  const lock = command === 'run' ? ['--lock', path.join(dir, 'sfh.lock')] : [];
+  return ['--catalog', data.catalog, '--cubes', data.cubes, '--sfh', data.sfh, '--out', path.join(dir, 'out'), '--cache', path.join(dir, 'cache'), ...lock, ...extra];
+}
+
+function hashes(dir: string): Record<string, string> {
+  return Object.fromEntries(readdirSync(dir).sort().map((f) => [f, sha256File(path.join(dir, f))]));
+}
+
+describe('caching, through the CLI', () => {
+  const tmp = tempDir();
+  const data = dataCopy(tmp.dir);
+  const run = (extra: string[]) => runCli(['run', ...args(tmp.dir, data, extra), '--json']);
+  after(() => tmp.remove());
+
+  test('k 4 -> 5 -> 4: cluster runs twice, mass-map once; an unchanged rerun runs nothing', () => {
+    const first = run(['--galaxy', '11', '--k', '4']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(ranCounts(first), { catalog: 1, 'load-cubes': 1, 'mass-map': 1, 'collapse-smooth': 1, cluster: 1, write: 1 });
+    const second = run(['--galaxy', '11', '--k', '5']);
+    assert.deepEqual(ranCounts(second), { catalog: 0, 'load-cubes': 0, 'mass-map': 0, 'collapse-smooth': 0, cluster: 1, write: 1 });
+    assert.deepEqual(second.json?.tasks[0]?.stages.map((s) => s.status), ['cached', 'cached', 'cached', 'cached', 'ran', 'ran']);
+    const third = run(['--galaxy', '11', '--k', '4']);
+    assert.deepEqual(ranCounts(third), { catalog: 0, 'load-cubes': 0, 'mass-map': 0, 'collapse-smooth': 0, cluster: 0, write: 0 });
+    assert.equal(third.json?.['inputsHashed'], 0, 'unchanged inputs are answered from the stat cache, not re-read');
+  });
+
+  test('a k sweep shares the upstream stages: one mass-map, one cluster per k', () => {
+    const r = run(['--galaxy', '45', '--k', '2..5']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(ranCounts(r), { catalog: 1, 'load-cubes': 1, 'mass-map': 1, 'collapse-smooth': 1, cluster: 4, write: 4 });
+  });
+
+  test('explain says what would run and why, and runs nothing', () => {
+    const r = runCli(['explain', ...args(tmp.dir, data, ['--galaxy', '11', '--k', '6'], 'explain')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /mass-map\[11\]\s+cached/);
+    assert.match(r.stdout, /cluster\[11\]\s+would run: param k (4|5) -> 6/);
+    assert.match(r.stdout, /write\[11\]\s+would run: upstream cluster would run/);
+    const again = run(['--galaxy', '11', '--k', '6']);
+    assert.equal(ranCounts(again)['cluster'], 1, 'explain did not run (and cache) cluster');
+  });
+
+  test('an edited input re-runs the stages that read it; explain names the file', () => {
+    // Touching a file without changing it re-runs nothing (content hashes, not mtimes).
+    const sfhFile = path.join(data.sfh, '11_SN2013aa.fits');
+    writeFileSync(sfhFile, readFileSync(sfhFile));
+    assert.deepEqual(Object.values(ranCounts(run(['--galaxy', '11', '--k', '4']))), [0, 0, 0, 0, 0, 0]);
+    // Change one SFH weight of the pPXF output (the last bytes of the file are HDU 1's data).
+    const bytes = readFileSync(sfhFile);
+    const at = bytes.length - 2880 * 4;
+    bytes[at] = (bytes[at] ?? 0) ^ 0x01;
+    writeFileSync(sfhFile, bytes);
+    const why = runCli(['explain', ...args(tmp.dir, data, ['--galaxy', '11', '--k', '4'], 'explain')]);
+    assert.match(why.stdout, /load-cubes\[11\]\s+would run: input .*11_SN2013aa\.fits changed/);
+    assert.match(why.stdout, /mass-map\[11\]\s+would run: .*upstream load-cubes would run/);
+    const r = run(['--galaxy', '11', '--k', '4']);
+    assert.equal(r.code, 0, r.stderr);
+    const c = ranCounts(r);
+    assert.equal(c['catalog'], 0);
+    assert.equal(c['load-cubes'], 1);
+    assert.equal(c['mass-map'], 1, 'mass-map reads the pPXF best fit');
+    assert.equal(c['collapse-smooth'], 1, 'collapse-smooth reads the SFH weights');
+  });
+
+  test('a corrupt cache object is detected and recomputed, never used', () => {
+    const objects = path.join(tmp.dir, 'cache', 'objects');
+    let corrupted = 0;
+    for (const sub of readdirSync(objects)) {
+      for (const f of readdirSync(path.join(objects, sub))) {
+        const file = path.join(objects, sub, f);
+        const b = readFileSync(file);
+        b[b.length - 1] = (b[b.length - 1] ?? 0) ^ 0xff;
+        writeFileSync(file, b);
+        corrupted++;
+      }
+    }
+    assert.ok(corrupted > 0);
+    const v = runCli(['cache', 'verify', '--cache', path.join(tmp.dir, 'cache')]);
+    assert.equal(v.code, 1);
+    assert.match(v.stdout, /CORRUPT/);
+    // k=7 has never run: cluster must read collapse-smooth's and mass-map's (corrupt) arrays.
+    const r = run(['--galaxy', '11', '--k', '7']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(((r.json?.['cacheProblems'] as unknown[]) ?? []).length > 0, 'the corruption is reported');
+    const clean = tempDir();
+    try {
+      const fresh = runCli(['run', ...args(clean.dir, data, ['--galaxy', '11', '--k', '7']), '--json']);
+      assert.equal(fresh.code, 0, fresh.stderr);
+      assert.deepEqual(hashes(path.join(clean.dir, 'out')), { '11_SN2013aa_7.fits': hashes(path.join(tmp.dir, 'out'))['11_SN2013aa_7.fits'] });
+    } finally {
+      clean.remove();
+    }
+  });
+
+  test('the lock file lists every output and verify reproduces them; a changed input is caught', () => {
+    // Bring every output up to date with the inputs as they are now (one was edited above).
+    assert.equal(run(['--galaxy', '11', '--k', '4..7']).code, 0);
+    const lock = path.join(tmp.dir, 'sfh.lock');
+    const text = readFileSync(lock, 'utf8');
+    assert.match(text, /out\/11_SN2013aa_4\.fits:\n\s+sha256: [0-9a-f]{64}\n\s+galaxy: "11"/);
+    const ok = runCli(['verify', '--lock', lock]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /(\d+) of \1 outputs reproduced bit for bit/);
+    // Change the cube of galaxy 45 after the fact: its outputs can no longer be reproduced.
+    const cube = path.join(data.cubes, 'CDP.2017-01-15T03:12:45.045.fits');
+    const b = readFileSync(cube);
+    b[b.length - 2880 * 40] = (b[b.length - 2880 * 40] ?? 0) ^ 0x40;
+    writeFileSync(cube, b);
+    const bad = runCli(['verify', '--lock', lock]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stdout, /DIFFERS\s+out\/45_SN2015bp_2\.fits: recomputed sha256 \w+ != locked \w+ \(input CDP\.2017-01-15T03:12:45\.045\.fits changed since the lock was written\)/);
+    assert.match(bad.stdout, /ok\s+out\/11_SN2013aa_4\.fits/);
+  });
+});
+
+describe('edited stage code re-runs that stage only', () => {
+  const tmp = tempDir();
+  const data = dataCopy(tmp.dir);
+  after(() => tmp.remove());
+
+  test('a user stage edited -> only it re-runs; explain names the file', () => {
+    // The bundled pipeline plus a user stage (plain JavaScript) after cluster.
+    const yaml = readFileSync(path.join(ROOT, 'pipeline.yaml'), 'utf8').replaceAll('module: stages/', `module: ${ROOT}/stages/`);
+    const stage = path.join(tmp.dir, 'summary.mjs');
+    const body = (factor: number) => `export function run(ctx) {\n  const c = ctx.upstream.get('cluster');\n  return { meta: { groups: c.meta.groups * ${factor} } };\n}\n`;
+    writeFileSync(stage, body(1));
+    writeFileSync(path.join(tmp.dir, 'pipeline.yaml'), `${yaml}  summary:\n    module: summary.mjs\n    needs: [cluster]\n`);
+    const run = () => runCli(['run', '--pipeline', path.join(tmp.dir, 'pipeline.yaml'), ...args(tmp.dir, data, ['--galaxy', '11', '--k', '3', '--json'])]);
+    const first = run();
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(ranCounts(first)['summary'], 1);
+    assert.equal(ranCounts(run())['summary'], 0);
+    writeFileSync(stage, body(2));
+    const why = runCli(['explain', '--pipeline', path.join(tmp.dir, 'pipeline.yaml'), ...args(tmp.dir, data, ['--galaxy', '11', '--k', '3'], 'explain')]);
+    assert.match(why.stdout, /summary\[11\]\s+would run: code of summary\.mjs changed/);
+    assert.match(why.stdout, /cluster\[11\]\s+cached/);
+    const c = ranCounts(run());
+    assert.equal(c['summary'], 1);
+    assert.equal(c['cluster'], 0);
+    assert.equal(c['mass-map'], 0);
+  });
+});
+
+describe('kill -9 at random moments, then --resume', () => {
+  const tmp = tempDir();
+  after(() => tmp.remove());
+  let reference: Record<string, string>;
+  const base = (dir: string) => ['run', '--galaxy', 'all', '--k', '2..4', '--out', path.join(dir, 'out'), '--cache', path.join(dir, 'cache'), '--lock', path.join(dir, 'sfh.lock'), ...['--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv'), '--cubes', path.join(PARITY, 'input', 'MuseObject', 'MuseResample'), '--sfh', path.join(PARITY, 'input', 'MuseSFH', 'dataOut')]];
+  before(() => {
+    const dir = path.join(tmp.dir, 'reference');
+    const r = runCli(base(dir));
+    assert.equal(r.code, 0, r.stderr);
+    reference = hashes(path.join(dir, 'out'));
+    assert.equal(Object.keys(reference).length, 6);
+  });
+
+  for (const delayMs of [150, 300, 450, 600, 800]) {
+    test(`killed after ${delayMs} ms: resume gives byte-identical outputs, no partial file`, async () => {
+      const dir = path.join(tmp.dir, `kill-${delayMs}`);
+      const child = spawn(process.execPath, [BIN, ...base(dir), '--jobs', '2'], { stdio: 'ignore' });
+      const exited = new Promise((r) => child.once('exit', r));
+      await new Promise((r) => setTimeout(r, delayMs));
+      child.kill('SIGKILL');
+      await exited;
+      const out = path.join(dir, 'out');
+      if (existsSync(out)) {
+        // Whatever is there under an output's name is complete (equal to the reference).
+        for (const [f, h] of Object.entries(hashes(out))) if (!f.startsWith('.') && !f.includes('.tmp-')) assert.equal(h, reference[f], `${f} is partial`);
+      }
+      let resumed = runCli(['run', '--resume', '--cache', path.join(dir, 'cache')]);
+      // Killed before the run had recorded itself: there is nothing to resume, so run again.
+      if (resumed.code === 2 && /no earlier run is recorded/.test(resumed.stderr)) resumed = runCli(base(dir));
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const got = Object.fromEntries(Object.entries(hashes(out)).filter(([f]) => !f.includes('.tmp-')));
+      assert.deepEqual(got, reference);
+    });
+  }
+});
+
+describe('usage and pipeline errors through the CLI', () => {
+  test('a bad pipeline.yaml exits 2 with line:col for every problem', () => {
+    const tmp = tempDir();
+    try {
+      const yaml = readFileSync(path.join(ROOT, 'pipeline.yaml'), 'utf8').replaceAll('module: stages/', `module: ${ROOT}/stages/`).replace('needs: [collapse-smooth, mass-map]', 'needs: [collapse-smooth, mass-mapp]').replace('params: [out, name, k, seed]', 'params: [out, name, k, seeds]');
+      writeFileSync(path.join(tmp.dir, 'pipeline.yaml'), yaml);
+      const r = runCli(['run', '--galaxy', '122', '--pipeline', path.join(tmp.dir, 'pipeline.yaml')]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /2 problems in .*pipeline\.yaml/);
+      assert.match(r.stderr, /pipeline\.yaml:\d+:\d+: stage `cluster` needs `mass-mapp`, which is not a stage/);
+      assert.match(r.stderr, /pipeline\.yaml:\d+:\d+: stage `write` reads parameter `seeds`, which is not declared/);
+    } finally {
+      tmp.remove();
+    }
+  });
+
+  test('an unknown galaxy exits 2 and suggests the nearest ids; a bad option names it', () => {
+    const r = runCli(['run', '--galaxy', '46', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv')]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /galaxy 46 is not in .* \(nearest ids: 45, 12, 11\)/);
+    const bad = runCli(['run', '--galaxy', '11', '--kk', '4']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--kk/);
+  });
+});
