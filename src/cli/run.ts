@@ -47,7 +47,9 @@ export async function commandRun(v: RunValues): Promise<number> {
   const events = new EngineEmitter();
   events.on('task-end', (r) => log.task(r));
   attachPlainLog(events, process.stderr, v.verbose ?? false);
-  const results = await execute(plan, { jobs, failFast: v['fail-fast'] ?? false, cache, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, events);
+  // SFH_WORKERS=0 runs every stage in the main thread (for debugging a stage with a debugger).
+  const workers = process.env['SFH_WORKERS'] !== '0';
+  const results = await execute(plan, { jobs, workers, failFast: v['fail-fast'] ?? false, cache, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, events);
   const count = (s: string) => results.filter((r) => r.status === s).length;
   log.end({ ok: count('ok'), failed: count('failed'), skipped: count('skipped') });
   updateLock(lockPath(pipeline, v.lock), pipeline, `sfh-pipeline ${VERSION}`, lockEntries(results, hasher));

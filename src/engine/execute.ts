@@ -10,6 +10,7 @@ import type { RunInfo, StageOutput } from '../stage.ts';
 import type { Cache } from '../cache/store.ts';
 import { FileHasher } from '../cache/file-hash.ts';
 import { executeInstance, type RunContext } from './instance.ts';
+import { WorkerPool } from './worker-pool.ts';
 import { EngineEmitter, type Failure, type InstanceResult, type TaskResult } from './events.ts';
 
 /** How to run a plan. */
@@ -25,6 +26,8 @@ export interface ExecuteOptions {
   readonly hasher?: FileHasher;
   /** Called with every output a stage produces (tests and `verify` inspect intermediates). */
   readonly onOutput?: (instance: Instance, output: StageOutput) => void;
+  /** Run stages in worker threads (default true): stages of different galaxies use different cores. */
+  readonly workers?: boolean;
   /** Who is running, for the stages' provenance. */
   readonly run: RunInfo;
 }
@@ -46,6 +49,7 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     claimed: new Map(),
     done: new Map(),
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+    ...(options.workers !== false ? { pool: new WorkerPool(Math.max(1, options.jobs)) } : {}),
   };
 
   // Outputs stay in memory only until the last dependent instance has read them.
@@ -105,6 +109,7 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     ),
   );
   options.signal?.removeEventListener('abort', onOuterAbort);
+  await rc.pool?.close();
   const order = new Map(plan.tasks.map((t, i) => [t, i]));
   taskResults.sort((a, b) => (order.get(a.task) ?? 0) - (order.get(b.task) ?? 0));
   events.emit('run-end', taskResults);

@@ -15,7 +15,8 @@ import type { NDArray } from '../ndarray.ts';
 import type { Instance } from '../pipeline/analyse.ts';
 import type { Lineage, ParamValue, RunInfo, StageContext, StageModule, StageOutput } from '../stage.ts';
 import type { EngineEmitter, InstanceStatus } from './events.ts';
-import { loadStageModule } from './modules.ts';
+import { loadStageModule, runnableModulePath } from './modules.ts';
+import type { WorkerPool } from './worker-pool.ts';
 
 /** What the engine knows of an instance once it has ended well (ran, cached or skipped). */
 export interface Done {
@@ -43,6 +44,8 @@ export interface RunContext {
   readonly claimed: Map<string, string>;
   readonly done: Map<string, Done>;
   readonly onOutput?: (instance: Instance, output: StageOutput) => void;
+  /** Worker threads to run stages in (the source stage always runs in the main thread). */
+  readonly pool?: WorkerPool;
 }
 
 /** Executes (or answers from the cache) one instance whose dependencies are all done. */
@@ -87,8 +90,14 @@ export function keyFor(rc: RunContext, inst: Instance, module: StageModule, ctx:
 }
 
 async function runAndStore(rc: RunContext, inst: Instance, module: StageModule, ctx: StageContext, key: string, fields: KeyFields): Promise<Done> {
-  for (const dep of inst.deps.values()) await materialize(rc, dep);
-  const output = await module.run(ctx);
+  const upstream: Record<string, StageOutput> = {};
+  for (const [name, dep] of inst.deps) upstream[name] = await materialize(rc, dep);
+  const output = rc.pool && !inst.stage.source && inst.stage.module
+    ? await rc.pool.run(
+        { module: runnableModulePath(rc.root, inst.stage.module), stage: inst.stage.name, run: rc.run, row: { id: inst.row.id, fields: null }, params: inst.params, lineage: ctx.lineage, upstream },
+        { progress: (info) => ctx.progress(info), warn: (message) => ctx.warn(message) },
+      )
+    : await module.run(ctx);
   rc.onOutput?.(inst, output);
   const files = output.files ?? [];
   const fileHashes = Object.fromEntries(files.map((f) => [f, rc.hasher.hash(f)]));

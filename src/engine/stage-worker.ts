@@ -1,0 +1,82 @@
+/**
+ * A worker thread that runs stage functions, so CPU-heavy stages of two galaxies really
+ * use two cores and the main thread stays free to draw progress. It receives plain data
+ * (the context without functions), rebuilds the context, runs the stage and posts back the
+ * output with its arrays' buffers transferred, not copied.
+ */
+import { parentPort } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import type { Json, Lineage, ParamValue, RunInfo, StageContext, StageModule, StageOutput } from '../stage.ts';
+
+/** A job for the worker. */
+export interface WorkerJob {
+  readonly id: number;
+  readonly module: string;
+  readonly stage: string;
+  readonly run: RunInfo;
+  readonly row: { readonly id: string; readonly fields: Readonly<Record<string, string>> | null };
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly lineage: Lineage;
+  readonly upstream: Readonly<Record<string, StageOutput>>;
+}
+
+/** What the worker posts back. */
+export type WorkerMessage =
+  | { readonly id: number; readonly kind: 'progress'; readonly info: { iteration?: number; message?: string } }
+  | { readonly id: number; readonly kind: 'warn'; readonly message: string }
+  | { readonly id: number; readonly kind: 'done'; readonly output: StageOutput }
+  | { readonly id: number; readonly kind: 'error'; readonly error: { message: string; reason?: string; hint?: string; stack?: string } };
+
+const modules = new Map<string, Promise<StageModule>>();
+
+async function handle(job: WorkerJob): Promise<void> {
+  const port = parentPort;
+  if (!port) return;
+  try {
+    let mod = modules.get(job.module);
+    if (!mod) {
+      mod = import(pathToFileURL(job.module).href) as Promise<StageModule>;
+      modules.set(job.module, mod);
+    }
+    const module = await mod;
+    const ctx: StageContext = {
+      stage: job.stage,
+      run: job.run,
+      row: job.row.fields
+        ? { id: job.row.id, fields: job.row.fields }
+        : {
+            id: job.row.id,
+            get fields(): never {
+              throw new Error(`stage \`${job.stage}\` read ctx.row.fields; only the source stage reads the catalog row (read the galaxy from its output instead)`);
+            },
+          },
+      params: job.params,
+      upstream: {
+        get(stage: string): StageOutput {
+          const out = job.upstream[stage];
+          if (!out) throw new Error(`stage ${job.stage} read the output of \`${stage}\`, which is not in its needs (pipeline.yaml)`);
+          return out;
+        },
+      },
+      progress: (info) => port.postMessage({ id: job.id, kind: 'progress', info } satisfies WorkerMessage),
+      warn: (message) => port.postMessage({ id: job.id, kind: 'warn', message } satisfies WorkerMessage),
+      signal: new AbortController().signal,
+      lineage: job.lineage,
+    };
+    const output = await module.run(ctx);
+    const buffers = Object.values(output.arrays ?? {}).map((a) => a.data.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+    port.postMessage({ id: job.id, kind: 'done', output } satisfies WorkerMessage, [...new Set(buffers)]);
+  } catch (err) {
+    const e = err as Error & { reason?: unknown; hint?: unknown };
+    const error: { message: string; reason?: string; hint?: string; stack?: string } = { message: e?.message ?? String(err) };
+    if (typeof e?.reason === 'string') error.reason = e.reason;
+    if (typeof e?.hint === 'string') error.hint = e.hint;
+    if (typeof e?.reason !== 'string' && e?.stack) error.stack = e.stack;
+    port.postMessage({ id: job.id, kind: 'error', error } satisfies WorkerMessage);
+  }
+}
+
+parentPort?.on('message', (job: WorkerJob) => void handle(job));
+
+/** Keeps `Json` in the emitted types (the metadata crosses the thread boundary as JSON). */
+export type WorkerMeta = Json;
