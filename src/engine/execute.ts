@@ -10,7 +10,7 @@ import type { RunInfo, StageOutput } from '../stage.ts';
 import type { Cache } from '../cache/store.ts';
 import { FileHasher } from '../cache/file-hash.ts';
 import { executeInstance, type RunContext } from './instance.ts';
-import { WorkerPool } from './worker-pool.ts';
+import { WorkerPool, WORKERS_AVAILABLE } from './worker-pool.ts';
 import { EngineEmitter, type Failure, type InstanceResult, type TaskResult } from './events.ts';
 
 /** How to run a plan. */
@@ -49,7 +49,7 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     claimed: new Map(),
     done: new Map(),
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
-    ...(options.workers !== false ? { pool: new WorkerPool(Math.max(1, options.jobs)) } : {}),
+    ...(options.workers !== false && WORKERS_AVAILABLE ? { pool: new WorkerPool(Math.max(1, options.jobs)) } : {}),
   };
 
   // Outputs stay in memory only until the last dependent instance has read them.
