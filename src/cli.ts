@@ -5,13 +5,11 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeError, isUserFacing, UserError } from './errors.ts';
-import { commandRun } from './cli/run.ts';
-import { commandExample } from './cli/example.ts';
 import { CACHE_HELP, DAG_HELP, EXPLAIN_HELP, HELP, RUN_HELP, VERIFY_HELP, VERSION } from './cli/help.ts';
-import { commandCache } from './cli/cache.ts';
-import { commandVerify } from './cli/verify.ts';
-import { commandDag, commandExplain } from './cli/inspect.ts';
 import type { PlanValues } from './cli/plan.ts';
+
+// Each command's module is imported when the command runs: start-up cost is paid only for
+// what a command uses (a warm rerun should take well under a second, process start included).
 
 /** Options every command accepts. */
 const COMMON: ParseArgsConfig['options'] = {
@@ -40,32 +38,32 @@ export async function main(argv: readonly string[]): Promise<number> {
           process.stdout.write(RUN_HELP);
           return 0;
         }
-        return await commandRun(values as RunValues);
+        return await (await import('./cli/run.ts')).commandRun(values as RunValues);
       }
       case 'explain': {
         const { values } = parse(rest, PLAN_OPTIONS, { json: { type: 'boolean' } });
         if (values['help']) return help(EXPLAIN_HELP);
-        return await commandExplain(values as PlanValues);
+        return await (await import('./cli/inspect.ts')).commandExplain(values as PlanValues);
       }
       case 'dag': {
         const { values } = parse(rest, PLAN_OPTIONS, { mermaid: { type: 'boolean' } });
         if (values['help']) return help(DAG_HELP);
-        return await commandDag(values as PlanValues);
+        return await (await import('./cli/inspect.ts')).commandDag(values as PlanValues);
       }
       case 'verify': {
         const { values } = parse(rest, { lock: { type: 'string' }, jobs: { type: 'string', short: 'j' } });
         if (values['help']) return help(VERIFY_HELP);
-        return await commandVerify(values as { pipeline?: string; lock?: string; jobs?: string });
+        return await (await import('./cli/verify.ts')).commandVerify(values as { pipeline?: string; lock?: string; jobs?: string });
       }
       case 'cache': {
         const [sub, ...more] = rest;
         const { values } = parse(more, { cache: { type: 'string' }, keep: { type: 'string' }, grace: { type: 'string' }, fix: { type: 'boolean' } });
         if (values['help']) return help(CACHE_HELP);
-        return commandCache(sub, values as { pipeline?: string; cache?: string; keep?: string; grace?: string; fix?: boolean });
+        return (await import('./cli/cache.ts')).commandCache(sub, values as { pipeline?: string; cache?: string; keep?: string; grace?: string; fix?: boolean });
       }
       case 'example': {
         const { values } = parse(rest, { out: { type: 'string' } });
-        return await commandExample(values as { out?: string });
+        return await (await import('./cli/example.ts')).commandExample(values as { out?: string });
       }
       default:
         throw new UserError('usage', `unknown command \`${command}\``, 'commands: run, explain, dag, verify, cache, example, help');

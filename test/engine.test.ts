@@ -141,7 +141,7 @@ describe('caching, through the CLI', () => {
     assert.equal(run(['--galaxy', '11', '--k', '4..7']).code, 0);
     const lock = path.join(tmp.dir, 'sfh.lock');
     const text = readFileSync(lock, 'utf8');
-    assert.match(text, /out\/11_SN2013aa_4\.fits:\n\s+sha256: [0-9a-f]{64}\n\s+galaxy: "11"/);
+    assert.match(text, /"out\/11_SN2013aa_4\.fits": \{\n\s+"sha256": "[0-9a-f]{64}",\n\s+"galaxy": "11"/);
     const ok = runCli(['verify', '--lock', lock]);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /(\d+) of \1 outputs reproduced bit for bit/);

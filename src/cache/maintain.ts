@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { readRun, runFiles } from './runs.ts';
 import type { CacheRecord } from './store.ts';
 
@@ -93,7 +92,7 @@ export function keysInLocks(root: string): Set<string> {
       if (e.isDirectory() && depth < 6 && e.name !== 'node_modules' && !e.name.startsWith('.') && e.name !== 'cache') visit(file, depth + 1);
       else if (e.isFile() && e.name.endsWith('.lock') && e.name.startsWith('sfh-pipeline')) {
         try {
-          const lock = parse(readFileSync(file, 'utf8')) as { outputs?: Record<string, { stages?: Record<string, { key?: string }> }> };
+          const lock = JSON.parse(readFileSync(file, 'utf8')) as { outputs?: Record<string, { stages?: Record<string, { key?: string }> }> };
           for (const entry of Object.values(lock.outputs ?? {})) for (const s of Object.values(entry.stages ?? {})) if (s.key) keys.add(s.key);
         } catch {
           // not a lock file of ours
