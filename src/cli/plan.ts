@@ -28,6 +28,8 @@ export interface PlanValues {
   sfh?: string;
   out?: string;
   cache?: string;
+  /** The lock file (run only; kept with the plan so --resume writes the same lock). */
+  lock?: string;
   set?: string[];
   where?: string[];
 }

@@ -20,7 +20,7 @@ import { VERSION } from './help.ts';
 import { cacheDir, pipelineFile, preparePlan, type PlanValues } from './plan.ts';
 
 /** The options a run record keeps, so `--resume` can plan the same run again. */
-const PLAN_KEYS = ['pipeline', 'galaxy', 'k', 'seed', 'catalog', 'cubes', 'sfh', 'out', 'cache', 'set', 'where'] as const;
+const PLAN_KEYS = ['pipeline', 'galaxy', 'k', 'seed', 'catalog', 'cubes', 'sfh', 'out', 'cache', 'lock', 'set', 'where'] as const;
 
 /** Runs the pipeline; resolves with the exit status. */
 export async function commandRun(v: RunValues): Promise<number> {
@@ -52,7 +52,7 @@ export async function commandRun(v: RunValues): Promise<number> {
   const results = await execute(plan, { jobs, workers, failFast: v['fail-fast'] ?? false, cache, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, events);
   const count = (s: string) => results.filter((r) => r.status === s).length;
   log.end({ ok: count('ok'), failed: count('failed'), skipped: count('skipped') });
-  updateLock(lockPath(pipeline, v.lock), pipeline, `sfh-pipeline ${VERSION}`, lockEntries(results, hasher));
+  updateLock(lockPath(pipeline, planValues.lock), pipeline, `sfh-pipeline ${VERSION}`, lockEntries(results, hasher));
   for (const p of cache.problems) process.stderr.write(`cache: ${p.reason} ${p.file}: ${p.detail} (recomputed)\n`);
   for (const line of summaryLines(results)) process.stderr.write(`${line}\n`);
   if (v.json) {
@@ -77,7 +77,7 @@ function argsOf(v: PlanValues): { [key: string]: Json } {
  * accepts no other plan option.
  */
 function resumeFrom(v: RunValues): { values: PlanValues; done: Map<string, string>; file: string } {
-  const given = PLAN_KEYS.filter((k) => k !== 'cache' && k !== 'pipeline' && v[k] !== undefined);
+  const given = PLAN_KEYS.filter((k) => k !== 'cache' && k !== 'pipeline' && k !== 'lock' && v[k] !== undefined);
   if (given.length) throw new UserError('usage', `--resume re-runs the last run as it was; do not also give --${given.join(', --')}`, 'start a new run without --resume to change its options');
   const dir = path.join(cacheDir(loadPipeline(pipelineFile(v.pipeline)), v.cache), 'runs');
   const last = lastRun(dir);
