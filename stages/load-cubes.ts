@@ -55,11 +55,7 @@ export function run(ctx: StageContext): StageOutput {
     if (weights.shape.join() !== want.join()) {
       throw new UserError('bad-input', `${who}: the SFH weights in ${sfh} HDU 1 have shape [${weights.shape.join(', ')}], expected [${want.join(', ')}] (ages x metallicities x ny x nx)`, 'pPXF must be run with the 50-age x 7-metallicity MILES grid on this cube', sfh);
     }
-    const primary = cubeFits.hdu(0).header;
-    const skyRes = primary.get('SKY_RES') ?? galaxy.skyRes;
-    if (typeof skyRes !== 'number' || !(skyRes > 0)) {
-      throw new UserError('bad-input', `${who}: ${cube} has no positive SKY_RES (seeing FWHM in arcsec) in its primary header${skyRes !== undefined ? ` (found ${JSON.stringify(skyRes)})` : ''}`, "add a 'SKY_RES' column to the catalog with the seeing FWHM in arcsec", cube);
-    }
+    const skyRes = seeingOf(ctx, galaxy, cubeFits.hdu(0).header.get('SKY_RES'), cube, who);
     const pixelScale = Number(ctx.params['pixelScale']);
     const psfSigma = skyRes / pixelScale / 2.355;
     const wcs = celestialWcs(data.header, { file: cube });
@@ -86,6 +82,25 @@ export function run(ctx: StageContext): StageOutput {
     cubeFits.close();
     sfhFits.close();
   }
+}
+
+/**
+ * The seeing FWHM (arcsec): `--set psfFwhm=...` when given, else the cube's SKY_RES, else
+ * the catalog's SKY_RES column. Without any, the galaxy fails with a message saying how to
+ * supply it (the PSF width drives the smoothing, so guessing would silently change results).
+ */
+function seeingOf(ctx: StageContext, galaxy: Galaxy, header: unknown, cube: string, who: string): number {
+  const forced = Number(ctx.params['psfFwhm']);
+  if (forced > 0) return forced;
+  if (typeof header === 'number' && header > 0) return header;
+  if (galaxy.skyRes !== undefined && galaxy.skyRes > 0) return galaxy.skyRes;
+  const found = header === undefined ? 'has no SKY_RES' : `has SKY_RES = ${JSON.stringify(header)}, not a positive number of arcsec`;
+  throw new UserError(
+    'missing-seeing',
+    `${who}: ${cube} ${found} in its primary header, and the catalog has no SKY_RES column value for it`,
+    "give the seeing FWHM in arcsec: add a 'SKY_RES' column to the catalog, or pass --set psfFwhm=0.8 (applies to every selected galaxy)",
+    cube,
+  );
 }
 
 /** Keys of the celestial (2-D) WCS, copied into the group map so it can be overlaid on the sky. */

@@ -3,7 +3,7 @@
  * same folder, flush it to disk, then rename over the final name (atomic on POSIX).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 /** A temporary name next to `file`, unique to this process and call. */
@@ -31,4 +31,50 @@ export function writeFileAtomic(file: string, data: string | Uint8Array | readon
     rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+/** True when `pid` is a live process on this machine. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const TEMP = /\.tmp-(\d+)-[0-9a-f]+$/;
+
+const swept = new Set<string>();
+
+/**
+ * Removes temporary files left by killed runs in the folder of `file`
+ * (`<name>.tmp-<pid>-<hex>`, `.<name>.tmp-<pid>-<hex>`): once per folder and process, only
+ * when their process is gone and they are older than `minAgeMs` (on a shared file system a
+ * live process on another node may have the same pid, hence the age). Nothing under a
+ * final name is ever touched.
+ */
+export function removeStaleTemps(file: string, minAgeMs = 60_000): number {
+  const dir = path.dirname(file);
+  if (swept.has(dir)) return 0;
+  swept.add(dir);
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const m = TEMP.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    try {
+      if (Date.now() - statSync(path.join(dir, name)).mtimeMs < minAgeMs) continue;
+      rmSync(path.join(dir, name), { force: true });
+      removed++;
+    } catch {
+      // already gone
+    }
+  }
+  return removed;
 }

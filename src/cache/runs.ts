@@ -74,8 +74,15 @@ export class RunLog {
     this.append({ kind: 'end', ended: new Date().toISOString(), ...summary });
   }
 
+  /** Why the record could not be written (a full disk), once: the run itself goes on. */
+  failed?: string;
+
   private append(value: object): void {
-    appendFileSync(this.file, `${JSON.stringify(value)}\n`);
+    try {
+      appendFileSync(this.file, `${JSON.stringify(value)}\n`);
+    } catch (err) {
+      this.failed ??= `${this.file}: ${(err as Error).message}`;
+    }
   }
 }
 

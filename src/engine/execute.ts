@@ -134,10 +134,24 @@ async function runOne(rc: RunContext, inst: Instance): Promise<InstanceResult> {
   }
 }
 
+const DISK_ERRORS: Record<string, { reason: string; what: string; hint: string }> = {
+  ENOSPC: { reason: 'disk-full', what: 'no space left on the device', hint: 'free some space (or point --cache/--out elsewhere), then run again with --resume; nothing half-written was kept' },
+  EDQUOT: { reason: 'disk-full', what: 'disk quota exceeded', hint: 'free some space within your quota (sfh-pipeline cache gc helps), then run again with --resume' },
+  EROFS: { reason: 'read-only', what: 'the file system is read-only', hint: 'point --out and --cache at a writable folder' },
+  EACCES: { reason: 'permission-denied', what: 'permission denied', hint: 'check the permissions of --out and --cache, or point them at a folder you can write' },
+  EMFILE: { reason: 'too-many-files', what: 'too many open files', hint: 'raise the limit (ulimit -n) or lower --jobs' },
+};
+
 /** An error thrown by a stage, as a value: user-facing errors keep their reason and hint. */
 export function toFailure(err: unknown): Failure {
   if (err instanceof Error) {
-    const e = err as Error & { reason?: unknown; hint?: unknown };
+    const e = err as Error & { reason?: unknown; hint?: unknown; code?: unknown; path?: unknown };
+    // A full or read-only disk is the user's to fix, not a bug: say which file and what to do.
+    const code = typeof e.code === 'string' ? e.code : /\b(ENOSPC|EDQUOT|EROFS|EACCES|EMFILE)\b/.exec(e.message)?.[1];
+    if (code && DISK_ERRORS[code]) {
+      const where = typeof e.path === 'string' ? ` writing ${e.path}` : '';
+      return { reason: DISK_ERRORS[code].reason, message: `${DISK_ERRORS[code].what}${where} (${e.message})`, hint: DISK_ERRORS[code].hint };
+    }
     if (typeof e.reason === 'string') return { reason: e.reason, message: e.message, ...(typeof e.hint === 'string' ? { hint: e.hint } : {}) };
     return { reason: 'stage-threw', message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
   }

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { CacheCorruption, describeOutput, outputHashOf, type Cache, type CacheRecord } from '../cache/store.ts';
 import { codeHash } from '../cache/code-hash.ts';
+import { removeStaleTemps } from '../cache/atomic.ts';
 import { ABSENT, type FileHasher } from '../cache/file-hash.ts';
 import { keyOf, type KeyFields } from '../cache/key.ts';
 import { CACHE_FORMAT } from '../cache/store.ts';
@@ -57,6 +58,7 @@ export async function executeInstance(rc: RunContext, inst: Instance, warnings: 
   own.inputs = fields.inputs;
   const outputFiles = module.outputs?.(ctx) ?? [];
   for (const file of outputFiles) {
+    removeStaleTemps(file);
     const owner = rc.claimed.get(file);
     if (owner !== undefined && owner !== inst.id) {
       throw new UserError('output-collision', `${inst.id} would overwrite ${file}, written by ${owner} in this run`, 'each point of a sweep needs its own file name: put the swept parameters in it, e.g. --set name={id}_{sn}_{k}_s{seed}.fits');
