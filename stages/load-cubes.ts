@@ -44,6 +44,15 @@ export function run(ctx: StageContext): StageOutput {
   const sfhFits = FitsFile.open(sfh);
   try {
     const data = cubeFits.hdus.find((h) => h.name.toUpperCase() === 'DATA') ?? cubeFits.hdu(1);
+    if (data.compressed) {
+      throw new UserError('compressed', `${who}: ${cube} HDU DATA is a tile-compressed image (ZIMAGE = T)`, 'decompress it first, e.g. `funpack file.fits` or astropy: fits.open(f)[1].data written back with fits.ImageHDU', cube);
+    }
+    for (const [file, fits, hdu] of [[cube, cubeFits, data], [sfh, sfhFits, sfhFits.hdu(0)], [sfh, sfhFits, sfhFits.hdu(1)]] as const) {
+      // A header that announces more data than the file holds: caught here, before shapes are compared.
+      if (hdu.dataOffset + hdu.dataBytes > fits.size) {
+        throw new UserError('truncated', `${who}: ${file} HDU ${hdu.name || hdu.index}: the header announces ${hdu.dataBytes} bytes of data, the file holds ${Math.max(0, fits.size - hdu.dataOffset)}`, 'the file is truncated or its NAXISn cards are wrong: copy or regenerate it', file);
+      }
+    }
     if (data.shape.length !== 3) throw new UserError('bad-input', `${who}: ${cube} HDU ${data.name || data.index} is not a 3-D cube (shape [${data.shape.join(', ')}])`, 'the cube needs a DATA extension of shape (nwave, ny, nx)', cube);
     const [nwave, ny, nx] = data.shape as [number, number, number];
     const fit = sfhFits.hdu(0);
