@@ -79,7 +79,7 @@ const CASES: Case[] = [
       fits.close();
       writeFitsSync(cube, [{ data: null, cards: [{ key: 'SKY_RES', value: 0.8 }] }, { data, cards, extname: 'DATA' }]);
       patchCard(cube, 1, 'NAXIS3', '300');
-    }, status: 'failed', reason: 'truncated', error: /CDP\.106\.fits HDU DATA: the header announces 1382400 bytes of data, the file holds 691200 },
+    }, status: 'failed', reason: 'truncated', error: /CDP\.106\.fits HDU DATA: the header announces 1382400 bytes of data, the file holds 691200/ },
   {
     id: '107',
     make: (_cube, sfh) => {
