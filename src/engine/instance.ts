@@ -17,6 +17,7 @@ import type { Instance } from '../pipeline/analyse.ts';
 import type { Lineage, ParamValue, RunInfo, StageContext, StageModule, StageOutput } from '../stage.ts';
 import type { EngineEmitter, InstanceStatus } from './events.ts';
 import { loadStageModule, runnableModulePath } from './modules.ts';
+import { shellCodeHash } from './shell.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
 /** What the engine knows of an instance once it has ended well (ran, cached or skipped). */
@@ -82,7 +83,8 @@ export function keyFor(rc: RunContext, inst: Instance, module: StageModule, ctx:
     stage: inst.stage.name,
     galaxy: inst.row.id,
     ...(inst.stage.source ? { row: inst.row.fields } : {}),
-    code: codeHash(sourceOf(rc.root, inst.stage.module), rc.root),
+    // A shell stage's code is its command templates and the script it runs.
+    code: inst.stage.run ? shellCodeHash(inst.stage, rc.root) : codeHash(sourceOf(rc.root, inst.stage.module), rc.root),
     params: sortedParams(inst.params),
     upstream: Object.fromEntries([...inst.deps].map(([name, dep]) => [name, rc.done.get(dep.id)?.outputHash ?? 'missing'])),
     inputs,

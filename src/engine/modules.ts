@@ -2,7 +2,8 @@
  * Finds and loads the module a stage declares. Stage sources are TypeScript; the package
  * compiles them at install (`npm ci` runs `prepare`), so a `.ts` module inside the package
  * loads from its compiled twin under `dist/` and the CLI never needs a runtime transpiler.
- * A `.js` or `.mjs` module (a user's own stage outside the package) loads as it is.
+ * A `.js` or `.mjs` module (a user's own stage outside the package) loads as it is. A
+ * `run:` stage has no module: its module is built from the command (./shell.ts).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UserError } from '../errors.ts';
 import type { StageDecl } from '../pipeline/types.ts';
 import type { SourceModule, StageModule } from '../stage.ts';
+import { shellStage } from './shell.ts';
 
 /** The package's root folder (the one holding package.json), found from this file's place. */
 export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
@@ -37,8 +39,12 @@ export function runnableModulePath(root: string, module: string): string {
 
 const loaded = new Map<string, Promise<StageModule>>();
 
-/** Imports a stage's module once per process and checks that it exports `run`. */
+/**
+ * Imports a stage's module once per process and checks that it exports `run`; for a
+ * `run:` stage, the module that executes its command, so callers never tell them apart.
+ */
 export function loadStageModule(root: string, decl: StageDecl): Promise<StageModule> {
+  if (decl.run) return Promise.resolve(shellStage(root, decl));
   const file = runnableModulePath(root, decl.module);
   let p = loaded.get(file);
   if (!p) {

@@ -7,12 +7,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { UserError } from '../errors.ts';
+import { readExecutor, withoutExecutor } from './executor.ts';
 import type { ParamValue } from '../stage.ts';
-import type { ParamDecl, ParamType, Pipeline, PipelineProblem, StageDecl } from './types.ts';
+import { templateParts, type ParamDecl, type ParamType, type Pipeline, type PipelineProblem, type StageDecl } from './types.ts';
 
 const PARAM_TYPES: readonly ParamType[] = ['int', 'number', 'string', 'path', 'bool'];
 const PARAM_KEYS = ['type', 'default', 'min', 'max', 'choices', 'doc'];
-const STAGE_KEYS = ['module', 'source', 'needs', 'params', 'doc'];
+const STAGE_KEYS = ['module', 'run', 'inputs', 'outputs', 'source', 'needs', 'params', 'doc'];
 const NAME = /^[a-z][a-zA-Z0-9-]*$/;
 
 /** Thrown when pipeline.yaml has problems; `problems` holds every one of them. */
@@ -49,9 +50,9 @@ export function parsePipeline(text: string, file: string): Pipeline {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
   const problems: PipelineProblem[] = [];
-  const at = (node: Node | null | undefined | Pair['key'], message: string, hint?: string) => {
+  const at: At = (node, message, hint) => {
     const range = node && typeof node === 'object' && 'range' in node ? (node.range as [number, number] | undefined) : undefined;
-    const offset = range ? range[0] : 0;
+    const offset = typeof node === 'number' ? node : range ? range[0] : 0;
     const { line, col } = lc.linePos(offset);
     problems.push({ line, col, message, ...(hint ? { hint } : {}) });
   };
@@ -64,23 +65,26 @@ export function parsePipeline(text: string, file: string): Pipeline {
 
   const root = doc.contents;
   if (!isMap(root)) throw new PipelineError(file, [{ line: 1, col: 1, message: 'the file must be a mapping with `version`, `params` and `stages`' }]);
-  checkKeys(root, ['version', 'params', 'stages'], 'top level', at);
+  checkKeys(root, ['version', 'params', 'stages', 'executor'], 'top level', at);
   const version = root.get('version', true) as unknown;
   if (!isScalar(version) || version.value !== 1) at((version as Node | undefined) ?? root, '`version` must be 1', 'add `version: 1` at the top');
 
   const params = readParams(root.get('params', true), at, root);
-  const stages = readStages(root.get('stages', true), params, path.dirname(file), at, root);
+  const stages = readStages(root.get('stages', true), params, path.dirname(file), at, root, text);
+  const executor = readExecutor(root.get('executor', true), at);
   if (problems.length) throw new PipelineError(file, problems);
   return {
     file,
     root: path.dirname(file),
-    hash: createHash('sha256').update(text).digest('hex'),
+    hash: createHash('sha256').update(withoutExecutor(text, root)).digest('hex'),
     params,
     stages,
+    ...(executor ? { executor } : {}),
   };
 }
 
-type At = (node: Node | null | undefined | Pair['key'], message: string, hint?: string) => void;
+/** Records a problem at a node, or at an offset into the file's text. */
+type At = (node: Node | null | undefined | Pair['key'] | number, message: string, hint?: string) => void;
 
 function checkKeys(map: YAMLMap, allowed: readonly string[], where: string, at: At): void {
   for (const pair of map.items) {
@@ -169,16 +173,16 @@ export function checkValue(decl: Omit<ParamDecl, 'default'> & { default?: unknow
   return undefined;
 }
 
-function stringList(node: unknown, what: string, at: At): { names: string[]; nodes: Node[] } {
+function stringList(node: unknown, what: string, at: At, example = 'a list of names, e.g. [mass-map, load-cubes]'): { names: string[]; nodes: Node[] } {
   if (node === undefined) return { names: [], nodes: [] };
   if (!isSeq(node) || !node.items.every((i) => isScalar(i) && typeof i.value === 'string')) {
-    at(node as Node, `${what} must be a list of names, e.g. [mass-map, load-cubes]`);
+    at(node as Node, `${what} must be ${example}`);
     return { names: [], nodes: [] };
   }
   return { names: node.items.map((i) => String((i as { value: unknown }).value)), nodes: node.items as Node[] };
 }
 
-function readStages(node: unknown, params: Map<string, ParamDecl>, root: string, at: At, parent: Node): StageDecl[] {
+function readStages(node: unknown, params: Map<string, ParamDecl>, root: string, at: At, parent: Node, text: string): StageDecl[] {
   if (!isMap(node) || node.items.length === 0) {
     at((node as Node) ?? parent, '`stages` must be a mapping of stage name to declaration', 'see docs/pipeline.md for the format');
     return [];
@@ -186,20 +190,31 @@ function readStages(node: unknown, params: Map<string, ParamDecl>, root: string,
   const decls = new Map<string, StageDecl>();
   const needNodes = new Map<string, Node[]>();
   const keyNodes = new Map<string, Node>();
+  const templates = new Map<string, Template[]>();
   for (const pair of node.items) {
     const name = isScalar(pair.key) ? String(pair.key.value) : '';
     keyNodes.set(name, pair.key as Node);
     if (!NAME.test(name)) at(pair.key as Node, `stage name \`${name}\` must start with a letter and hold only letters, digits and -`);
     const decl = pair.value;
     if (!isMap(decl)) {
-      at((decl as Node) ?? (pair.key as Node), `stage \`${name}\` must be a mapping with at least \`module\``);
+      at((decl as Node) ?? (pair.key as Node), `stage \`${name}\` must be a mapping with at least \`module\` or \`run\``);
       continue;
     }
     checkKeys(decl, STAGE_KEYS, `stage \`${name}\``, at);
     const moduleNode = decl.get('module', true);
+    const runNode = decl.get('run', true);
     const module = isScalar(moduleNode) && typeof moduleNode.value === 'string' ? moduleNode.value : '';
-    if (!module) at(moduleNode ?? decl, `stage \`${name}\` needs a \`module\``, 'e.g. module: stages/mass-map.ts');
-    else if (!existsSync(path.resolve(root, module))) at(moduleNode, `stage \`${name}\`: module ${module} does not exist`, `create ${path.resolve(root, module)} or fix the path (relative to ${root})`);
+    const shell = runNode !== undefined ? readShell(decl, name, at, text) : undefined;
+    if (shell) templates.set(name, shell.templates);
+    if (runNode !== undefined) {
+      if (moduleNode !== undefined) at(runNode as Node, `stage \`${name}\` has both \`module\` and \`run\``, 'a stage is either a module or a command: keep one of them');
+    } else {
+      for (const key of ['inputs', 'outputs']) {
+        if (decl.has(key)) at(decl.get(key, true) as Node, `\`${key}\` of stage \`${name}\` is only for \`run\` stages`, 'a module names the files it reads and writes with its inputs(ctx) and outputs(ctx) exports');
+      }
+      if (!module) at(moduleNode ?? decl, `stage \`${name}\` needs a \`module\` or a \`run\` command`, 'e.g. module: stages/mass-map.ts, or run: python3 scripts/fit.py {galaxy}');
+      else if (!existsSync(path.resolve(root, module))) at(moduleNode, `stage \`${name}\`: module ${module} does not exist`, `create ${path.resolve(root, module)} or fix the path (relative to ${root})`);
+    }
     const sourceNode = decl.get('source', true);
     if (sourceNode !== undefined && !(isScalar(sourceNode) && typeof sourceNode.value === 'boolean')) at(sourceNode, '`source` must be true or false');
     const needs = stringList(decl.get('needs', true), `\`needs\` of stage \`${name}\``, at);
@@ -211,7 +226,8 @@ function readStages(node: unknown, params: Map<string, ParamDecl>, root: string,
     const docNode = decl.get('doc', true);
     decls.set(name, {
       name,
-      module,
+      module: shell ? '' : module,
+      ...(shell ? { run: shell.run, inputs: shell.inputs, outputs: shell.outputs } : {}),
       source: isScalar(sourceNode) && sourceNode.value === true,
       needs: needs.names,
       params: used.names,
@@ -226,8 +242,112 @@ function readStages(node: unknown, params: Map<string, ParamDecl>, root: string,
   const sources = [...decls.values()].filter((d) => d.source);
   if (sources.length !== 1) at(parent, `exactly one stage must be \`source: true\` (the one that enumerates the catalog); found ${sources.length}`);
   for (const s of sources) if (s.needs.length) at(keyNodes.get(s.name), `the source stage \`${s.name}\` cannot have \`needs\``);
+  for (const s of sources) if (s.run) at(keyNodes.get(s.name), `the source stage \`${s.name}\` cannot be a \`run\` command`, 'the source stage is a module that exports enumerate(params)');
+  for (const decl of decls.values()) checkPlaceholders(decl, templates.get(decl.name) ?? [], sources[0]?.name, at);
   const order = topoOrder(decls, (cycle) => at(keyNodes.get(cycle[0] ?? ''), `the stages form a cycle: ${cycle.join(' -> ')}`, 'remove one of these `needs`'));
   return order;
+}
+
+/** A template word of a `run` stage as written, with its place in the file for messages. */
+interface Template {
+  readonly where: 'run' | 'inputs' | 'outputs';
+  readonly word: string;
+  /** The word's position in `run` (0 is the program). */
+  readonly index: number;
+  /** Offset and source text of the YAML scalar holding the word. */
+  readonly start: number;
+  readonly raw: string;
+}
+
+/** Reads `run`, `inputs` and `outputs` of a command stage; undefined when `run` is unusable. */
+function readShell(decl: YAMLMap, stage: string, at: At, text: string): { run: string[]; inputs: string[]; outputs: string[]; templates: Template[] } | undefined {
+  const node = decl.get('run', true) as unknown;
+  const source = (n: Node): { start: number; raw: string } => ({ start: n.range?.[0] ?? 0, raw: text.slice(n.range?.[0] ?? 0, n.range?.[1] ?? 0) });
+  const templates: Template[] = [];
+  let run: string[];
+  if (isScalar(node) && typeof node.value === 'string') {
+    const src = source(node);
+    const split = splitCommand(node.value);
+    if ('error' in split) {
+      const shift = src.raw.indexOf(node.value);
+      at(shift >= 0 ? src.start + shift + split.index : node, `\`run\` of stage \`${stage}\`: ${split.error}`, 'quote the character, or put shell syntax (pipes, redirections, $VARS) in a script and run the script');
+      return undefined;
+    }
+    run = split.words;
+    run.forEach((word, index) => templates.push({ where: 'run', word, index, ...src }));
+  } else if (isSeq(node) && node.items.every((i) => isScalar(i) && typeof i.value === 'string')) {
+    run = node.items.map((i) => String((i as { value: unknown }).value));
+    run.forEach((word, index) => templates.push({ where: 'run', word, index, ...source(node.items[index] as Node) }));
+  } else {
+    at(node as Node, `\`run\` of stage \`${stage}\` must be a command line or a list of arguments`, 'e.g. run: python3 scripts/fit.py {galaxy}');
+    return undefined;
+  }
+  if (run.length === 0) at(node as Node, `\`run\` of stage \`${stage}\` is empty`, 'e.g. run: python3 scripts/fit.py {galaxy}');
+  const list = (key: 'inputs' | 'outputs'): string[] => {
+    const l = stringList(decl.get(key, true), `\`${key}\` of stage \`${stage}\``, at, 'a list of paths, e.g. [results/{galaxy}.txt]');
+    l.names.forEach((word, index) => templates.push({ where: key, word, index, ...source(l.nodes[index] as Node) }));
+    return l.names;
+  };
+  return { run, inputs: list('inputs'), outputs: list('outputs'), templates };
+}
+
+/** Placeholders whose values come from the catalog or from files: data, not configuration. */
+const UNTRUSTED = (name: string): boolean => name === 'galaxy' || name === 'sn' || name.startsWith('upstream.');
+/** A flag after which an interpreter reads program text (`sh -c`, `python3 -c`, `node -e`). */
+const CODE_FLAG = /^(-[a-zA-Z]*[ce]|--command|--eval)$/;
+
+/** Every placeholder must name a value the stage can read, and data must never become code. */
+function checkPlaceholders(decl: StageDecl, templates: readonly Template[], source: string | undefined, at: At): void {
+  const allowed = ['galaxy', ...(source && decl.needs.includes(source) ? ['sn'] : []), ...decl.params, ...decl.needs.map((n) => `upstream.${n}`)];
+  for (const t of templates) {
+    for (const part of templateParts(t.word)) {
+      if (!('name' in part)) continue;
+      const offset = t.start + Math.max(0, t.raw.indexOf(`{${part.name}}`));
+      const label = `stage \`${decl.name}\` uses {${part.name}} in \`${t.where}\``;
+      if (!allowed.includes(part.name)) {
+        const fix =
+          part.name === 'sn' && source ? `{sn} comes from the output of \`${source}\`: add it to this stage's needs. `
+          : part.name.startsWith('upstream.') ? `add \`${part.name.slice('upstream.'.length)}\` to this stage's needs. `
+          : `list a parameter under the stage's params to use it; write {{ and }} for literal braces. `;
+        at(offset, `${label}, which it cannot read`, `${fix}Allowed here: ${allowed.map((n) => `{${n}}`).join(', ')}`);
+        continue;
+      }
+      if (t.where !== 'run' || !UNTRUSTED(part.name)) continue;
+      const previous = decl.run?.[t.index - 1];
+      if (t.index === 0) at(offset, `${label} to choose the program, and that value is data`, 'write the program in pipeline.yaml and pass the value as an argument');
+      else if (previous !== undefined && CODE_FLAG.test(previous)) {
+        at(offset, `${label} inside program text (after ${previous}), where a catalog value could run code`, 'pass it as an argument of its own (sys.argv[1], "$1"), or read $SFH_GALAXY / $SFH_SN in the program');
+      }
+    }
+  }
+}
+
+/**
+ * Splits a `run:` command line into argv words. Quotes only group words (nothing inside
+ * them is special) and a backslash keeps the next character; shell syntax is refused, as
+ * the command never reaches a shell as text. `index` points at the problem.
+ */
+export function splitCommand(line: string): { words: string[] } | { error: string; index: number } {
+  const words: string[] = [];
+  let word: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string;
+    if (/\s/.test(c)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else if (c === "'" || c === '"') {
+      const end = line.indexOf(c, i + 1);
+      if (end < 0) return { error: `the quote ${c} is not closed`, index: i };
+      word = (word ?? '') + line.slice(i + 1, end);
+      i = end;
+    } else if (c === '\\' && i + 1 < line.length) {
+      word = (word ?? '') + line[++i];
+    } else if ('|&;<>()`$'.includes(c)) {
+      return { error: `\`${c}\` is shell syntax; a \`run\` command is split into arguments, not read by a shell`, index: i };
+    } else word = (word ?? '') + c;
+  }
+  if (word !== undefined) words.push(word);
+  return { words };
 }
 
 /** Stages ordered so every stage comes after its needs; reports each cycle found. */

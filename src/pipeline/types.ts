@@ -4,6 +4,7 @@
  * re-validates.
  */
 import type { ParamValue } from '../stage.ts';
+import type { ExecutorSettings } from './executor.ts';
 
 /** The kinds of parameter a pipeline may declare. `path` values resolve against a base folder. */
 export type ParamType = 'int' | 'number' | 'string' | 'path' | 'bool';
@@ -23,8 +24,22 @@ export interface ParamDecl {
 /** A declared stage: its module (or shell command), what it needs and which params it reads. */
 export interface StageDecl {
   readonly name: string;
-  /** Path of the module relative to the pipeline file, e.g. `stages/mass-map.ts`. */
+  /**
+   * Path of the module relative to the pipeline file, e.g. `stages/mass-map.ts`; empty for
+   * a `run` stage, whose module the engine builds from the command (src/engine/shell.ts).
+   */
   readonly module: string;
+  /**
+   * A shell stage's command as argv words, split at load time so a substituted value is
+   * always one whole argument and never command text: `['python3', 'fit.py', '{galaxy}']`.
+   * Words may hold placeholders (`{galaxy}`, `{sn}`, `{<param>}`, `{upstream.<stage>}`);
+   * `{{` and `}}` stand for literal braces.
+   */
+  readonly run?: readonly string[];
+  /** A `run` stage's input path templates: hashed into its key, so an edit re-runs it. */
+  readonly inputs?: readonly string[];
+  /** A `run` stage's output path templates: hashed into its record and checked after it ran. */
+  readonly outputs?: readonly string[];
   /** The stage that enumerates the catalog rows a run can select. */
   readonly source: boolean;
   readonly needs: readonly string[];
@@ -42,6 +57,8 @@ export interface Pipeline {
   readonly hash: string;
   readonly params: ReadonlyMap<string, ParamDecl>;
   readonly stages: readonly StageDecl[];
+  /** How `run --executor slurm` asks for resources (src/pipeline/executor.ts); absent: the defaults. */
+  readonly executor?: ExecutorSettings;
 }
 
 /** One problem found in pipeline.yaml, pointing at the place in the file. */
@@ -50,4 +67,33 @@ export interface PipelineProblem {
   readonly col: number;
   readonly message: string;
   readonly hint?: string;
+}
+
+/** A piece of a template word: literal text, or a placeholder to substitute. */
+export type TemplatePart = { readonly text: string } | { readonly name: string };
+
+const PLACEHOLDER = /\{\{|\}\}|\{([a-z][a-zA-Z0-9-]*(?:\.[a-z][a-zA-Z0-9-]*)?)\}/g;
+
+/**
+ * Splits a template word into text and placeholders (`{galaxy}`, `{upstream.write}`); `{{`
+ * and `}}` are literal braces. The loader checks them, and the shell stage
+ * (src/engine/shell.ts) fills them in, with this one reading.
+ */
+export function templateParts(word: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let text = '';
+  let last = 0;
+  for (const m of word.matchAll(PLACEHOLDER)) {
+    text += word.slice(last, m.index);
+    last = m.index + m[0].length;
+    if (m[1] === undefined) text += m[0][0];
+    else {
+      if (text) parts.push({ text });
+      text = '';
+      parts.push({ name: m[1] });
+    }
+  }
+  text += word.slice(last);
+  if (text) parts.push({ text });
+  return parts;
 }

@@ -1,0 +1,161 @@
+/**
+ * Shell stages: a `run:` command in pipeline.yaml becomes a {@link StageModule}, so the
+ * engine keys, caches, skips and fails it like any module and needs no special case. The
+ * command was split into argv words at load time; each placeholder is filled in per word
+ * and every word goes to bash through zx's quoting, so a catalog value (an SN name, an id)
+ * is always one literal argument and never command text. Values from the catalog that
+ * could pick a path or an option (`/`, `..`, a leading `-`) fail their galaxy.
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { sha256 } from '../cache/canonical.ts';
+import { codeHash } from '../cache/code-hash.ts';
+import { UserError } from '../errors.ts';
+import { templateParts, type StageDecl } from '../pipeline/types.ts';
+import type { StageContext, StageInputContext, StageModule, StageOutput } from '../stage.ts';
+
+/** How much of a failed command's stderr a failure keeps: enough for a traceback's end. */
+const STDERR_TAIL = 4096;
+
+/** The module the engine runs for a `run` stage declared in the pipeline file at `root`. */
+export function shellStage(root: string, decl: StageDecl): StageModule {
+  if (!decl.run) throw new Error(`internal: stage ${decl.name} has no run command`);
+  return {
+    inputs: (ctx) => (decl.inputs ?? []).map((t) => path.resolve(root, fill(t, decl, ctx))),
+    outputs: (ctx) => (decl.outputs ?? []).map((t) => path.resolve(root, fill(t, decl, ctx))),
+    run: (ctx) => runCommand(root, decl, ctx),
+  };
+}
+
+/**
+ * The code hash of a `run` stage, in the shape of {@link codeHash}: its command, input
+ * and output templates, plus the script it runs when that is a file in the pipeline's
+ * folder (`python3 scripts/fit.py ...`, `./post.sh ...`), so editing either re-runs it.
+ */
+export function shellCodeHash(decl: StageDecl, root: string): { hash: string; files: Record<string, string> } {
+  const files: Record<string, string> = {
+    [`stage ${decl.name}'s command`]: sha256(JSON.stringify({ run: decl.run ?? [], inputs: decl.inputs ?? [], outputs: decl.outputs ?? [] })),
+  };
+  const script = scriptOf(decl, root);
+  if (script) Object.assign(files, codeHash(script, root).files);
+  const names = Object.keys(files).sort();
+  return { hash: sha256(names.map((f) => `${f}:${files[f]}`).join('\n')), files: Object.fromEntries(names.map((f) => [f, files[f] as string])) };
+}
+
+/**
+ * The script a command runs, if it is a file under `root`: the program itself, or the
+ * first argument that is not an option (the script an interpreter is given).
+ */
+export function scriptOf(decl: StageDecl, root: string): string | undefined {
+  const run = decl.run ?? [];
+  for (const word of [run[0], run.slice(1).find((w) => !w.startsWith('-'))]) {
+    const parts = word === undefined ? [] : templateParts(word);
+    if (parts.length === 0 || parts.some((p) => 'name' in p)) continue;
+    const file = path.resolve(root, parts.map((p) => ('text' in p ? p.text : '')).join(''));
+    if (path.relative(root, file).startsWith('..')) continue;
+    try {
+      if (statSync(file).isFile()) return file;
+    } catch {
+      // not a file: an interpreter, a program on PATH, or program text
+    }
+  }
+  return undefined;
+}
+
+async function runCommand(root: string, decl: StageDecl, ctx: StageContext): Promise<StageOutput> {
+  const argv = (decl.run ?? []).map((word) => fill(word, decl, ctx));
+  const galaxy = ctx.row.id;
+  for (const t of decl.inputs ?? []) {
+    const file = path.resolve(root, fill(t, decl, ctx));
+    if (!isFile(file)) throw new UserError('missing-input', `galaxy ${galaxy}: stage \`${decl.name}\` reads ${file}, which does not exist`, `create it, or fix \`inputs\` of \`${decl.name}\` in pipeline.yaml`);
+  }
+  const outputs = (decl.outputs ?? []).map((t) => path.resolve(root, fill(t, decl, ctx)));
+  const before = new Map(outputs.map((f) => [f, mtimeOf(f)]));
+  for (const file of outputs) mkdirSync(path.dirname(file), { recursive: true });
+
+  const { $, quote, which } = await import('zx/core');
+  const bash = which.sync('bash', { nothrow: true });
+  if (!bash) throw new UserError('stage-failed', `stage \`${decl.name}\` needs bash to run its command, and bash is not on PATH`, 'install bash');
+  const shown = argv.map(quote).join(' ');
+  // Shell, quoting and prefix are pinned: a ZX_SHELL=sh in the environment must not turn
+  // bash's $'...' quoting into text that sh would read differently.
+  const result = await $({ cwd: root, env: envOf(decl, ctx), shell: bash, quote, prefix: '', postfix: '', nothrow: true, quiet: true, verbose: false, stdio: ['ignore', 'pipe', 'pipe'], signal: ctx.signal })`${argv}`;
+  if (result.exitCode !== 0) {
+    const how = result.exitCode === null ? `was stopped${result.signal ? ` by ${result.signal}` : ''}` : `exited with code ${result.exitCode}`;
+    const err = result.stderr.length > STDERR_TAIL ? `...${result.stderr.slice(-STDERR_TAIL)}` : result.stderr;
+    const detail = err.trim() ? `\nstderr:\n${err.trimEnd()}` : result.exitCode === null && result.message ? `\n${result.message.trim()}` : ' (no stderr)';
+    throw new UserError('stage-failed', `galaxy ${galaxy}: stage \`${decl.name}\`: \`${shown}\` ${how}${detail}`, `to debug, run it by hand in ${root} with SFH_GALAXY=${galaxy}`);
+  }
+  for (const file of outputs) {
+    const after = mtimeOf(file);
+    if (after === undefined) throw new UserError('stage-failed', `galaxy ${galaxy}: stage \`${decl.name}\`: \`${shown}\` succeeded but did not write ${file}`, `make the command write it, or fix \`outputs\` of \`${decl.name}\` in pipeline.yaml`);
+    if (after === before.get(file)) ctx.warn(`\`${decl.name}\` did not rewrite ${path.basename(file)}; the file from before the run is kept as its output`);
+  }
+  return { meta: { command: argv, exitCode: 0 }, files: outputs };
+}
+
+/** A template word with its placeholders filled in for one instance. */
+function fill(word: string, decl: StageDecl, ctx: StageInputContext): string {
+  return templateParts(word).map((p) => ('text' in p ? p.text : valueOf(p.name, decl, ctx))).join('');
+}
+
+function valueOf(name: string, decl: StageDecl, ctx: StageInputContext): string {
+  const galaxy = ctx.row.id;
+  if (name === 'galaxy') return plainName(galaxy, 'catalog id', galaxy);
+  if (name === 'sn') return plainName(snOf(decl, ctx) ?? '', 'SN Name', galaxy);
+  let value: string;
+  if (name.startsWith('upstream.')) {
+    const stage = name.slice('upstream.'.length);
+    const file = ctx.upstream.get(stage).files?.[0];
+    if (file === undefined) throw new UserError('stage-failed', `galaxy ${galaxy}: {${name}} of stage \`${decl.name}\` is the first file \`${stage}\` wrote, and it wrote none`, `use a stage that writes a file, or drop {${name}}`);
+    value = file;
+  } else value = String(ctx.params[name]);
+  if (value.includes('\0')) throw new UserError('bad-input', `galaxy ${galaxy}: {${name}} of stage \`${decl.name}\` holds a NUL character`, 'a command argument cannot hold NUL');
+  return value;
+}
+
+/**
+ * A catalog value as it may appear in a command or a path: one plain name. A `/`, `\`,
+ * NUL or leading `..` could point a path outside its folder, and a leading `-` could turn
+ * an argument into an option; both are data choosing what the pipeline does.
+ */
+function plainName(value: string, what: string, galaxy: string): string {
+  if (value === '' || value === '.' || value.startsWith('..') || value.startsWith('-') || /[/\\\0]/.test(value)) {
+    throw new UserError('catalog-invalid', `galaxy ${galaxy}: the ${what} ${JSON.stringify(value)} cannot be used in a command or a path`, 'a catalog value used in `run`, `inputs` or `outputs` must not be empty, contain / \\ or NUL, or start with .. or -; fix the row in the catalog');
+  }
+  return value;
+}
+
+/** The galaxy's SN name, from the output of the needed stage that hands the galaxy on. */
+function snOf(decl: StageDecl, ctx: StageInputContext): string | undefined {
+  for (const need of decl.needs) {
+    const galaxy = ctx.upstream.get(need).meta['galaxy'];
+    if (galaxy && typeof galaxy === 'object' && !Array.isArray(galaxy) && typeof galaxy['snName'] === 'string') return galaxy['snName'];
+  }
+  return undefined;
+}
+
+/** The environment of a command: the run's, plus the galaxy and the stage's parameters. */
+function envOf(decl: StageDecl, ctx: StageContext): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, SFH_STAGE: decl.name, SFH_GALAXY: ctx.row.id };
+  const sn = snOf(decl, ctx);
+  if (sn !== undefined) env['SFH_SN'] = sn;
+  for (const p of decl.params) env[`SFH_PARAM_${p.toUpperCase().replaceAll('-', '_')}`] = String(ctx.params[p]);
+  return env;
+}
+
+function mtimeOf(file: string): number | undefined {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
