@@ -61,21 +61,28 @@ export function readLock(file: string): Lock {
   return lock;
 }
 
-/** The lock entries of a run's ok tasks, by absolute output path. */
+/**
+ * The lock entries of a run's ok tasks, by absolute output path: every file any stage of
+ * the task wrote (the result FITS, a plot, a shell stage's output), each with the lineage
+ * of the stages up to the one that wrote it.
+ */
 export function lockEntries(results: readonly TaskResult[], hasher: FileHasher): Map<string, LockEntry> {
   const out = new Map<string, LockEntry>();
   for (const r of results) {
-    if (r.status !== 'ok' || !r.output) continue;
+    if (r.status !== 'ok') continue;
     const params: Record<string, ParamValue> = {};
     const inputs: Record<string, string> = {};
     const stages: Record<string, { code: string; key: string }> = {};
+    // Instances are in execution order, so each file's entry covers the stages before it.
     for (const i of r.instances) {
       if (!i.fields || !i.key) continue;
       Object.assign(params, i.fields.params);
       Object.assign(inputs, i.fields.inputs);
       stages[i.instance.stage.name] = { code: i.fields.code.hash, key: i.key };
+      for (const file of i.files) {
+        out.set(file, { sha256: hasher.hash(file), galaxy: r.task.row.id, params: sortKeys(params), inputs: sortKeys(inputs), stages: { ...stages } });
+      }
     }
-    out.set(r.output, { sha256: hasher.hash(r.output), galaxy: r.task.row.id, params: sortKeys(params), inputs: sortKeys(inputs), stages });
   }
   return out;
 }
