@@ -47,9 +47,14 @@ export async function commandVerify(v: { pipeline?: string; lock?: string; jobs?
       const { plan } = await preparePlan({ ...(v.pipeline ? { pipeline: v.pipeline } : {}), galaxy: first.galaxy, set }, process.stderr);
       const results = await execute(plan, { jobs: Number(v.jobs ?? os.availableParallelism()), failFast: false, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, new EngineEmitter());
       for (const [stored, entry] of entries) {
+        const target = resolveFrom(file, stored);
+        const outDir = String(entry.params['out'] ?? '');
+        if (!outDir || path.dirname(target) !== outDir) {
+          process.stdout.write(`skipped  ${stored}: not in its run's --out folder, so verify cannot recompute it apart from the original\n`);
+          continue;
+        }
         checked++;
         const task = results.find((r) => r.task.row.id === entry.galaxy && (entry.params['k'] === undefined || r.task.instances.some((x) => x.params['k'] === entry.params['k'])));
-        const target = resolveFrom(file, stored);
         const redone = task?.output ? path.join(out, path.basename(task.output)) : undefined;
         const hash = redone && task?.status === 'ok' ? hasher.hash(redone) : undefined;
         if (hash === entry.sha256) {
