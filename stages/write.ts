@@ -2,7 +2,8 @@
  * write: the result FITS in the notebook's layout, so downstream scripts keep working:
  * PRIMARY = group map (float64, NaN = excluded), HDU 1 = mean SFH per group (k' x 50,
  * float64), HDU 2 = mass per group (k', float32), each with the card TYPE. On top of the
- * notebook: the celestial WCS on the map, and cards that record what produced it.
+ * notebook: the celestial WCS on the map, cards that record what produced it and how good
+ * the grouping is, and with restarts > 1 an AGREEMENT image after the notebook's three.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -64,13 +65,36 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
     { key: 'SNINTX', value: sn.int[0] ?? null, comment: "the notebook's int() of SNX" },
     { key: 'SNINTY', value: sn.int[1] ?? null, comment: "the notebook's int() of SNY" },
     { key: 'SNGROUP', value: snGroup, comment: 'group at the SN pixel (undefined: none)' },
+    ...qualityCards(meta),
   ];
+  const agreement = arrays['agreement'];
   await writeFits(file, [
     { data: groupMap, cards: [{ key: 'TYPE', value: 'Group Map' }, ...wcs, ...produced, ...lineageCards(ctx)] },
     { data: meanSfh, cards: [{ key: 'TYPE', value: 'Mean SFH' }] },
     { data: masses, cards: [{ key: 'TYPE', value: 'Mass List' }] },
+    ...(agreement ? [{ data: agreement, extname: 'AGREEMENT', cards: [{ key: 'TYPE', value: 'Agreement Map' }, ...wcs] }] : []),
   ]);
   return { meta: { output: file, snGroup }, files: [file] };
+}
+
+/**
+ * How the grouping was made and how good it is (docs/clustering.md); the report reads these
+ * names. A metric that does not apply (the silhouette of one group, the ARI of one run) is
+ * an undefined card value.
+ */
+function qualityCards(meta: StageOutput['meta']): Card[] {
+  // a float card even when the value happens to be integral (0, 1); undefined when absent
+  const real = (key: string, v: unknown, comment: string): Card =>
+    typeof v === 'number' && Number.isFinite(v) ? { key, value: v, type: 'float', comment } : { key, value: null, comment };
+  return [
+    real('OBJECTIV', meta['objective'], 'total EMD of the pixels to their centroids'),
+    real('SILHOUET', meta['silhouette'], 'mean EMD silhouette (undefined: < 2 groups)'),
+    { key: 'INIT', value: String(meta['init']), comment: 'start: random (notebook) or kmeans++' },
+    { key: 'RESTARTS', value: Number(meta['restarts']), comment: 'runs with seeds SEED.., lowest objective kept' },
+    { key: 'CENTROID', value: String(meta['centroid']), comment: 'mean (notebook) or w1-median' },
+    { key: 'RELABEL', value: String(meta['relabel']), comment: 'none, or age: group 1 = youngest' },
+    real('ARI', meta['ari'], 'mean pairwise adjusted Rand index of restarts'),
+  ];
 }
 
 /**

@@ -20,111 +20,22 @@
  * 4. Every valid pixel takes 1 + the index of the nearest centroid (first on ties).
  * 5. Stop when no label changed in the round, or after maxIter rounds. The returned
  *    centroids and masses are those computed at the start of the last round.
+ *
+ * Opt-in departures (docs/clustering.md), none of which touches the default path:
+ * `init: 'kmeans++'` replaces step 2 ({@link kmeansPlusPlusLabels}); `centroid:
+ * 'w1-median'` replaces the centroid of step 3 by the W1 median ({@link w1MedianOfMembers},
+ * each pixel weighing 1 unless `medianWeights: 'mass'`) and reports the mass-weighted mean
+ * SFH and mass of the final groups. Every run also reports its objective (the total EMD of
+ * the pixels to the centroids they were last assigned to), round by round.
  */
+import { membersByLabel, meanOfMembers, w1MedianOfMembers } from './centroids.ts';
 import { cdf50, EMD_BINS, emdFromCdfs } from './emd.ts';
+import { kmeansPlusPlusLabels } from './kmeansPlusPlus.ts';
 import { legacyRandint, mt19937Seed } from './random.ts';
-import { NUMPY1_SUM_BLOCK, numpySum, numpySumF32, sumMiddleAxis } from './sums.ts';
+import { NUMPY1_SUM_BLOCK, numpySum, sumMiddleAxis } from './sums.ts';
+import { checkEmdKMeansOptions, type EmdKMeansFailure, type EmdKMeansOptions, type EmdKMeansResult } from './emdKMeansTypes.ts';
 
-/** Inputs of {@link emdKMeans}. */
-export interface EmdKMeansOptions {
-  /** The smoothed SFH cube, C-ordered (nAges, ny, nx), float64. */
-  readonly sfh: Float64Array;
-  /** The mass map, C-ordered (ny, nx), float32; NaN excludes a pixel. */
-  readonly mass: Float32Array;
-  /** Age bins; the notebook's EMD support is arange(50), so this must be 50. */
-  readonly nAges?: number;
-  readonly ny: number;
-  readonly nx: number;
-  /** Number of groups to start with (the notebook's `coreNum`), at most 2**20. */
-  readonly k: number;
-  /** `np.random.seed` value, an integer in [0, 2**32 - 1]. */
-  readonly seed: number;
-  /** Maximum rounds (the notebook's `stepper`), default 100. */
-  readonly maxIter?: number;
-  /** A pixel whose SFH sums to less is excluded, default 0.8. */
-  readonly minSfhSum?: number;
-  /**
-   * numpy's sum block ({@link NUMPY1_SUM_BLOCK} = the notebook's numpy 1.24, the default;
-   * NUMPY2_SUM_BLOCK for numpy >= 2.3). Only the float32 mass sum of a group of more than
-   * 8192 pixels depends on it.
-   */
-  readonly sumBlock?: number;
-  /** Called after every round with its 1-based number and how many labels changed. */
-  readonly onIteration?: (round: number, changed: number) => void;
-}
-
-/** Why a clustering produced no groups (a value, not an exception). */
-export interface EmdKMeansFailure {
-  /**
-   * 'no-valid-pixels': nothing to cluster. 'no-groups': a round kept no group (every group
-   * had <= 1 pixel; the notebook crashes in np.argmin). 'invalid-weights': a pixel or a
-   * centroid is not a valid distribution for scipy (negative weight, or a sum that is not
-   * positive and finite, e.g. a group whose masses are all 0); the notebook raises there.
-   */
-  readonly reason: 'no-valid-pixels' | 'no-groups' | 'invalid-weights';
-  /** The round in which it happened (1-based; 0 = before the first round). */
-  readonly round: number;
-  readonly message: string;
-  readonly hint: string;
-}
-
-/** Result of {@link emdKMeans}. */
-export interface EmdKMeansResult {
-  /** Group per pixel, C-ordered (ny, nx): 1..groups, NaN where excluded. */
-  readonly labels: Float64Array;
-  /** Mean SFH per group, C-ordered (groups, nAges), from the start of the last round. */
-  readonly meanSfh: Float64Array;
-  /** Mass per group (float32 sums), from the start of the last round. */
-  readonly masses: Float32Array;
-  /** Groups kept (k' <= k); 0 on failure. */
-  readonly groups: number;
-  /** Rounds run (the notebook's last `indexer` + 1). */
-  readonly iterations: number;
-  /** True when the last round changed no label (false when maxIter stopped it). */
-  readonly converged: boolean;
-  /** Pixels that took part (not excluded). */
-  readonly valid: number;
-  /**
-   * The raw draw `np.random.randint(k, size=(ny, nx)) + 1` for every pixel, excluded
-   * pixels included (they are not zeroed), C-ordered.
-   */
-  readonly initialLabels: Int32Array;
-  /** Null on success. */
-  readonly failure: EmdKMeansFailure | null;
-}
-
-/** Checks the options; throws a RangeError/TypeError naming the expectation. */
-function check(o: EmdKMeansOptions): void {
-  const int = (name: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER): void => {
-    if (!Number.isInteger(v) || v < min || v > max) {
-      throw new RangeError(`emdKMeans: \`${name}\` must be an integer in [${min}, ${max}]. Value: \`${v}\`.`);
-    }
-  };
-  if (!(o.sfh instanceof Float64Array)) throw new TypeError('emdKMeans: `sfh` must be a Float64Array (the smoothed SFH cube).');
-  if (!(o.mass instanceof Float32Array)) throw new TypeError('emdKMeans: `mass` must be a Float32Array (the float32 mass map).');
-  const nAges = o.nAges ?? EMD_BINS;
-  if (nAges !== EMD_BINS) {
-    throw new RangeError(`emdKMeans: \`nAges\` must be ${EMD_BINS}: the notebook's EMD support is arange(${EMD_BINS}). Value: \`${nAges}\`.`);
-  }
-  int('ny', o.ny, 1);
-  int('nx', o.nx, 1);
-  int('k', o.k, 1, 2 ** 20);
-  int('seed', o.seed, 0, 0xffffffff);
-  int('maxIter', o.maxIter ?? 100, 1);
-  const npix = o.ny * o.nx;
-  if (o.sfh.length !== nAges * npix) {
-    throw new RangeError(`emdKMeans: \`sfh\` must hold nAges*ny*nx = ${nAges * npix} values. Length: ${o.sfh.length}.`);
-  }
-  if (o.mass.length !== npix) {
-    throw new RangeError(`emdKMeans: \`mass\` must hold ny*nx = ${npix} values. Length: ${o.mass.length}.`);
-  }
-  const minSum = o.minSfhSum ?? 0.8;
-  if (Number.isNaN(minSum)) throw new RangeError('emdKMeans: `minSfhSum` must be a number. Value: `NaN`.');
-  const block = o.sumBlock ?? NUMPY1_SUM_BLOCK;
-  if (!(block >= 8) || !(Number.isInteger(block) || block === Number.POSITIVE_INFINITY)) {
-    throw new RangeError(`emdKMeans: \`sumBlock\` must be an integer >= 8 or Infinity. Value: \`${block}\`.`);
-  }
-}
+export type { EmdKMeansCentroid, EmdKMeansFailure, EmdKMeansInit, EmdKMeansOptions, EmdKMeansResult } from './emdKMeansTypes.ts';
 
 /** True when 50 weights are a distribution scipy accepts (no w < 0, 0 < np.sum < inf). */
 function acceptable(w: Float64Array, offset: number, stride: number, block: number): boolean {
@@ -138,7 +49,7 @@ function acceptable(w: Float64Array, offset: number, stride: number, block: numb
  * returns a result with `groups: 0` and a `failure` saying why.
  */
 export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
-  check(o);
+  checkEmdKMeansOptions(o);
   const { sfh, mass, ny, nx, k, seed } = o;
   const maxIter = o.maxIter ?? 100;
   const minSum = o.minSfhSum ?? 0.8;
@@ -161,23 +72,31 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
     if (s === s && s >= minSum && mass[p] === mass[p]) validIdx[v++] = p;
   }
 
-  // 2. the random start
-  const initialLabels = legacyRandint(mt19937Seed(seed), k, npix, new Int32Array(npix));
-  for (let p = 0; p < npix; p++) initialLabels[p] = initialLabels[p]! + 1;
+  // 2. the random start (k-means++ draws once the pixels' CDFs are known)
+  const plusPlus = o.init === 'kmeans++';
+  const median = o.centroid === 'w1-median';
+  const initialLabels = new Int32Array(npix);
   const labels = new Float64Array(npix).fill(NaN);
   const cur = new Int32Array(nValid);
-  for (let v = 0; v < nValid; v++) {
-    cur[v] = initialLabels[validIdx[v]!]!;
-    labels[validIdx[v]!] = cur[v]!;
+  if (!plusPlus) {
+    legacyRandint(mt19937Seed(seed), k, npix, initialLabels);
+    for (let p = 0; p < npix; p++) initialLabels[p] = initialLabels[p]! + 1;
+    for (let v = 0; v < nValid; v++) {
+      cur[v] = initialLabels[validIdx[v]!]!;
+      labels[validIdx[v]!] = cur[v]!;
+    }
   }
 
   /** The labels as they were when it stopped, no groups, and why. */
   const fail = (reason: EmdKMeansFailure['reason'], round: number, message: string, hint: string): EmdKMeansResult => {
-    for (let v = 0; v < nValid; v++) labels[validIdx[v]!] = cur[v]!;
+    for (let v = 0; v < nValid; v++) labels[validIdx[v]!] = cur[v]! > 0 ? cur[v]! : NaN;
     return {
       labels,
       meanSfh: new Float64Array(0),
       masses: new Float32Array(0),
+      centroidCdfs: new Float64Array(0),
+      objective: NaN,
+      objectives: new Float64Array(0),
       groups: 0,
       iterations: round,
       converged: false,
@@ -199,12 +118,22 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
     }
     cdf50(sfh, p, npix, pixCdf, v * B);
   }
+  if (plusPlus) {
+    kmeansPlusPlusLabels(pixCdf, nValid, k, mt19937Seed(seed), cur, new Float64Array(nValid));
+    for (let v = 0; v < nValid; v++) {
+      initialLabels[validIdx[v]!] = cur[v]!;
+      labels[validIdx[v]!] = cur[v]!;
+    }
+  }
 
   // scratch, allocated once
   const counts = new Int32Array(k + 2);
   const starts = new Int32Array(k + 2);
   const order = new Int32Array(nValid);
   const massSel = new Float32Array(nValid);
+  const medValues = new Float64Array(median ? nValid : 0);
+  const medWeights = new Float64Array(median ? nValid : 0);
+  const objectives = new Float64Array(maxIter);
   const maxKept = Math.min(k, nValid >> 1); // a kept group has >= 2 pixels
   let centroids = new Float64Array(0);
   let masses = new Float32Array(0);
@@ -217,15 +146,7 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
   while (round < maxIter) {
     round++;
     // members of each label, in C order (counting sort keeps the order)
-    counts.fill(0);
-    for (let v = 0; v < nValid; v++) counts[cur[v]!]!++;
-    starts[1] = 0;
-    for (let g = 1; g <= kCur; g++) starts[g + 1] = starts[g]! + counts[g]!;
-    for (let v = 0; v < nValid; v++) {
-      const g = cur[v]!;
-      order[starts[g]!] = v;
-      starts[g]!++;
-    }
+    membersByLabel(cur, nValid, kCur, counts, starts, order);
     // centroids
     const cen = new Float64Array(Math.min(kCur, maxKept) * B);
     const mas = new Float32Array(Math.min(kCur, maxKept));
@@ -235,24 +156,20 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
       const first = end;
       end += m;
       if (m <= 1) continue;
-      for (let i = 0; i < m; i++) massSel[i] = mass[validIdx[order[first + i]!]!]!;
-      const msum = numpySumF32(massSel, 0, m, 1, block);
-      // sfh[:, members] is Fortran-ordered (strides (8, 400)), so numpy's sum over the
-      // members is sequential, member after member, for every age at once.
-      const row = kept * B;
-      for (let i = 0; i < m; i++) {
-        const p = validIdx[order[first + i]!]!;
-        const mv = massSel[i]!;
-        for (let a = 0; a < B; a++) cen[row + a] = cen[row + a]! + sfh[a * npix + p]! * mv;
+      if (median) {
+        const w = w1MedianOfMembers(pixCdf, mass, o.medianWeights ?? 'pixel', validIdx, order, first, m, medValues, medWeights, cenCdf, kept * B);
+        if (!(w > 0 && w < Number.POSITIVE_INFINITY)) {
+          return fail('invalid-weights', round, `group ${kept + 1}'s members have no positive finite total mass in round ${round} (${w}), so it has no weighted median`, 'pixels with zero mass should be excluded (NaN) from the mass map');
+        }
+      } else {
+        mas[kept] = meanOfMembers(sfh, npix, mass, validIdx, order, first, m, massSel, block, cen, kept * B);
       }
-      for (let a = 0; a < B; a++) cen[row + a] = cen[row + a]! / msum;
-      mas[kept] = msum;
       kept++;
     }
     if (kept === 0) {
       return fail('no-groups', round, `every group had one pixel or none in round ${round} (${nValid} valid pixels, k=${k})`, 'use a smaller k');
     }
-    for (let c = 0; c < kept; c++) {
+    for (let c = 0; c < kept && !median; c++) {
       if (!acceptable(cen, c * B, 1, block)) {
         return fail('invalid-weights', round, `group ${c + 1}'s mean SFH is not a valid distribution in round ${round} (mass ${mas[c]})`, 'pixels with zero mass should be excluded (NaN) from the mass map');
       }
@@ -263,6 +180,7 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
     groups = kept;
     // assignment
     let changed = 0;
+    let objective = 0;
     for (let v = 0; v < nValid; v++) {
       const po = v * B;
       let best = 0;
@@ -274,6 +192,7 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
           best = c;
         }
       }
+      objective += bestD;
       const label = best + 1;
       if (label !== cur[v]) {
         changed++;
@@ -281,6 +200,7 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
       }
     }
     kCur = kept;
+    objectives[round - 1] = objective;
     o.onIteration?.(round, changed);
     if (changed === 0) {
       converged = true;
@@ -288,10 +208,25 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
     }
   }
   for (let v = 0; v < nValid; v++) labels[validIdx[v]!] = cur[v]!;
+  if (median) {
+    // the reported SFH stays the physical one: the mass-weighted mean of the final groups
+    membersByLabel(cur, nValid, groups, counts, starts, order);
+    centroids = new Float64Array(groups * B);
+    masses = new Float32Array(groups);
+    for (let g = 1, end = 0; g <= groups; g++) {
+      const m = counts[g]!;
+      masses[g - 1] = m === 0 ? 0 : meanOfMembers(sfh, npix, mass, validIdx, order, end, m, massSel, block, centroids, (g - 1) * B);
+      if (m === 0) centroids.fill(NaN, (g - 1) * B, g * B);
+      end += m;
+    }
+  }
   return {
     labels,
     meanSfh: centroids.subarray(0, groups * B).slice(),
     masses: masses.subarray(0, groups).slice(),
+    centroidCdfs: cenCdf.slice(0, groups * B),
+    objective: objectives[round - 1]!,
+    objectives: objectives.slice(0, round),
     groups,
     iterations: round,
     converged,

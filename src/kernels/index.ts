@@ -4,7 +4,17 @@
  */
 export { cdf50, EMD_BINS, emd50, emdFromCdfs } from './emd.ts';
 export { emdKMeans } from './emdKMeans.ts';
-export type { EmdKMeansFailure, EmdKMeansOptions, EmdKMeansResult } from './emdKMeans.ts';
+export type { EmdKMeansCentroid, EmdKMeansFailure, EmdKMeansInit, EmdKMeansOptions, EmdKMeansResult } from './emdKMeans.ts';
+export { membersByLabel, meanOfMembers, w1MedianOfMembers } from './centroids.ts';
+export type { MedianWeights } from './centroids.ts';
+export { emdClustering } from './clustering.ts';
+export type { EmdClusteringOptions, EmdClusteringResult, Relabel } from './clustering.ts';
+export { kmeansPlusPlusLabels } from './kmeansPlusPlus.ts';
+export { adjustedRandIndex, agreementFractions, contingency, matchLabels, meanPairwiseAri } from './partitions.ts';
+export { ageRanks, groupMeanAges, MILES_AGES_GYR, permuteLabels, permuteRows } from './relabel.ts';
+export { emdSilhouette, SILHOUETTE_SAMPLE } from './silhouette.ts';
+export type { SilhouetteResult } from './silhouette.ts';
+export { weightedLowerMedian } from './weightedMedian.ts';
 export { fma } from './fma.ts';
 export type { RoundingMode } from './fma.ts';
 export {
@@ -26,7 +36,7 @@ export {
   nanmedianScratchSize,
 } from './nanmedian.ts';
 export { numpyExp } from './numpyExp.ts';
-export { legacyRandint, mt19937Next32, mt19937Seed, seededRandint } from './random.ts';
+export { legacyRandint, legacyRandomSample, mt19937Next32, mt19937Seed, seededRandint } from './random.ts';
 export type { MT19937State } from './random.ts';
 export {
   NUMPY1_SUM_BLOCK,

@@ -115,3 +115,14 @@ export function seededRandint(seed: number, k: number, count: number): Int32Arra
   const out = k <= 2 ** 31 ? new Int32Array(count) : new Uint32Array(count);
   return legacyRandint(mt19937Seed(seed), k, count, out);
 }
+
+/**
+ * `np.random.random_sample()` on the legacy generator (`legacy_double` / `rk_double`): a
+ * 53-bit double in [0, 1) from two 32-bit draws, (a >> 5) * 2**26 + (b >> 6), over 2**53.
+ * The k-means++ start draws from the notebook's MT19937 stream with it.
+ */
+export function legacyRandomSample(state: MT19937State): number {
+  const a = mt19937Next32(state) >>> 5;
+  const b = mt19937Next32(state) >>> 6;
+  return (a * 67108864 + b) / 9007199254740992;
+}
