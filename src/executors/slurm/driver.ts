@@ -1,0 +1,143 @@
+/**
+ * `sfh-pipeline run --executor slurm`: plans as a local run does, submits one `sbatch` job
+ * array whose element i runs galaxy i's tasks (its stages for every k), follows it with
+ * squeue/sacct, and writes the same run record, lock entries, log and `--json` record as
+ * the local executor. Slurm does all the scheduling; the shared cache is the only
+ * coordination between elements.
+ */
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { RunLog, taskId } from '../../cache/runs.ts';
+import { UserError } from '../../errors.ts';
+import { EngineEmitter, type TaskResult } from '../../engine/events.ts';
+import { PACKAGE_ROOT } from '../../engine/modules.ts';
+import type { Task } from '../../pipeline/analyse.ts';
+import { SLURM_DEFAULTS, type SlurmSettings } from '../../pipeline/executor.ts';
+import { lockPath, updateLock, type LockEntry } from '../../provenance/lock.ts';
+import { taskRecord } from '../../report/json.ts';
+import { attachPlainLog, summaryLines } from '../../report/plain.ts';
+import type { RunValues } from '../../cli.ts';
+import { VERSION } from '../../cli/help.ts';
+import { cacheDirOf, pipelineFile, preparePlan, type PlanValues } from '../../cli/plan.ts';
+import { argsOf, resumeFrom } from '../../cli/run.ts';
+import { requireSlurm, sbatch } from './commands.ts';
+import { Follower, type Watched, type WatchedJob } from './follow.ts';
+import { jobFiles, type JobSpec } from './records.ts';
+import { appendRunLine, takeOver } from './resume.ts';
+import { jobScript, sbatchArgs } from './script.ts';
+
+/** Slurm's default MaxArraySize is 1001: larger selections go as several arrays. */
+const ARRAY_MAX = 1000;
+
+/** The element's entry point, compiled (elements never need a transpiler). */
+const ELEMENT = path.join(PACKAGE_ROOT, 'dist', 'src', 'executors', 'slurm', 'element.js');
+
+/** Runs (or resumes) a run through Slurm; resolves with the exit status. */
+export async function runOnSlurm(v: RunValues): Promise<number> {
+  if (v.jobs !== undefined) throw new UserError('usage', '--jobs does not apply to --executor slurm', 'each galaxy runs as one array element on `cpusPerTask` CPUs (executor.slurm in pipeline.yaml); Slurm decides how many run at once, and `maxParallel` caps it');
+  const resumed = v.resume ? resumeFrom(v) : undefined;
+  const planValues = resumed?.values ?? v;
+  // pipeline.yaml's problems first: they are the user's to fix wherever Slurm is.
+  const cache = cacheDirOf(pipelineFile(planValues.pipeline), planValues.cache);
+  await requireSlurm();
+  if (!existsSync(ELEMENT)) throw new UserError('usage', `${ELEMENT} is missing`, 'run `npm run build` (npm ci does it): array elements run the compiled CLI');
+  const log = new RunLog(path.join(cache, 'runs'), { cwd: process.cwd(), args: { ...argsOf(planValues), executor: 'slurm' } });
+  const runId = path.basename(log.file, '.jsonl');
+  const prepared = await preparePlan(planValues, process.stderr);
+  const { pipeline, values } = prepared;
+  const settings = pipeline.executor?.slurm ?? SLURM_DEFAULTS;
+  const events = new EngineEmitter();
+  events.on('task-end', (r) => log.task(r));
+  attachPlainLog(events, process.stderr, v.verbose ?? false);
+
+  // --resume: what the last run (or its elements, after its driver stopped) finished stays done.
+  const { plan, locks, watched } = resumed ? await takeOver(resumed, prepared.plan, log.file, process.stderr) : { plan: prepared.plan, locks: new Map<string, LockEntry>(), watched: [] as WatchedJob[] };
+  if (plan.tasks.length === 0) {
+    process.stderr.write('nothing to resume\n');
+    return 0;
+  }
+
+  const following = new Set(watched.flatMap((j) => j.elements.map((e) => e.galaxy)));
+  const elements = byGalaxy(plan.tasks.filter((t) => !following.has(t.row.id)));
+  // Each job is noted in the run record as soon as it exists, so --resume finds it.
+  for (const job of watched) appendRunLine(log.file, { kind: 'slurm', job: job.id, dir: job.dir });
+  for (let n = 0; n * ARRAY_MAX < elements.length; n++) {
+    const job = await submit(path.join(cache, 'slurm', `${runId}-${n}`), elements.slice(n * ARRAY_MAX, (n + 1) * ARRAY_MAX), v, planValues, settings);
+    appendRunLine(log.file, { kind: 'slurm', job: job.id, dir: job.dir });
+    watched.push(job);
+  }
+
+  const follower = new Follower(events, process.stderr, settings.poll * 1000, v['fail-fast'] ?? false);
+  let interrupts = 0;
+  const onSignal = () => {
+    if (++interrupts > 1) process.exit(130);
+    process.stderr.write(`slurm: interrupted: cancelling ${watched.map((j) => j.id).join(', ')} (Ctrl-C again to leave them running)\n`);
+    follower.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  await follower.follow(watched).finally(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  });
+
+  const results: TaskResult[] = plan.tasks.flatMap((t) => follower.out.results.get(t) ?? []);
+  const count = (s: string) => results.filter((r) => r.status === s).length;
+  log.end({ ok: count('ok'), failed: count('failed'), skipped: count('skipped') });
+  for (const [output, entry] of follower.out.locks) locks.set(output, entry);
+  updateLock(lockPath(pipeline, planValues.lock), pipeline, `sfh-pipeline ${VERSION}`, locks);
+  for (const p of follower.out.cacheProblems as { reason?: string; file?: string; detail?: string }[]) process.stderr.write(`cache: ${p.reason} ${p.file}: ${p.detail} (recomputed)\n`);
+  for (const line of summaryLines(results)) process.stderr.write(`${line}\n`);
+  // What a local run does after its tasks (summary.csv, k-choice plots, report.html), here.
+  (await import('../../cli/report.ts')).afterRun(results, values, { report: !v['no-report'] }, process.stderr);
+  if (v.json) {
+    const record = {
+      tool: 'sfh-pipeline',
+      version: VERSION,
+      pipeline: pipeline.file,
+      run: runId,
+      executor: 'slurm',
+      slurm: { jobs: watched.map((j) => ({ id: j.id, dir: j.dir, galaxies: j.elements.map((e) => e.galaxy) })) },
+      inputsHashed: follower.out.inputsHashed,
+      cacheProblems: follower.out.cacheProblems,
+      tasks: results.map((r) => taskRecord(r, values)),
+    };
+    process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+  }
+  if (interrupts) return 130;
+  return count('failed') > 0 ? 1 : 0;
+}
+
+/** The plan's tasks grouped by galaxy, in catalog order: one array element each. */
+function byGalaxy(tasks: readonly Task[]): { galaxy: string; tasks: Map<string, Task> }[] {
+  const groups = new Map<string, Map<string, Task>>();
+  for (const t of tasks) {
+    const group = groups.get(t.row.id) ?? new Map<string, Task>();
+    group.set(taskId(t.row.id, t.point), t);
+    groups.set(t.row.id, group);
+  }
+  return [...groups].map(([galaxy, group]) => ({ galaxy, tasks: group }));
+}
+
+/** Writes the job's folder (job.json, job.sh) and submits its array. */
+async function submit(dir: string, elements: readonly { galaxy: string; tasks: Map<string, Task> }[], v: RunValues, planValues: PlanValues, settings: SlurmSettings): Promise<WatchedJob> {
+  mkdirSync(dir, { recursive: true });
+  const spec: JobSpec = {
+    version: 1,
+    cwd: process.cwd(),
+    values: argsOf(planValues) as PlanValues,
+    jobs: settings.cpusPerTask,
+    failFast: v['fail-fast'] ?? false,
+    verbose: v.verbose ?? false,
+    elements: elements.map((e) => ({ galaxy: e.galaxy, tasks: [...e.tasks.keys()] })),
+  };
+  writeFileSync(jobFiles.spec(dir), `${JSON.stringify(spec, null, 1)}\n`);
+  writeFileSync(jobFiles.script(dir), jobScript(dir, settings, process.execPath, ELEMENT));
+  chmodSync(jobFiles.script(dir), 0o755);
+  const id = await sbatch(sbatchArgs(dir, elements.length, process.cwd(), settings));
+  const tasks = elements.reduce((n, e) => n + e.tasks.size, 0);
+  const where = [settings.partition && `partition ${settings.partition}`, settings.time && `time ${settings.time}`, settings.memory && `mem ${settings.memory}`, `${settings.cpusPerTask} CPU${settings.cpusPerTask === 1 ? '' : 's'} each`].filter(Boolean).join(', ');
+  process.stderr.write(`slurm: submitted job ${id}: ${elements.length} galax${elements.length === 1 ? 'y' : 'ies'} (array 0-${elements.length - 1}), ${tasks} tasks; ${where}; logs in ${dir}\n`);
+  const watched: Watched[] = elements.map((e, index) => ({ index, galaxy: e.galaxy, tasks: e.tasks }));
+  return { id, dir, elements: watched };
+}

@@ -1,0 +1,111 @@
+/**
+ * What `run --resume --executor slurm` takes over from the run it resumes: the arrays it
+ * submitted (noted in its run record), the tasks their elements finished even after that
+ * driver stopped following them, and the elements still queued or running, which are
+ * followed again rather than submitted twice.
+ */
+import { appendFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { readRun, taskId, type TaskLine as RunTaskLine } from '../../cache/runs.ts';
+import { restrictPlan, type Plan, type Task } from '../../pipeline/analyse.ts';
+import type { LockEntry } from '../../provenance/lock.ts';
+import { squeue } from './commands.ts';
+import type { WatchedJob } from './follow.ts';
+import { jobFiles, readElementRecord, type JobSpec, type TaskLine } from './records.ts';
+
+/** A job a run submitted, as its run record notes it. */
+export interface JobNote {
+  readonly kind: 'slurm';
+  readonly job: string;
+  readonly dir: string;
+}
+
+/** Appends a line of the driver's own (a job note, a carried task) to a run record. */
+export function appendRunLine(file: string, line: object): void {
+  appendFileSync(file, `${JSON.stringify(line)}\n`);
+}
+
+/** The jobs noted in the run record `file`. */
+export function earlierJobs(file: string): JobNote[] {
+  const notes: JobNote[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    try {
+      const v = JSON.parse(line) as Partial<JobNote>;
+      if (v.kind === 'slurm' && typeof v.job === 'string' && typeof v.dir === 'string') notes.push(v as JobNote);
+    } catch {
+      // a torn line
+    }
+  }
+  return notes;
+}
+
+function readSpec(dir: string): JobSpec | undefined {
+  try {
+    return JSON.parse(readFileSync(jobFiles.spec(dir), 'utf8')) as JobSpec;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every task the elements of `jobs` reported, by task id (the last report wins). */
+export function harvest(jobs: readonly JobNote[]): Map<string, TaskLine> {
+  const lines = new Map<string, TaskLine>();
+  for (const job of jobs) {
+    const spec = readSpec(job.dir);
+    spec?.elements.forEach((_, index) => {
+      for (const [id, line] of readElementRecord(jobFiles.record(job.dir, index)).tasks) lines.set(id, line);
+    });
+  }
+  return lines;
+}
+
+/** The elements of `jobs` still in the queue that run tasks of `plan`, to follow again. */
+export async function reattach(jobs: readonly JobNote[], plan: Plan, log: NodeJS.WritableStream): Promise<WatchedJob[]> {
+  const wanted = new Map<string, Task>(plan.tasks.map((t) => [taskId(t.row.id, t.point), t]));
+  const out: WatchedJob[] = [];
+  for (const job of jobs) {
+    const spec = readSpec(job.dir);
+    const queued = spec ? await squeue(job.job) : undefined;
+    if (!spec || !queued?.size) continue;
+    const elements = [...queued.keys()].flatMap((index) => {
+      const el = spec.elements[index];
+      const tasks = new Map(el ? el.tasks.flatMap((id) => (wanted.has(id) ? [[id, wanted.get(id) as Task] as const] : [])) : []);
+      return el && tasks.size ? [{ index, galaxy: el.galaxy, tasks }] : [];
+    });
+    if (!elements.length) continue;
+    log.write(`slurm: job ${job.job} of the resumed run still has ${elements.length} galax${elements.length === 1 ? 'y' : 'ies'} queued or running (${elements.map((e) => e.galaxy).join(', ')}): following ${elements.length === 1 ? 'it' : 'them'} instead of submitting again\n`);
+    out.push({ id: job.job, dir: job.dir, elements });
+  }
+  return out;
+}
+
+/** Where a resumed Slurm run starts: what is left to do, lock entries to add, elements to follow. */
+export interface TakenOver {
+  readonly plan: Plan;
+  readonly locks: Map<string, LockEntry>;
+  readonly watched: WatchedJob[];
+}
+
+/**
+ * Takes over the run record `resumed.file`: tasks recorded ok or skipped there, or by its
+ * elements after its driver stopped, are done (and are copied into the new record
+ * `runLog`, so a later --resume needs only that one); elements still queued are followed.
+ */
+export async function takeOver(resumed: { file: string; done: ReadonlyMap<string, string> }, plan: Plan, runLog: string, log: NodeJS.WritableStream): Promise<TakenOver> {
+  const finished = (status: string | undefined) => status === 'ok' || status === 'skipped';
+  const earlier = earlierJobs(resumed.file);
+  const done = new Map(resumed.done);
+  const carried = new Map<string, RunTaskLine>(readRun(resumed.file)?.tasks ?? []);
+  const locks = new Map<string, LockEntry>();
+  for (const [id, line] of harvest(earlier)) {
+    // A driver that was killed never wrote the lock: its elements' entries go in now.
+    if (line.lock && line.output) locks.set(line.output, line.lock);
+    if (finished(done.get(id))) continue;
+    done.set(id, line.status);
+    carried.set(id, { kind: 'task', task: id, status: line.status, ...(line.output ? { output: line.output } : {}), keys: line.instances.flatMap((i) => (i.key ? [i.key] : [])) });
+  }
+  for (const line of carried.values()) if (finished(done.get(line.task))) appendRunLine(runLog, line);
+  const left = restrictPlan(plan, (t) => !finished(done.get(taskId(t.row.id, t.point))));
+  log.write(`resuming ${path.basename(resumed.file)}: ${left.tasks.length} of ${plan.tasks.length} tasks failed or never finished\n`);
+  return { plan: left, locks, watched: await reattach(earlier, left, log) };
+}
