@@ -5,7 +5,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeError, isUserFacing, UserError } from './errors.ts';
-import { CACHE_HELP, DAG_HELP, EXPLAIN_HELP, HELP, RUN_HELP, VERIFY_HELP, VERSION } from './cli/help.ts';
+import { CACHE_HELP, DAG_HELP, EXPLAIN_HELP, HELP, REPORT_HELP, RUN_HELP, VERIFY_HELP, VERSION } from './cli/help.ts';
 import type { PlanValues } from './cli/plan.ts';
 
 // Each command's module is imported when the command runs: start-up cost is paid only for
@@ -61,12 +61,17 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (values['help']) return help(CACHE_HELP);
         return (await import('./cli/cache.ts')).commandCache(sub, values as { pipeline?: string; cache?: string; keep?: string; grace?: string; fix?: boolean });
       }
+      case 'report': {
+        const { values } = parse(rest, { out: { type: 'string' }, file: { type: 'string' }, catalog: { type: 'string' }, set: { type: 'string', multiple: true } });
+        if (values['help']) return help(REPORT_HELP);
+        return await (await import('./cli/report.ts')).commandReport(values as { pipeline?: string; out?: string; file?: string; catalog?: string; set?: string[] });
+      }
       case 'example': {
         const { values } = parse(rest, { out: { type: 'string' } });
         return await (await import('./cli/example.ts')).commandExample(values as { out?: string });
       }
       default:
-        throw new UserError('usage', `unknown command \`${command}\``, 'commands: run, explain, dag, verify, cache, example, help');
+        throw new UserError('usage', `unknown command \`${command}\``, 'commands: run, report, explain, dag, verify, cache, example, help');
     }
   } catch (err) {
     if (isUserFacing(err)) {
@@ -103,6 +108,9 @@ export const RUN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   lock: { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
+  'no-report': { type: 'boolean' },
+  executor: { type: 'string' },
+  plain: { type: 'boolean' },
 };
 
 /** Parsed `run` options. */
@@ -114,6 +122,11 @@ export interface RunValues extends PlanValues {
   lock?: string;
   json?: boolean;
   verbose?: boolean;
+  /** Skip report.html at the end of the run (summary.csv and the k-choice plots are still written). */
+  'no-report'?: boolean;
+  /** `local` (the default) or `slurm` (docs/slurm.md). */
+  executor?: string;
+  plain?: boolean;
 }
 
 function help(text: string): number {

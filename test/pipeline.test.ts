@@ -36,13 +36,13 @@ describe('pipeline.yaml validation', () => {
   test('the bundled pipeline is valid and ordered with every stage after its needs', () => {
     const p = parsePipeline(TEXT, FILE);
     const names = p.stages.map((s) => s.name);
-    assert.deepEqual(names, ['catalog', 'load-cubes', 'mass-map', 'collapse-smooth', 'cluster', 'write']);
+    assert.deepEqual(names, ['catalog', 'load-cubes', 'mass-map', 'collapse-smooth', 'cluster', 'write', 'plot']);
     assert.equal(p.stages.filter((s) => s.source).length, 1);
     assert.equal(p.params.get('k')?.default, 4);
   });
 
   test('every problem is reported at once, each at its line', () => {
-    const bad = TEXT.replace('needs: [load-cubes]\n    doc: Stellar', 'needs: [load-cube]\n    doc: Stellar').replace('params: [k, seed, maxIter, minSfhSum]', 'params: [k, seed, maxIters, minSfhSum]');
+    const bad = TEXT.replace('needs: [load-cubes]\n    doc: Stellar', 'needs: [load-cube]\n    doc: Stellar').replace(/params: \[k, seed, maxIter,/, 'params: [k, seed, maxIters,');
     const problems = problemsOf(bad);
     assert.equal(problems.length, 2, problems.join('\n'));
     assert.match(problems[0] ?? '', new RegExp(`^${lineOf(bad, '[load-cube]')}:\\d+ stage \`mass-map\` needs \`load-cube\`, which is not a stage`));
@@ -88,7 +88,7 @@ describe('parameters and sweeps', () => {
     assert.deepEqual(['catalog', 'load-cubes', 'mass-map', 'collapse-smooth', 'cluster', 'write'].map(count), [2, 2, 2, 2, 14, 14]);
     const task = plan.tasks.find((t) => t.row.id === '122' && t.point['k'] === 5);
     assert.ok(task);
-    assert.deepEqual(task.instances.map((i) => i.id), ['catalog[122]', 'load-cubes[122]', 'mass-map[122]', 'collapse-smooth[122]', 'cluster[122 k=5]', 'write[122 k=5]']);
+    assert.deepEqual(task.instances.map((i) => i.id), ['catalog[122]', 'load-cubes[122]', 'mass-map[122]', 'collapse-smooth[122]', 'cluster[122 k=5]', 'write[122 k=5]', 'plot[122 k=5]']);
     assert.equal(task.instances[4]?.params['k'], 5);
   });
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { splitCommand } from '../src/pipeline/load.ts';
+import { splitCommand } from '../src/pipeline/shell-decl.ts';
 import { templateParts } from '../src/pipeline/types.ts';
 import { parityArgs, PARITY, ROOT, runCli, tempDir, type CliResult } from './helpers/cli.ts';
 

@@ -12,6 +12,7 @@ earth mover's distance k-means, as the notebook "SFH Group Separater" does, as a
 
 Usage:
   sfh-pipeline run --galaxy <ids> --k <ks> [options]   run the pipeline (see run --help)
+  sfh-pipeline report [--out DIR] [--file FILE]         one HTML page with every result's pictures
   sfh-pipeline explain --galaxy <ids> --k <ks> [...]    say what a run would re-run, and why
   sfh-pipeline dag --galaxy <ids> --k <ks> [--mermaid]  print the expanded DAG
   sfh-pipeline verify [--lock FILE]                     recompute every output of the lock file, compare
@@ -50,10 +51,34 @@ Running
       --lock FILE      the lock file to update (default sfh-pipeline.lock next to pipeline.yaml)
       --resume         re-run only the tasks of the last run that failed or never finished
                        (same options as that run; every run is recorded in <cache>/runs/)
+      --executor NAME  local (default): run here; slurm: one sbatch job array, one element per
+                       galaxy, settings under executor.slurm in pipeline.yaml; the cache must be
+                       on a filesystem the nodes share (see docs/slurm.md). --resume keeps the
+                       executor of the run it resumes
       --json           print a record of the run on stdout (one entry per galaxy and k)
       --verbose        more detail in the log (stack traces of internal errors)
+      --no-report      do not write report.html at the end (summary.csv, the summary table and
+                       the k-choice plots are still written)
+      --plain          the plain log even on a terminal (default there: a live view of the galaxies)
 
 Exit status: 0 every task ok or skipped; 1 a task failed; 2 a usage or pipeline.yaml error.
+`;
+
+/** `sfh-pipeline report --help`. */
+export const REPORT_HELP = `Usage: sfh-pipeline report [--out DIR] [--file FILE] [--set maxPsfSigma=N] [--set minGrouped=N]
+
+Writes one self-contained HTML file (pictures inlined, no network, no JavaScript) from the
+result FITS in the output folder (default: the pipeline's out, out/GroupMap): an index of the
+galaxies with their SN group's mass fraction and mean age per k, then per galaxy its k-choice
+plot beside the group map and mean-SFH plot of every k. Results from earlier runs count too.
+\`run\` writes the same report at its end (unless --no-report).
+
+  --out DIR          the folder of the result FITS
+  --file FILE        where to write the report (default DIR/report.html)
+  --catalog FILE     the catalog, for the SN types (default: the pipeline's)
+  --set NAME=VALUE   the flag thresholds maxPsfSigma (default 4) and minGrouped (default 200)
+
+See docs/report.md.
 `;
 
 /** `sfh-pipeline explain --help`. */

@@ -11,7 +11,7 @@ import { selectRows } from '../catalog/select.ts';
 import { UserError } from '../errors.ts';
 import { loadStageModule, PACKAGE_ROOT } from '../engine/modules.ts';
 import { analyse, type Plan } from '../pipeline/analyse.ts';
-import { loadPipeline } from '../pipeline/load.ts';
+import { openPipeline } from '../pipeline/open.ts';
 import { resolveParams } from '../pipeline/params.ts';
 import type { Pipeline } from '../pipeline/types.ts';
 import type { ParamValue, SourceModule } from '../stage.ts';
@@ -52,7 +52,12 @@ export function pipelineFile(option: string | undefined): string {
 
 /** The cache folder: --cache, else `cache/` next to the pipeline file. */
 export function cacheDir(pipeline: Pipeline, option: string | undefined): string {
-  return path.resolve(option ?? path.join(pipeline.root, 'cache'));
+  return cacheDirOf(pipeline.file, option);
+}
+
+/** The cache folder from the pipeline file's path alone (no need to parse it). */
+export function cacheDirOf(file: string, option: string | undefined): string {
+  return path.resolve(option ?? path.join(path.dirname(file), 'cache'));
 }
 
 /** Opens the cache a command uses. */
@@ -84,7 +89,8 @@ export function overridesOf(v: PlanValues): Map<string, string> {
 
 /** Loads, resolves, enumerates, selects and expands. */
 export async function preparePlan(v: PlanValues, log: NodeJS.WritableStream): Promise<Prepared> {
-  const pipeline = loadPipeline(pipelineFile(v.pipeline));
+  const file = pipelineFile(v.pipeline);
+  const pipeline = await openPipeline(file, cacheDirOf(file, v.cache));
   const values = resolveParams(pipeline, overridesOf(v), process.cwd());
   if (!v.galaxy) throw new UserError('usage', 'which galaxies? --galaxy is required', 'e.g. --galaxy 122, --galaxy 11,45, --galaxy 100..130 or --galaxy all');
   await ensureExampleData(pipeline, values, log);

@@ -9,28 +9,31 @@ import { lastRun, RunLog, taskId } from '../cache/runs.ts';
 import { UserError } from '../errors.ts';
 import { EngineEmitter } from '../engine/events.ts';
 import { execute } from '../engine/execute.ts';
-import { loadPipeline } from '../pipeline/load.ts';
 import { restrictPlan } from '../pipeline/analyse.ts';
 import { lockEntries, lockPath, updateLock } from '../provenance/lock.ts';
 import { taskRecord } from '../report/json.ts';
+import { attachListrView } from '../report/listr.ts';
 import { attachPlainLog, summaryLines } from '../report/plain.ts';
 import type { Json } from '../stage.ts';
 import type { RunValues } from '../cli.ts';
+import { chooseExecutor } from '../executors/choose.ts';
 import { VERSION } from './help.ts';
-import { cacheDir, pipelineFile, preparePlan, type PlanValues } from './plan.ts';
+import { cacheDirOf, pipelineFile, preparePlan, type PlanValues } from './plan.ts';
 
 /** The options a run record keeps, so `--resume` can plan the same run again. */
 const PLAN_KEYS = ['pipeline', 'galaxy', 'k', 'seed', 'catalog', 'cubes', 'sfh', 'out', 'cache', 'lock', 'set', 'where'] as const;
 
 /** Runs the pipeline; resolves with the exit status. */
 export async function commandRun(v: RunValues): Promise<number> {
+  // --executor slurm submits the run to Slurm (src/executors/slurm/); the local path follows.
+  if (chooseExecutor(v) === 'slurm') return (await import('../executors/slurm/driver.ts')).runOnSlurm(v);
   const jobs = v.jobs === undefined ? os.availableParallelism() : Number(v.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UserError('usage', `--jobs ${v.jobs}: expected a whole number >= 1`);
   const resumed = v.resume ? resumeFrom(v) : undefined;
   const planValues: PlanValues = resumed?.values ?? v;
 
   // Record the run before planning, so a run killed at any moment after this can be resumed.
-  const log = new RunLog(path.join(cacheDir(loadPipeline(pipelineFile(planValues.pipeline)), planValues.cache), 'runs'), { cwd: process.cwd(), args: argsOf(planValues) });
+  const log = new RunLog(path.join(cacheDirOf(pipelineFile(planValues.pipeline), planValues.cache), 'runs'), { cwd: process.cwd(), args: argsOf(planValues) });
   const prepared = await preparePlan(planValues, process.stderr);
   const { pipeline, values, cache, hasher } = prepared;
   let plan = prepared.plan;
@@ -40,21 +43,27 @@ export async function commandRun(v: RunValues): Promise<number> {
     process.stderr.write(`resuming ${path.basename(resumed.file)}: ${plan.tasks.length} of ${before} tasks failed or never finished\n`);
     if (plan.tasks.length === 0) {
       process.stderr.write('nothing to resume\n');
+      (await import('./report.ts')).afterRun([], values, { report: !v['no-report'], resumedFrom: resumed.file }, process.stderr);
       return 0;
     }
   }
 
   const events = new EngineEmitter();
   events.on('task-end', (r) => log.task(r));
-  attachPlainLog(events, process.stderr, v.verbose ?? false);
+  // A terminal gets the live view; pipes, CI and log files (and --plain) the plain log. The
+  // view's stop() resolves after its last frame, so the summary below prints under the tree.
+  const view = process.stderr.isTTY && !v.plain ? attachListrView(events, plan, process.stderr, { verbose: v.verbose ?? false }) : undefined;
+  if (!view) attachPlainLog(events, process.stderr, v.verbose ?? false);
   // SFH_WORKERS=0 runs every stage in the main thread (for debugging a stage with a debugger).
   const workers = process.env['SFH_WORKERS'] !== '0';
-  const results = await execute(plan, { jobs, workers, failFast: v['fail-fast'] ?? false, cache, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, events);
+  const results = await execute(plan, { jobs, workers, failFast: v['fail-fast'] ?? false, cache, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, events).finally(() => view?.stop());
   const count = (s: string) => results.filter((r) => r.status === s).length;
   log.end({ ok: count('ok'), failed: count('failed'), skipped: count('skipped') });
   updateLock(lockPath(pipeline, planValues.lock), pipeline, `sfh-pipeline ${VERSION}`, lockEntries(results, hasher));
   for (const p of cache.problems) process.stderr.write(`cache: ${p.reason} ${p.file}: ${p.detail} (recomputed)\n`);
   for (const line of summaryLines(results)) process.stderr.write(`${line}\n`);
+  // summary.csv, the table, the k-choice plots and report.html (src/cli/report.ts), on stderr.
+  (await import('./report.ts')).afterRun(results, values, { report: !v['no-report'], resumedFrom: resumed?.file }, process.stderr);
   if (v.json) {
     const record = { tool: 'sfh-pipeline', version: VERSION, pipeline: pipeline.file, run: path.basename(log.file, '.jsonl'), inputsHashed: hasher.hashed, cacheProblems: cache.problems, tasks: results.map((r) => taskRecord(r, values)) };
     process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
@@ -62,7 +71,8 @@ export async function commandRun(v: RunValues): Promise<number> {
   return count('failed') > 0 ? 1 : 0;
 }
 
-function argsOf(v: PlanValues): { [key: string]: Json } {
+/** The options a run record keeps (the Slurm driver records its runs the same way). */
+export function argsOf(v: PlanValues): { [key: string]: Json } {
   const args: { [key: string]: Json } = {};
   for (const key of PLAN_KEYS) {
     const value = v[key];
@@ -76,10 +86,10 @@ function argsOf(v: PlanValues): { [key: string]: Json } {
  * record (and the record's working folder, so relative paths mean what they meant), so it
  * accepts no other plan option.
  */
-function resumeFrom(v: RunValues): { values: PlanValues; done: Map<string, string>; file: string } {
+export function resumeFrom(v: RunValues): { values: PlanValues; done: Map<string, string>; file: string } {
   const given = PLAN_KEYS.filter((k) => k !== 'cache' && k !== 'pipeline' && k !== 'lock' && v[k] !== undefined);
   if (given.length) throw new UserError('usage', `--resume re-runs the last run as it was; do not also give --${given.join(', --')}`, 'start a new run without --resume to change its options');
-  const dir = path.join(cacheDir(loadPipeline(pipelineFile(v.pipeline)), v.cache), 'runs');
+  const dir = path.join(cacheDirOf(pipelineFile(v.pipeline), v.cache), 'runs');
   const last = lastRun(dir);
   if (!last) throw new UserError('usage', `--resume: no earlier run is recorded in ${dir}`, 'run without --resume first (or pass the --cache of that run)');
   if (existsSync(last.header.cwd)) process.chdir(last.header.cwd);

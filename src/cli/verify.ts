@@ -55,7 +55,7 @@ export async function commandVerify(v: { pipeline?: string; lock?: string; jobs?
         }
         checked++;
         const task = results.find((r) => r.task.row.id === entry.galaxy && (entry.params['k'] === undefined || r.task.instances.some((x) => x.params['k'] === entry.params['k'])));
-        const redone = task?.output ? path.join(out, path.basename(task.output)) : undefined;
+        const redone = task?.status === 'ok' ? path.join(out, path.basename(target)) : undefined;
         const hash = redone && task?.status === 'ok' ? hasher.hash(redone) : undefined;
         if (hash === entry.sha256) {
           process.stdout.write(`ok       ${stored}\n`);

@@ -160,8 +160,9 @@ export function toFailure(err: unknown): Failure {
 
 function summarise(task: Task, instances: readonly InstanceResult[]): TaskResult {
   const failed = instances.find((r) => r.status === 'failed') ?? instances.find((r) => r.status === 'upstream-failed' || r.status === 'cancelled');
-  const files = instances.flatMap((r) => r.files);
-  const output = files[files.length - 1];
+  // The task's output is the first file its stages wrote (the result FITS; pictures and
+  // post-processing come after it); every file is in the lock.
+  const output = instances.flatMap((r) => r.files)[0];
   if (failed) return { task, status: 'failed', ...(failed.failure ? { failure: failed.failure } : {}), instances };
   const skipped = instances.find((r) => r.status === 'skipped');
   if (skipped) return { task, status: 'skipped', ...(skipped.skipReason ? { skipReason: skipped.skipReason } : {}), instances };

@@ -7,7 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { UserError } from '../errors.ts';
+import { checkValue } from './params.ts';
 import { readExecutor, withoutExecutor } from './executor.ts';
+import { checkPlaceholders, readShell, type Template } from './shell-decl.ts';
+import { stringList, type At } from './yaml-nodes.ts';
 import type { ParamValue } from '../stage.ts';
 import { templateParts, type ParamDecl, type ParamType, type Pipeline, type PipelineProblem, type StageDecl } from './types.ts';
 
@@ -83,8 +86,6 @@ export function parsePipeline(text: string, file: string): Pipeline {
   };
 }
 
-/** Records a problem at a node, or at an offset into the file's text. */
-type At = (node: Node | null | undefined | Pair['key'] | number, message: string, hint?: string) => void;
 
 function checkKeys(map: YAMLMap, allowed: readonly string[], where: string, at: At): void {
   for (const pair of map.items) {
@@ -148,38 +149,6 @@ function readParams(node: unknown, at: At, parent: Node): Map<string, ParamDecl>
     params.set(name, { name, type: type as ParamType, default: value as ParamValue, doc, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}), ...(choices ? { choices } : {}) });
   }
   return params;
-}
-
-/** Why `value` does not fit the declaration, or undefined when it does. */
-export function checkValue(decl: Omit<ParamDecl, 'default'> & { default?: unknown }, value: unknown): string | undefined {
-  switch (decl.type) {
-    case 'int':
-      if (typeof value !== 'number' || !Number.isInteger(value)) return `expected an integer, got ${JSON.stringify(value)}`;
-      break;
-    case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a number, got ${JSON.stringify(value)}`;
-      break;
-    case 'bool':
-      if (typeof value !== 'boolean') return `expected true or false, got ${JSON.stringify(value)}`;
-      return undefined;
-    case 'string':
-    case 'path':
-      if (typeof value !== 'string' || value === '') return `expected a non-empty string, got ${JSON.stringify(value)}`;
-      if (decl.choices && !decl.choices.includes(value)) return `expected one of ${decl.choices.join(', ')}, got ${JSON.stringify(value)}`;
-      return undefined;
-  }
-  if (decl.min !== undefined && (value as number) < decl.min) return `must be >= ${decl.min}, got ${value}`;
-  if (decl.max !== undefined && (value as number) > decl.max) return `must be <= ${decl.max}, got ${value}`;
-  return undefined;
-}
-
-function stringList(node: unknown, what: string, at: At, example = 'a list of names, e.g. [mass-map, load-cubes]'): { names: string[]; nodes: Node[] } {
-  if (node === undefined) return { names: [], nodes: [] };
-  if (!isSeq(node) || !node.items.every((i) => isScalar(i) && typeof i.value === 'string')) {
-    at(node as Node, `${what} must be ${example}`);
-    return { names: [], nodes: [] };
-  }
-  return { names: node.items.map((i) => String((i as { value: unknown }).value)), nodes: node.items as Node[] };
 }
 
 function readStages(node: unknown, params: Map<string, ParamDecl>, root: string, at: At, parent: Node, text: string): StageDecl[] {
@@ -246,108 +215,6 @@ function readStages(node: unknown, params: Map<string, ParamDecl>, root: string,
   for (const decl of decls.values()) checkPlaceholders(decl, templates.get(decl.name) ?? [], sources[0]?.name, at);
   const order = topoOrder(decls, (cycle) => at(keyNodes.get(cycle[0] ?? ''), `the stages form a cycle: ${cycle.join(' -> ')}`, 'remove one of these `needs`'));
   return order;
-}
-
-/** A template word of a `run` stage as written, with its place in the file for messages. */
-interface Template {
-  readonly where: 'run' | 'inputs' | 'outputs';
-  readonly word: string;
-  /** The word's position in `run` (0 is the program). */
-  readonly index: number;
-  /** Offset and source text of the YAML scalar holding the word. */
-  readonly start: number;
-  readonly raw: string;
-}
-
-/** Reads `run`, `inputs` and `outputs` of a command stage; undefined when `run` is unusable. */
-function readShell(decl: YAMLMap, stage: string, at: At, text: string): { run: string[]; inputs: string[]; outputs: string[]; templates: Template[] } | undefined {
-  const node = decl.get('run', true) as unknown;
-  const source = (n: Node): { start: number; raw: string } => ({ start: n.range?.[0] ?? 0, raw: text.slice(n.range?.[0] ?? 0, n.range?.[1] ?? 0) });
-  const templates: Template[] = [];
-  let run: string[];
-  if (isScalar(node) && typeof node.value === 'string') {
-    const src = source(node);
-    const split = splitCommand(node.value);
-    if ('error' in split) {
-      const shift = src.raw.indexOf(node.value);
-      at(shift >= 0 ? src.start + shift + split.index : node, `\`run\` of stage \`${stage}\`: ${split.error}`, 'quote the character, or put shell syntax (pipes, redirections, $VARS) in a script and run the script');
-      return undefined;
-    }
-    run = split.words;
-    run.forEach((word, index) => templates.push({ where: 'run', word, index, ...src }));
-  } else if (isSeq(node) && node.items.every((i) => isScalar(i) && typeof i.value === 'string')) {
-    run = node.items.map((i) => String((i as { value: unknown }).value));
-    run.forEach((word, index) => templates.push({ where: 'run', word, index, ...source(node.items[index] as Node) }));
-  } else {
-    at(node as Node, `\`run\` of stage \`${stage}\` must be a command line or a list of arguments`, 'e.g. run: python3 scripts/fit.py {galaxy}');
-    return undefined;
-  }
-  if (run.length === 0) at(node as Node, `\`run\` of stage \`${stage}\` is empty`, 'e.g. run: python3 scripts/fit.py {galaxy}');
-  const list = (key: 'inputs' | 'outputs'): string[] => {
-    const l = stringList(decl.get(key, true), `\`${key}\` of stage \`${stage}\``, at, 'a list of paths, e.g. [results/{galaxy}.txt]');
-    l.names.forEach((word, index) => templates.push({ where: key, word, index, ...source(l.nodes[index] as Node) }));
-    return l.names;
-  };
-  return { run, inputs: list('inputs'), outputs: list('outputs'), templates };
-}
-
-/** Placeholders whose values come from the catalog or from files: data, not configuration. */
-const UNTRUSTED = (name: string): boolean => name === 'galaxy' || name === 'sn' || name.startsWith('upstream.');
-/** A flag after which an interpreter reads program text (`sh -c`, `python3 -c`, `node -e`). */
-const CODE_FLAG = /^(-[a-zA-Z]*[ce]|--command|--eval)$/;
-
-/** Every placeholder must name a value the stage can read, and data must never become code. */
-function checkPlaceholders(decl: StageDecl, templates: readonly Template[], source: string | undefined, at: At): void {
-  const allowed = ['galaxy', ...(source && decl.needs.includes(source) ? ['sn'] : []), ...decl.params, ...decl.needs.map((n) => `upstream.${n}`)];
-  for (const t of templates) {
-    for (const part of templateParts(t.word)) {
-      if (!('name' in part)) continue;
-      const offset = t.start + Math.max(0, t.raw.indexOf(`{${part.name}}`));
-      const label = `stage \`${decl.name}\` uses {${part.name}} in \`${t.where}\``;
-      if (!allowed.includes(part.name)) {
-        const fix =
-          part.name === 'sn' && source ? `{sn} comes from the output of \`${source}\`: add it to this stage's needs. `
-          : part.name.startsWith('upstream.') ? `add \`${part.name.slice('upstream.'.length)}\` to this stage's needs. `
-          : `list a parameter under the stage's params to use it; write {{ and }} for literal braces. `;
-        at(offset, `${label}, which it cannot read`, `${fix}Allowed here: ${allowed.map((n) => `{${n}}`).join(', ')}`);
-        continue;
-      }
-      if (t.where !== 'run' || !UNTRUSTED(part.name)) continue;
-      const previous = decl.run?.[t.index - 1];
-      if (t.index === 0) at(offset, `${label} to choose the program, and that value is data`, 'write the program in pipeline.yaml and pass the value as an argument');
-      else if (previous !== undefined && CODE_FLAG.test(previous)) {
-        at(offset, `${label} inside program text (after ${previous}), where a catalog value could run code`, 'pass it as an argument of its own (sys.argv[1], "$1"), or read $SFH_GALAXY / $SFH_SN in the program');
-      }
-    }
-  }
-}
-
-/**
- * Splits a `run:` command line into argv words. Quotes only group words (nothing inside
- * them is special) and a backslash keeps the next character; shell syntax is refused, as
- * the command never reaches a shell as text. `index` points at the problem.
- */
-export function splitCommand(line: string): { words: string[] } | { error: string; index: number } {
-  const words: string[] = [];
-  let word: string | undefined;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i] as string;
-    if (/\s/.test(c)) {
-      if (word !== undefined) words.push(word);
-      word = undefined;
-    } else if (c === "'" || c === '"') {
-      const end = line.indexOf(c, i + 1);
-      if (end < 0) return { error: `the quote ${c} is not closed`, index: i };
-      word = (word ?? '') + line.slice(i + 1, end);
-      i = end;
-    } else if (c === '\\' && i + 1 < line.length) {
-      word = (word ?? '') + line[++i];
-    } else if ('|&;<>()`$'.includes(c)) {
-      return { error: `\`${c}\` is shell syntax; a \`run\` command is split into arguments, not read by a shell`, index: i };
-    } else word = (word ?? '') + c;
-  }
-  if (word !== undefined) words.push(word);
-  return { words };
 }
 
 /** Stages ordered so every stage comes after its needs; reports each cycle found. */

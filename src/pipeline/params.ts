@@ -5,7 +5,6 @@
 import path from 'node:path';
 import { UserError } from '../errors.ts';
 import type { ParamValue } from '../stage.ts';
-import { checkValue } from './load.ts';
 import type { ParamDecl, Pipeline } from './types.ts';
 
 /** Most values one range may expand to: a typo like `2..80000` should not plan 80000 runs. */
@@ -85,4 +84,27 @@ export function resolveParams(pipeline: Pipeline, overrides: ReadonlyMap<string,
     out.set(decl.name, decl.type === 'path' ? values.map((v) => path.resolve(base, String(v))) : values);
   }
   return out;
+}
+
+/** Why `value` does not fit the declaration, or undefined when it does. */
+export function checkValue(decl: Omit<ParamDecl, 'default'> & { default?: unknown }, value: unknown): string | undefined {
+  switch (decl.type) {
+    case 'int':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return `expected an integer, got ${JSON.stringify(value)}`;
+      break;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a number, got ${JSON.stringify(value)}`;
+      break;
+    case 'bool':
+      if (typeof value !== 'boolean') return `expected true or false, got ${JSON.stringify(value)}`;
+      return undefined;
+    case 'string':
+    case 'path':
+      if (typeof value !== 'string' || value === '') return `expected a non-empty string, got ${JSON.stringify(value)}`;
+      if (decl.choices && !decl.choices.includes(value)) return `expected one of ${decl.choices.join(', ')}, got ${JSON.stringify(value)}`;
+      return undefined;
+  }
+  if (decl.min !== undefined && (value as number) < decl.min) return `must be >= ${decl.min}, got ${value}`;
+  if (decl.max !== undefined && (value as number) > decl.max) return `must be <= ${decl.max}, got ${value}`;
+  return undefined;
 }

@@ -25,8 +25,15 @@ export async function runStagesInProcess(opts: { galaxy: string; params: Record<
   for (const [k, v] of Object.entries(opts.params)) overrides.set(k, String(v));
   const values = resolveParams(pipeline, overrides, ROOT);
   const rows = selectRows(readCatalog(String(values.get('catalog')?.[0])), opts.galaxy);
-  // Stop before `write`: the intermediates are what is compared.
-  const noWrite = { ...pipeline, stages: pipeline.stages.filter((s) => s.name !== 'write') };
+  // Only cluster and what it needs: the intermediates are what is compared.
+  const keep = new Set<string>();
+  const need = (name: string): void => {
+    if (keep.has(name)) return;
+    keep.add(name);
+    for (const n of pipeline.stages.find((s) => s.name === name)?.needs ?? []) need(n);
+  };
+  need('cluster');
+  const noWrite = { ...pipeline, stages: pipeline.stages.filter((s) => keep.has(s.name)) };
   const plan = analyse(noWrite, rows, values);
   const outputs = new Map<string, StageOutput>();
   const results = await execute(plan, { jobs: 1, failFast: true, run: { version: 'test', pipelineHash: pipeline.hash }, onOutput: (inst, out) => outputs.set(inst.stage.name, out) });
