@@ -33,8 +33,8 @@ export function writeFileAtomic(file: string, data: string | Uint8Array | readon
   }
 }
 
-/** True when `pid` is a live process on this machine. */
-function alive(pid: number): boolean {
+/** True when `pid` is a live process on this machine (signal 0 only probes; nothing is sent). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -9,6 +9,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/p
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { EXAMPLE_LAYOUT, EXAMPLE_VERSION } from './layout.ts';
+import { alive } from '../cache/atomic.ts';
 
 /** The marker's content: the manifest without the parts that depend on where or when. */
 export interface Marker {
@@ -74,16 +75,6 @@ export async function checkReplaceable(dir: string): Promise<void> {
 /** A unique name next to `path` (same file system, so renames are atomic); `*.tmp-*` is git-ignored. */
 export function siblingTemp(path: string, what: string): string {
   return join(dirname(path), `.${basename(path)}.${what}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-}
-
-/** True when process `pid` still runs (signal 0 only probes; nothing is sent). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

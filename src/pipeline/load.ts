@@ -8,6 +8,7 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { UserError } from '../errors.ts';
 import { checkValue } from './params.ts';
+import { readPipelineText } from './open.ts';
 import { readExecutor, withoutExecutor } from './executor.ts';
 import { checkPlaceholders, readShell, type Template } from './shell-decl.ts';
 import { stringList, type At } from './yaml-nodes.ts';
@@ -39,13 +40,7 @@ export class PipelineError extends UserError {
 /** Loads and validates a pipeline file; throws {@link PipelineError} listing every problem. */
 export function loadPipeline(file: string): Pipeline {
   const abs = path.resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(abs, 'utf8');
-  } catch (err) {
-    throw new UserError('pipeline-invalid', `cannot read ${abs}: ${(err as Error).message}`, 'pass --pipeline FILE, or run from the folder that holds pipeline.yaml', abs);
-  }
-  return parsePipeline(text, abs);
+  return parsePipeline(readPipelineText(abs), abs);
 }
 
 /** Validates pipeline text; `file` names it in messages and anchors relative module paths. */

@@ -15,15 +15,19 @@ import type { ParamDecl, Pipeline } from './types.ts';
 
 const LOADER = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './load.ts' : './load.js', import.meta.url));
 
-/** Reads, validates (or recalls) the pipeline at `file`; memos live under `memoDir`. */
-export async function openPipeline(file: string, memoDir: string): Promise<Pipeline> {
-  const abs = path.resolve(file);
-  let text: string;
+/** The text of a pipeline file, with an error that says what to pass instead. */
+export function readPipelineText(abs: string): string {
   try {
-    text = readFileSync(abs, 'utf8');
+    return readFileSync(abs, 'utf8');
   } catch (err) {
     throw new UserError('pipeline-invalid', `cannot read ${abs}: ${(err as Error).message}`, 'pass --pipeline FILE, or run from the folder that holds pipeline.yaml', abs);
   }
+}
+
+/** Reads, validates (or recalls) the pipeline at `file`; memos live under `memoDir`. */
+export async function openPipeline(file: string, memoDir: string): Promise<Pipeline> {
+  const abs = path.resolve(file);
+  const text = readPipelineText(abs);
   const memo = path.join(memoDir, 'pipelines', `${sha256(`${codeHash(LOADER, path.dirname(LOADER)).hash}\0${abs}\0${text}`)}.json`);
   try {
     const json = JSON.parse(readFileSync(memo, 'utf8')) as Omit<Pipeline, 'params'> & { params: [string, ParamDecl][] };
