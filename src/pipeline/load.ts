@@ -3,7 +3,7 @@
  * file at once, each pointing at its line and column, so a user fixes them in one pass.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { UserError } from '../errors.ts';
