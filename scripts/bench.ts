@@ -1,0 +1,162 @@
+/**
+ * `npm run bench`: sfh-pipeline against the original notebook on MUSE-sized data.
+ *
+ *   npm run bench                        the 3x3-binned galaxy (3681 x 100 x 100)
+ *   npm run bench -- --size tiny         3681 x 20 x 20, seconds (CI)
+ *   npm run bench -- --size full         binned + full resolution (3681 x 300 x 300, 2 x 1.3 GB)
+ *   npm run bench -- --skip-python       ours only
+ *   npm run bench -- --repeat 5          repetitions of each of our runs (default 3; 1 at full)
+ *
+ * Generates the inputs deterministically in the notebook's layout under bench/work/ (reused
+ * while their manifest matches), times our CLI as whole processes (cold k=4, warm new k,
+ * cold sweep k=2..8), the notebook's Python port (bench/python/notebook.py) on the same
+ * files, compares the group maps pixel by pixel, times the cluster kernel alone and its
+ * scaling, prints a table and writes bench/results.json. Timings are reported, never
+ * asserted: the exit status is 1 only when a run failed or a group map differs.
+ * See docs/benchmark.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, statfsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ensureDataset, type Dataset } from './bench/generate.ts';
+import { benchOneGalaxy, type GalaxyResult } from './bench/galaxy.ts';
+import { fitCost, scaling, type ScalingPoint } from './bench/kernels.ts';
+import { hasGnuTime } from './bench/measure.ts';
+import { benchGalaxy, MUSE_AXIS } from './bench/model.ts';
+import { pythonProblem, PYTHON } from './bench/python.ts';
+import { galaxyReport, rowsOf, scalingReport, targets, targetsReport } from './bench/report.ts';
+
+const USAGE = `usage: npm run bench -- [--size tiny|binned|full] [--skip-python] [--repeat N] [--no-build]\n`;
+
+/** The galaxies of each --size. */
+const GALAXIES = {
+  tiny: { id: 20, n: 20, pixelScale: 0.6, stat: true },
+  binned: { id: 100, n: 100, pixelScale: 0.6, stat: true },
+  full: { id: 300, n: 300, pixelScale: 0.2, stat: false },
+} as const;
+type GalaxyName = keyof typeof GALAXIES;
+const SIZES: Record<string, GalaxyName[]> = { tiny: ['tiny'], binned: ['binned'], full: ['binned', 'full'] };
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: { size: { type: 'string', default: 'binned' }, 'skip-python': { type: 'boolean' }, repeat: { type: 'string' }, 'no-build': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const names = SIZES[values.size];
+  if (!names) {
+    process.stderr.write(`bench: --size ${values.size}: expected tiny, binned or full\n${USAGE}`);
+    return 2;
+  }
+  const repeat = values.repeat === undefined ? undefined : Number(values.repeat);
+  if (repeat !== undefined && !(Number.isInteger(repeat) && repeat >= 1)) {
+    process.stderr.write(`bench: --repeat ${values.repeat}: expected a whole number >= 1\n`);
+    return 2;
+  }
+  const python = !values['skip-python'];
+  const problems: string[] = [];
+  const notes: string[] = [];
+
+  if (!values['no-build']) {
+    log('build: npm run build (the CLI runs from dist/)');
+    const b = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
+    if (b.status !== 0) {
+      process.stderr.write(`bench: npm run build failed:\n${b.stdout}${b.stderr}`);
+      return 1;
+    }
+  }
+  // What is measured: the commit built (and how many tracked files differ from it).
+  const git = (args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const source = { commit: git(['rev-parse', 'HEAD']) || null, changedFiles: git(['status', '--porcelain', '--untracked-files=no']).split('\n').filter(Boolean).length };
+  if (!hasGnuTime()) log('note: /usr/bin/time is missing (apt-get install time); peak RSS is polled from /proc instead');
+  if (python) {
+    const p = pythonProblem();
+    if (p) {
+      process.stderr.write(`bench: ${p}; or run with --skip-python\n`);
+      return 1;
+    }
+  }
+
+  const work = path.join(root, 'bench', 'work');
+  mkdirSync(work, { recursive: true });
+  const results: GalaxyResult[] = [];
+  const datasets: Dataset[] = [];
+  for (const name of names) {
+    const spec = GALAXIES[name];
+    const g = benchGalaxy({ id: spec.id, snName: `SN2016bench${spec.id}`, n: spec.n, nwave: MUSE_AXIS.nwave, pixelScale: spec.pixelScale, stat: spec.stat });
+    if (name === 'full') {
+      const fs = statfsSync(work);
+      const free = fs.bavail * fs.bsize;
+      const need = 2 * g.nwave * g.n * g.n * 4 + 1e9;
+      if (free < need) {
+        notes.push(`full resolution skipped: it needs ~${(need / 1e9).toFixed(1)} GB free in ${work}, there are ${(free / 1e9).toFixed(1)} GB`);
+        log(notes[notes.length - 1]!);
+        continue;
+      }
+    }
+    const ds = ensureDataset(path.join(work, 'data', name), g, log);
+    datasets.push(ds);
+    const rep = repeat ?? (name === 'full' ? 1 : 3);
+    results.push(await benchOneGalaxy(root, name, ds, { work, repeat: rep, python, bounded: name === 'full', log }));
+  }
+
+  const quick = values.size === 'tiny';
+  const scalingPoints: ScalingPoint[] = scaling(quick ? [25, 50] : [25, 50, 100, 200], [2, 4, 8], 5, log);
+
+  for (const g of results) process.stdout.write(`${galaxyReport(g)}\n`);
+  process.stdout.write(`${scalingReport(scalingPoints)}\n`);
+  const ts = targets(results);
+  process.stdout.write(`${targetsReport(ts)}\n`);
+  for (const g of results) problems.push(...g.problems);
+
+  const pyVersions = results.flatMap((g) => g.original?.processes ?? []).find((p) => p.report)?.report?.versions ?? null;
+  const record = {
+    tool: 'sfh-pipeline bench',
+    date: new Date().toISOString(),
+    source,
+    options: { size: values.size, python, repeat: repeat ?? 'default (3; 1 at full resolution)' },
+    machine: { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', memoryBytes: os.totalmem(), python: python ? { exe: PYTHON, ...pyVersions } : null },
+    datasets: datasets.map((d) => ({ name: path.basename(d.dir), id: d.galaxy.id, shape: [d.galaxy.nwave, d.galaxy.n, d.galaxy.n], pixelScale: d.galaxy.pixelScale, stat: d.galaxy.stat, files: d.files, fittedPixels: d.fittedPixels, generatedSeconds: d.generatedSeconds })),
+    galaxies: results.map((g) => ({
+      name: g.name,
+      id: g.id,
+      shape: g.shape,
+      validPixels: g.validPixels,
+      mustHoldBytes: g.mustHoldBytes,
+      table: rowsOf(g),
+      ours: Object.fromEntries(Object.entries(g.ours).map(([k, runs]) => [k, runs.map((r) => ({ ...r, results: r.results.map(({ file, ...rest }) => ({ ...rest, file: path.relative(root, file) })) }))])),
+      original: g.original && { ...g.original, processes: g.original.processes.map((p) => ({ k: p.k, maxRounds: p.maxRounds, ok: p.ok, wallSeconds: p.wallSeconds, peakRssBytes: p.peakRssBytes, steps: p.report?.steps, cluster: p.report?.cluster.map(({ output, ...c }) => c), error: p.error })) },
+      groupMaps: g.maps,
+      clusterAlone: g.clusterAlone,
+    })),
+    scaling: { points: scalingPoints, fit: fitCost(scalingPoints) },
+    targets: ts,
+    notes,
+    problems,
+  };
+  const file = path.join(root, 'bench', 'results.json');
+  writeFileSync(file, `${JSON.stringify(record, null, 1)}\n`);
+  process.stdout.write(`\nsource: ${source.commit ?? 'not a git checkout'}${source.changedFiles ? ` + ${source.changedFiles} changed files` : ''}; node ${process.version}; load average now ${os.loadavg()[0]!.toFixed(1)}\nwrote ${path.relative(process.cwd(), file)}\n`);
+  for (const n of notes) process.stdout.write(`note: ${n}\n`);
+  if (problems.length) {
+    process.stdout.write(`\nPROBLEMS:\n${problems.map((p) => `- ${p}`).join('\n')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,183 @@
+/**
+ * The benchmark's report: a table per galaxy (ours, the original, the ratio, peak memory),
+ * where our time goes per stage, the group-map comparison, the kernel's scaling, and the
+ * targets of the issue side by side with what was measured (reported, never asserted).
+ */
+import { bestWall, COLD_K, maxRss, medianWall, SWEEP, WARM_K, type GalaxyResult } from './galaxy.ts';
+import { fitCost, type ScalingPoint } from './kernels.ts';
+import type { OurRun } from './ours.ts';
+
+/** Seconds, readably: 0.123 s, 12.3 s, 123 s. */
+export function secs(s: number | null | undefined): string {
+  if (s === null || s === undefined || !Number.isFinite(s)) return '-';
+  if (s < 1) return `${(s * 1000).toFixed(0)} ms`;
+  return s < 100 ? `${s.toPrecision(3)} s` : `${s.toFixed(0)} s`;
+}
+
+/** Bytes as MB. */
+export function mb(b: number | null | undefined): string {
+  return b === null || b === undefined ? '-' : `${(b / 1e6).toFixed(0)} MB`;
+}
+
+function ratio(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '-';
+  return x >= 10 ? `${x.toFixed(0)}x` : `${x.toFixed(1)}x`;
+}
+
+/** Left-aligned first column, right-aligned others. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd()).join('\n');
+}
+
+/** One comparison row of the table, as results.json keeps it. */
+export interface Row {
+  readonly what: string;
+  /** Median of our repetitions (the ratio uses it), and the best. */
+  readonly oursSeconds: number | null;
+  readonly oursBestSeconds: number | null;
+  readonly repetitions: number;
+  readonly oursPeakRssBytes: number | null;
+  readonly originalSeconds: number | null;
+  readonly originalPeakRssBytes: number | null;
+  readonly originalExtrapolated: boolean;
+  readonly ratio: number | null;
+}
+
+/** The comparison rows of a galaxy. */
+export function rowsOf(g: GalaxyResult): Row[] {
+  const o = g.original;
+  const ex = o?.extrapolated ?? false;
+  const ok = (runs: OurRun[]) => runs.filter((r) => r.ok);
+  const row = (what: string, runs: OurRun[], orig: number | null, origRss: number | null): Row => {
+    const good = ok(runs);
+    const ours = good.length ? medianWall(good) : null;
+    return { what, oursSeconds: ours, oursBestSeconds: good.length ? bestWall(good) : null, repetitions: good.length, oursPeakRssBytes: maxRss(good), originalSeconds: orig, originalPeakRssBytes: origRss, originalExtrapolated: ex, ratio: ours && orig ? orig / ours : null };
+  };
+  const rssOf = (k: number) => o?.processes.find((p) => p.report?.cluster[0]?.k === k && p.report.cluster.length === 1)?.peakRssBytes ?? o?.peakRssBytes ?? null;
+  const rows = [
+    row(`cold run, k=${COLD_K}`, g.ours.coldK4, o?.coldK4Seconds ?? null, rssOf(COLD_K)),
+    row(`cold sweep, k=${SWEEP.from}..${SWEEP.to}`, g.ours.sweep, o?.sweepSeconds ?? null, o?.peakRssBytes ?? null),
+    row(`warm rerun, new k=${WARM_K}`, g.ours.warm, o?.warmSeconds ?? null, rssOf(WARM_K)),
+    row(`fully cached rerun, k=${COLD_K}`, g.ours.cached, null, null),
+  ];
+  const c = g.clusterAlone;
+  if (c) {
+    rows.push({
+      what: `cluster stage alone, k=${c.k} (in-process)`,
+      oursSeconds: c.ourMs / 1000,
+      oursBestSeconds: c.ourMs / 1000,
+      repetitions: 5,
+      oursPeakRssBytes: null,
+      originalSeconds: c.pythonSeconds,
+      originalPeakRssBytes: null,
+      originalExtrapolated: c.extrapolated,
+      ratio: c.ratio,
+    });
+  }
+  return rows;
+}
+
+/** The printed report of one galaxy. */
+export function galaxyReport(g: GalaxyResult): string {
+  const lines: string[] = [];
+  const [nw, ny, nx] = g.shape;
+  lines.push(`\n== ${g.name}: galaxy ${g.id}, ${nw} x ${ny} x ${nx}, ${g.fittedPixels} fitted spaxels, ${g.validPixels ?? '?'} clustered (load average ${g.loadAverage.before.toFixed(1)} -> ${g.loadAverage.after.toFixed(1)}) ==`);
+  const rows = rowsOf(g);
+  lines.push(
+    table([
+      ['', 'ours (median)', 'best', 'peak RSS', g.original?.extrapolated ? 'original (extrap.)' : 'original', 'peak RSS', 'ratio'],
+      ...rows.map((r) => [r.what, secs(r.oursSeconds), secs(r.oursBestSeconds), mb(r.oursPeakRssBytes), secs(r.originalSeconds) + (r.originalExtrapolated && r.originalSeconds !== null ? '*' : ''), mb(r.originalPeakRssBytes), ratio(r.ratio)]),
+    ]),
+  );
+  if (g.original?.extrapolated) lines.push(`* ${g.original.how}`);
+  else if (g.original) lines.push(`original: ${g.original.how}; the sweep is the sum of the 7 processes, the warm rerun is a whole run at k=${WARM_K} (the notebook has no cache)`);
+  const rss = maxRss([...g.ours.coldK4, ...g.ours.sweep].filter((r) => r.ok));
+  if (rss !== null) lines.push(`our peak RSS / one float32 cube (${mb(g.mustHoldBytes)}): ${(rss / g.mustHoldBytes).toFixed(2)}x`);
+  const c = g.clusterAlone;
+  if (c) {
+    lines.push(`cluster alone: emdKMeans ${c.ourIterations} rounds in ${c.ourMs.toFixed(1)} ms (${c.ourMsPerRound.toFixed(2)} ms/round, best of 5) on ${c.arrays}; ${c.arraysEqualToCache}`);
+    if (c.pythonSecondsPerRound !== null) lines.push(`               notebook loop ${c.pythonSecondsPerRound.toFixed(3)} s/round${c.extrapolated ? ` (measured on 1 round, x ${c.ourIterations} rounds)` : ''}; per round ${ratio((c.pythonSecondsPerRound * 1000) / c.ourMsPerRound)}`);
+  }
+  for (const [label, runs] of [
+    [`cold k=${COLD_K}`, g.ours.coldK4],
+    [`warm k=${WARM_K}`, g.ours.warm],
+    [`sweep`, g.ours.sweep],
+  ] as const) {
+    const r = runs.find((x) => x.ok);
+    if (r) lines.push(`stages, ${label}: ${r.stages.map((s) => `${s.name} ${s.status === 'ran' ? `${s.ms.toFixed(0)} ms` : s.status}`).join(', ')}`);
+  }
+  const sweep = g.ours.sweep.find((x) => x.ok);
+  if (sweep) lines.push(`our rounds per k: ${sweep.results.map((r) => `k=${r.k}: ${r.iterations}${r.converged ? '' : ' (not converged)'}${r.groups < r.k ? ` -> ${r.groups} groups` : ''}`).join(', ')}`);
+  if (g.original) {
+    lines.push(`notebook per k: ${g.original.perK.map((p) => `k=${p.k}: ${p.secondsPerRound.toFixed(2)} s/round x ${p.rounds}`).join(', ')}`);
+    const s = g.original.steps;
+    lines.push(`notebook steps (one process): imports ${secs(s['imports'])}, read ${secs(s['read'])}, mass map ${secs(s['mass_map'])}, collapse+smooth ${secs(s['collapse_smooth'])}, loop k=${COLD_K} ${secs(g.original.clusterK4Seconds)}${g.original.extrapolated ? ' (extrap.)' : ''}, loops k=${SWEEP.from}..${SWEEP.to} ${secs(g.original.sweepClusterSeconds)}`);
+  }
+  if (g.maps.length) {
+    const bad = g.maps.filter((m) => !m.equal);
+    const groups = new Map<string, number[]>();
+    for (const m of g.maps) groups.set(m.ours, [...(groups.get(m.ours) ?? []), m.k]);
+    lines.push(`group maps vs the notebook (pixel by pixel, NaN included): ${bad.length === 0 ? 'ALL EQUAL' : `${bad.length} DIFFER`} (${[...groups].map(([o, ks]) => `${o}: k=${ks.join(',')}`).join('; ')})`);
+    for (const m of bad) lines.push(`  k=${m.k} ${m.ours}: ${m.differingPixels} of ${m.pixels} pixels differ (ours ${m.ourIterations} rounds, notebook ${m.pythonRounds})`);
+    const rounds = g.maps.filter((m) => m.ourIterations !== m.pythonRounds);
+    if (rounds.length) lines.push(`  rounds differ for ${rounds.map((m) => `k=${m.k} ${m.ours} (${m.ourIterations} vs ${m.pythonRounds})`).join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
+/** The scaling table, and the cost model fitted to it. */
+export function scalingReport(points: readonly ScalingPoint[]): string {
+  const fit = fitCost(points);
+  const big = points.filter((p) => p.spaxels >= 10000);
+  const nsBig = big.map((p) => p.nsPerPixelKIter);
+  return [
+    `\n== emdKMeans scaling (in-process, the benchmark galaxy drawn at each size, to convergence, best of reps) ==`,
+    table([
+      ['spaxels', 'clustered', 'k', 'rounds', 'time', 'ns/(pixel x k x round)', 'ns/(pixel x round)', 'fit'],
+      ...points.map((p) => {
+        const model = (fit.aNs * p.valid * p.iterations + fit.bNs * p.valid * p.k * p.iterations) / 1e6;
+        return [`${p.side}^2 = ${p.spaxels}`, String(p.valid), String(p.k), String(p.iterations), `${p.bestMs.toFixed(1)} ms`, p.nsPerPixelKIter.toFixed(1), (p.nsPerPixelKIter * p.k).toFixed(1), `${(((p.bestMs - model) / model) * 100).toFixed(0)}%`];
+      }),
+    ]),
+    `fit: time = ${fit.aNs.toFixed(1)} ns x pixels x rounds (centroids, independent of k) + ${fit.bNs.toFixed(1)} ns x pixels x k x rounds (one EMD each); largest residual ${(fit.maxRelResidual * 100).toFixed(0)}%`,
+    nsBig.length ? `at >= 100^2 spaxels: ${Math.min(...nsBig).toFixed(1)}..${Math.max(...nsBig).toFixed(1)} ns per pixel x k x round` : '',
+  ].filter(Boolean).join('\n');
+}
+
+/** One target of the issue against the measurement. */
+export interface Target {
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean | null;
+}
+
+/** The issue's targets, evaluated (informational; the bench never fails on them). */
+export function targets(galaxies: readonly GalaxyResult[]): Target[] {
+  const out: Target[] = [];
+  const binned = galaxies.find((g) => g.name === 'binned') ?? galaxies.find((g) => g.name === 'tiny');
+  const full = galaxies.find((g) => g.name === 'full');
+  if (binned) {
+    const r = rowsOf(binned);
+    const tag = binned.name === 'binned' ? '' : ` (${binned.name} galaxy)`;
+    const c = binned.clusterAlone;
+    out.push({ target: `cluster stage alone >= 300x the notebook's loop${tag}`, measured: c?.ratio ? `${c.ratio.toFixed(0)}x` : '-', met: c?.ratio ? c.ratio >= 300 : null });
+    const cold = r[0]!;
+    out.push({ target: `binned cold k=4 whole process >= 30x${tag}`, measured: cold.ratio ? `${cold.ratio.toFixed(1)}x` : '-', met: cold.ratio ? cold.ratio >= 30 : null });
+    const sweep = r[1]!;
+    out.push({ target: `cold sweep k=2..8 >= 100x${tag}`, measured: sweep.ratio ? `${sweep.ratio.toFixed(1)}x` : '-', met: sweep.ratio ? sweep.ratio >= 100 : null });
+    const warm = r[2]!;
+    out.push({ target: `warm rerun with a new k <= 0.15 s wall${tag}`, measured: secs(warm.oursSeconds), met: warm.oursSeconds !== null ? warm.oursSeconds <= 0.15 : null });
+  }
+  if (full) {
+    const rss = maxRss([...full.ours.coldK4, ...full.ours.sweep, ...full.ours.warm].filter((r) => r.ok));
+    out.push({ target: 'full-resolution peak RSS <= 1.3x the arrays it must hold (one float32 cube)', measured: rss === null ? '-' : `${mb(rss)} = ${(rss / full.mustHoldBytes).toFixed(2)}x ${mb(full.mustHoldBytes)}`, met: rss === null ? null : rss <= 1.3 * full.mustHoldBytes });
+  }
+  return out;
+}
+
+/** The targets as a printed table. */
+export function targetsReport(ts: readonly Target[]): string {
+  if (ts.length === 0) return '';
+  return `\n== targets (reported, not asserted) ==\n${table([['target', 'measured', 'met'], ...ts.map((t) => [t.target, t.measured, t.met === null ? '-' : t.met ? 'yes' : 'NO'])])}`;
+}
