@@ -5,7 +5,7 @@
  * and non-finite ratios (a zero best fit, where the notebook would crash) are excluded (NaN).
  */
 import { FitsFile } from '../src/fits/index.ts';
-import { nanmedianAxis0 } from '../src/kernels/index.ts';
+import { nanmedianAxis0Parallel, sharedFloat32 } from '../src/kernels/parallel-median.ts';
 import { ndarray } from '../src/ndarray.ts';
 import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 
@@ -15,12 +15,16 @@ export function inputs(ctx: StageInputContext): string[] {
   return [String(m['cube']), String(m['sfh'])];
 }
 
-/** Medians of the two cubes, one after the other, so only one cube is in memory at a time. */
-export function run(ctx: StageContext): StageOutput {
+/**
+ * Medians of the two cubes, one after the other through one shared buffer: only one cube is
+ * in memory at a time, and the medians run on two threads that read it without a copy.
+ */
+export async function run(ctx: StageContext): Promise<StageOutput> {
   const m = ctx.upstream.get('load-cubes').meta;
-  const [, ny, nx] = m['shape'] as [number, number, number];
-  const observed = medianOf(String(m['cube']), Number(m['dataHdu']));
-  const model = medianOf(String(m['sfh']), 0);
+  const [nz, ny, nx] = m['shape'] as [number, number, number];
+  const buffer = sharedFloat32(nz * ny * nx);
+  const observed = await medianOf(String(m['cube']), Number(m['dataHdu']), buffer, nz, ny * nx);
+  const model = await medianOf(String(m['sfh']), 0, buffer, nz, ny * nx);
   const mass = new Float32Array(ny * nx);
   let excluded = 0;
   for (let i = 0; i < mass.length; i++) {
@@ -34,14 +38,21 @@ export function run(ctx: StageContext): StageOutput {
   return { meta: { excluded, pixels: ny * nx }, arrays: { mass: ndarray(mass, [ny, nx]) } };
 }
 
-function medianOf(file: string, hdu: number): Float32Array {
+async function medianOf(file: string, hdu: number, buffer: Float32Array, nz: number, npix: number): Promise<Float32Array> {
   const fits = FitsFile.open(file);
+  let cube: Float32Array;
   try {
-    const cube = fits.readImage(hdu);
-    const [nz, ny, nx] = cube.shape as [number, number, number];
-    const data = cube.data instanceof Float32Array ? cube.data : Float32Array.from(cube.data as ArrayLike<number>);
-    return nanmedianAxis0(data, nz, ny * nx);
+    const info = fits.hdu(hdu);
+    // float32 cubes (MUSE's) go straight into the shared buffer; others are converted, as
+    // the notebook's numpy would compute their medians in their own precision otherwise.
+    cube = info.bitpix === -32 && !info.header.has('BSCALE') && !info.header.has('BZERO') ? (fits.readImage(hdu, { into: buffer }).data as Float32Array) : toFloat32(fits.readImage(hdu).data as ArrayLike<number>, buffer);
   } finally {
     fits.close();
   }
+  return nanmedianAxis0Parallel(cube, nz, npix);
+}
+
+function toFloat32(data: ArrayLike<number>, buffer: Float32Array): Float32Array {
+  for (let i = 0; i < buffer.length; i++) buffer[i] = data[i] as number;
+  return buffer;
 }

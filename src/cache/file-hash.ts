@@ -6,7 +6,14 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { writeFileAtomic } from './atomic.ts';
+
+/** Files smaller than this are hashed in place: a thread costs more than it saves. */
+const PREFETCH_MIN_BYTES = 32 * 1024 * 1024;
+/** Hash threads run the compiled hash-worker.js; under a TypeScript loader, none. */
+const THREADS = !fileURLToPath(import.meta.url).endsWith('.ts');
 
 /** The hash a missing input file gets: its absence is part of a key too. */
 export const ABSENT = 'absent';
@@ -45,38 +52,77 @@ export class FileHasher {
 
   constructor(private readonly dir: string | undefined) {}
 
-  /** The file's sha256, or {@link ABSENT} when it does not exist. */
-  hash(file: string): string {
+  /**
+   * Hashes the large files among `files` that the stat cache does not know yet, on worker
+   * threads in parallel (a galaxy's cube and pPXF output are hundreds of MB each), so the
+   * following {@link hash} calls are answered from memory.
+   */
+  async prefetch(files: readonly string[]): Promise<void> {
+    if (!THREADS || files.length < 2) return;
+    const jobs: Promise<void>[] = [];
+    for (const file of files) {
+      const st = this.stamp(file);
+      if (!st || st.size < PREFETCH_MIN_BYTES || this.memo.has(st.memoKey) || this.fromDisk(st)) continue;
+      jobs.push(
+        new Promise<void>((resolve) => {
+          const worker = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: file });
+          worker.once('message', (sha256: string) => {
+            this.hashed++;
+            this.remember(st, sha256);
+            resolve();
+          });
+          // On any trouble the synchronous hash() simply does the work itself.
+          worker.once('error', () => resolve());
+          worker.once('exit', () => resolve());
+        }),
+      );
+    }
+    await Promise.all(jobs);
+  }
+
+  private stamp(file: string): { id: string; memoKey: string; size: number; entry: Omit<StatEntry, 'sha256'> } | undefined {
     let st;
     try {
       st = statSync(file, { bigint: true });
     } catch {
-      return ABSENT;
+      return undefined;
     }
+    const entry: Omit<StatEntry, 'sha256'> = { size: String(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) };
     const id = `${st.dev}-${st.ino}`;
-    const stamp: Omit<StatEntry, 'sha256'> = { size: String(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) };
-    const memoKey = `${id}:${stamp.size}:${stamp.mtimeNs}:${stamp.ctimeNs}`;
-    const known = this.memo.get(memoKey);
-    if (known) return known;
-    const entryFile = this.dir ? path.join(this.dir, `${id}.json`) : undefined;
-    if (entryFile) {
-      try {
-        const e = JSON.parse(readFileSync(entryFile, 'utf8')) as StatEntry;
-        if (e.size === stamp.size && e.mtimeNs === stamp.mtimeNs && e.ctimeNs === stamp.ctimeNs && /^[0-9a-f]{64}$/.test(e.sha256)) {
-          this.memo.set(memoKey, e.sha256);
-          return e.sha256;
-        }
-      } catch {
-        // No entry yet, or an unreadable one: hash the file.
+    return { id, memoKey: `${id}:${entry.size}:${entry.mtimeNs}:${entry.ctimeNs}`, size: Number(st.size), entry };
+  }
+
+  private fromDisk(st: NonNullable<ReturnType<FileHasher['stamp']>>): string | undefined {
+    if (!this.dir) return undefined;
+    try {
+      const e = JSON.parse(readFileSync(path.join(this.dir, `${st.id}.json`), 'utf8')) as StatEntry;
+      if (e.size === st.entry.size && e.mtimeNs === st.entry.mtimeNs && e.ctimeNs === st.entry.ctimeNs && /^[0-9a-f]{64}$/.test(e.sha256)) {
+        this.memo.set(st.memoKey, e.sha256);
+        return e.sha256;
       }
+    } catch {
+      // no entry yet
     }
+    return undefined;
+  }
+
+  private remember(st: NonNullable<ReturnType<FileHasher['stamp']>>, sha256: string): void {
+    this.memo.set(st.memoKey, sha256);
+    if (this.dir) {
+      mkdirSync(this.dir, { recursive: true });
+      writeFileAtomic(path.join(this.dir, `${st.id}.json`), JSON.stringify({ ...st.entry, sha256 } satisfies StatEntry));
+    }
+  }
+
+  /** The file's sha256, or {@link ABSENT} when it does not exist. */
+  hash(file: string): string {
+    const st = this.stamp(file);
+    if (!st) return ABSENT;
+    const known = this.memo.get(st.memoKey) ?? this.fromDisk(st);
+    if (known) return known;
     const sha256 = sha256File(file);
     this.hashed++;
-    this.memo.set(memoKey, sha256);
-    if (entryFile && this.dir) {
-      mkdirSync(this.dir, { recursive: true });
-      writeFileAtomic(entryFile, JSON.stringify({ ...stamp, sha256 } satisfies StatEntry));
-    }
+    this.remember(st, sha256);
     return sha256;
   }
 }

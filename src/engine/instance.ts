@@ -55,6 +55,8 @@ export async function executeInstance(rc: RunContext, inst: Instance, warnings: 
   const module = await loadStageModule(rc.root, inst.stage);
   const own: { inputs?: Readonly<Record<string, string>> } = {};
   const ctx = contextFor(rc, inst, warnings, own);
+  // Large inputs not hashed before are hashed on worker threads in parallel, first.
+  await rc.hasher.prefetch(module.inputs?.(ctx) ?? []);
   const { key, fields } = keyFor(rc, inst, module, ctx);
   own.inputs = fields.inputs;
   const outputFiles = module.outputs?.(ctx) ?? [];

@@ -24,6 +24,12 @@ export interface ReadImageOptions {
    * chunk loop that files over 2 GiB depend on without writing such files.
    */
   readonly chunkBytes?: number;
+  /**
+   * Read into this array instead of allocating one (float data without scaling only, the
+   * exact length): lets a caller reuse one buffer, e.g. a SharedArrayBuffer that worker
+   * threads read, for several cubes of the same shape.
+   */
+  readonly into?: Float32Array | Float64Array;
 }
 
 /** How an HDU may be chosen: 0-based index or EXTNAME (case-insensitive; `'PRIMARY'` for HDU 0). */
@@ -154,7 +160,7 @@ export class FitsFile {
       });
     }
     const chunkBytes = Math.max(1, Math.min(opts.chunkBytes ?? MAX_CHUNK_BYTES, MAX_CHUNK_BYTES));
-    const data = this.#readPhysical(info, plan, elements, position, chunkBytes, where);
+    const data = this.#readPhysical(info, plan, elements, position, chunkBytes, where, opts.into);
     return ndarray(data, [count, ...rest]);
   }
 
@@ -164,7 +170,7 @@ export class FitsFile {
     this.#fd = undefined;
   }
 
-  #readPhysical(info: HduInfo, plan: ScalePlan, elements: number, position: number, chunkBytes: number, where: string): TypedArray {
+  #readPhysical(info: HduInfo, plan: ScalePlan, elements: number, position: number, chunkBytes: number, where: string, into?: Float32Array | Float64Array): TypedArray {
     const fd = this.#fd;
     if (fd === undefined) throw new Error(`${this.path}: FitsFile was closed`);
     const elementSize = Math.abs(info.bitpix) / 8;
@@ -211,7 +217,11 @@ export class FitsFile {
       flipSignBit(stored);
       return info.bitpix === 8 ? new Int8Array(stored.buffer) : stored;
     }
-    const data = alloc(() => storedArray(info.bitpix, elements));
+    const fits = into && into.length === elements && (info.bitpix === -32 ? into instanceof Float32Array : info.bitpix === -64 && into instanceof Float64Array);
+    if (into && !fits) {
+      throw new FitsError({ reason: 'size-mismatch', file: this.path, detail: `${where}: cannot read ${elements} BITPIX ${info.bitpix} values into a ${into.constructor.name} of ${into.length}`, hint: 'Pass an `into` array of the HDU\'s type and size.' });
+    }
+    const data = fits ? into : alloc(() => storedArray(info.bitpix, elements));
     read(data, position);
     if (plan.kind === 'scale-in-place') scaleFloatInPlace(data as Float32Array | Float64Array, plan.bscale, plan.bzero);
     return data;

@@ -1,0 +1,21 @@
+/**
+ * A helper thread for {@link nanmedianAxis0Parallel}: computes the nanmedian of a range of
+ * pixels of a cube held in a SharedArrayBuffer, writing into a shared output.
+ */
+import { parentPort } from 'node:worker_threads';
+import { nanmedianAxis0F32Range } from './nanmedian.ts';
+
+/** A range of pixels to do. */
+export interface MedianJob {
+  readonly cube: SharedArrayBuffer;
+  readonly out: SharedArrayBuffer;
+  readonly nz: number;
+  readonly npix: number;
+  readonly p0: number;
+  readonly p1: number;
+}
+
+parentPort?.on('message', (job: MedianJob) => {
+  nanmedianAxis0F32Range(new Float32Array(job.cube), job.nz, job.npix, job.p0, job.p1, new Float32Array(job.out));
+  parentPort?.postMessage('done');
+});
