@@ -148,7 +148,8 @@ async function main(): Promise<number> {
     notes,
     problems,
   };
-  const file = path.join(root, 'bench', 'results.json');
+  // A tiny run (CI's) must not replace the numbers of the last real one.
+  const file = path.join(root, 'bench', quick ? 'results-tiny.json' : 'results.json');
   writeFileSync(file, `${JSON.stringify(record, null, 1)}\n`);
   process.stdout.write(`\nsource: ${source.commit ?? 'not a git checkout'}${source.changedFiles ? ` + ${source.changedFiles} changed files` : ''}; node ${process.version}; load average now ${os.loadavg()[0]!.toFixed(1)}\nwrote ${path.relative(process.cwd(), file)}\n`);
   for (const n of notes) process.stdout.write(`note: ${n}\n`);
