@@ -19,32 +19,28 @@ export function run(ctx: StageContext): StageOutput {
   const loaded = ctx.upstream.get('load-cubes').meta;
   const mass = ctx.upstream.get('mass-map').arrays?.['mass'];
   if (!mass) throw new Error('collapse-smooth: mass-map produced no `mass` array');
+  const sigma = Number(loaded['psfSigma']);
+  const truncate = Number(ctx.params['truncate']);
+  const massData = mass.data as Float32Array;
   const fits = FitsFile.open(String(loaded['sfh']));
-  let weights;
   try {
-    weights = fits.readImage(1);
+    const [nAges, nMetals, ny, nx] = fits.hdu(1).shape as [number, number, number, number];
+    const npix = ny * nx;
+    const plane = new Float64Array(npix);
+    const out = new Float64Array(nAges * npix);
+    // One age at a time (its 7 metallicity planes): a full-resolution SFH HDU is 250 MB.
+    for (let a = 0; a < nAges; a++) {
+      const w = fits.readImage(1, { planes: { start: a, count: 1 } }).data as ArrayLike<number>;
+      for (let p = 0; p < npix; p++) {
+        // numpy's sum over the metallicity axis adds the metallicities in order.
+        let s = 0;
+        for (let z = 0; z < nMetals; z++) s += w[z * npix + p] as number;
+        plane[p] = s < 0 || Number.isNaN(s) || Number.isNaN(massData[p] as number) ? 0 : s;
+      }
+      gaussianFilter2d(plane, ny, nx, sigma, truncate, out.subarray(a * npix, (a + 1) * npix));
+    }
+    return { meta: { sigma, truncate }, arrays: { sfh: ndarray(out, [nAges, ny, nx]) } };
   } finally {
     fits.close();
   }
-  const [nAges, nMetals, ny, nx] = weights.shape as [number, number, number, number];
-  const w = weights.data as ArrayLike<number>;
-  const npix = ny * nx;
-  const sfh = new Float64Array(nAges * npix);
-  const massData = mass.data as Float32Array;
-  for (let a = 0; a < nAges; a++) {
-    const plane = a * npix;
-    for (let p = 0; p < npix; p++) {
-      // numpy's sum over the metallicity axis adds the metallicities in order.
-      let s = 0;
-      for (let z = 0; z < nMetals; z++) s += w[(a * nMetals + z) * npix + p] as number;
-      sfh[plane + p] = s < 0 || Number.isNaN(s) || Number.isNaN(massData[p] as number) ? 0 : s;
-    }
-  }
-  const sigma = Number(loaded['psfSigma']);
-  const truncate = Number(ctx.params['truncate']);
-  const out = new Float64Array(sfh.length);
-  for (let a = 0; a < nAges; a++) {
-    gaussianFilter2d(sfh.subarray(a * npix, (a + 1) * npix), ny, nx, sigma, truncate, out.subarray(a * npix, (a + 1) * npix));
-  }
-  return { meta: { sigma, truncate }, arrays: { sfh: ndarray(out, [nAges, ny, nx]) } };
 }
