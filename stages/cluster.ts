@@ -40,6 +40,9 @@ export function run(ctx: StageContext): StageOutput {
     relabel,
     onIteration: (restart, iteration) => ctx.progress(restarts > 1 ? { iteration, message: `restart ${restart + 1}/${restarts}` } : { iteration }),
   });
+  if (result.valid > 0 && k > result.valid) {
+    throw new UserError('k-too-large', `galaxy ${ctx.row.id}: k=${k} groups for ${result.valid} valid pixels`, `use k <= ${result.valid} (a group needs at least two pixels to be kept), or lower minSfhSum to group more pixels`);
+  }
   if (result.failure) {
     throw new UserError(result.failure.reason, `galaxy ${ctx.row.id}, k=${k}: ${result.failure.message}`, result.failure.hint);
   }

@@ -183,6 +183,29 @@ describe('bad input: each galaxy fails with a clear error, the rest goes on', ()
     });
   }
 
+  test('the seeing can be given when a cube lacks SKY_RES: --set psfFwhm', () => {
+    const r = runCli(['run', '--galaxy', '109', '--k', '2', '--set', 'psfFwhm=0.8', '--catalog', path.join(tmp.dir, 'catalog.csv'), '--cubes', path.join(tmp.dir, 'cubes'), '--sfh', path.join(tmp.dir, 'sfh'), '--out', path.join(tmp.dir, 'out'), '--cache', path.join(tmp.dir, 'cache'), '--lock', path.join(tmp.dir, 'lock'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const fits = FitsFile.open(r.json?.tasks[0]?.output ?? '');
+    assert.equal(fits.hdu(0).header.get('SKY_RES'), 0.8);
+    fits.close();
+  });
+
+  test('k larger than the valid pixels fails that galaxy with the largest usable k', () => {
+    const r = runCli(['run', '--galaxy', '11', '--k', '5000', '--catalog', path.join(tmp.dir, 'catalog.csv'), '--cubes', path.join(tmp.dir, 'cubes'), '--sfh', path.join(tmp.dir, 'sfh'), '--out', path.join(tmp.dir, 'out'), '--cache', path.join(tmp.dir, 'cache'), '--lock', path.join(tmp.dir, 'lock'), '--json']);
+    assert.equal(r.code, 1);
+    assert.equal(r.json?.tasks[0]?.reason, 'k-too-large');
+    assert.match(r.json?.tasks[0]?.error ?? '', /k=5000 groups for 834 valid pixels \(use k <= 834/);
+  });
+
+  test('--fail-fast stops scheduling after the first failure', () => {
+    const r = runCli(['run', '--galaxy', 'all', '--k', '2', '--jobs', '1', '--fail-fast', '--catalog', path.join(tmp.dir, 'catalog.csv'), '--cubes', path.join(tmp.dir, 'cubes'), '--sfh', path.join(tmp.dir, 'sfh'), '--out', path.join(tmp.dir, 'out-ff'), '--cache', path.join(tmp.dir, 'cache-ff'), '--lock', path.join(tmp.dir, 'lock'), '--json']);
+    assert.equal(r.code, 1);
+    const reasons = (r.json?.tasks ?? []).map((t) => t.reason);
+    assert.ok(reasons.includes('cancelled'), reasons.join(', '));
+    assert.ok(reasons.filter((x) => x !== 'cancelled' && x !== null).length >= 1);
+  });
+
   test('an SN outside the footprint still gets its maps, with no SN group', () => {
     const t = tasks.find((x) => x.galaxy === '111');
     assert.ok(t?.output && existsSync(t.output));
