@@ -5,6 +5,7 @@
  * here, so no 150 MB array passes through the cache.
  */
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { cubeFile, sfhFile, type Galaxy } from '../src/catalog/galaxy.ts';
 import { UserError } from '../src/errors.ts';
 import { FitsFile } from '../src/fits/index.ts';
@@ -30,12 +31,15 @@ export function inputs(ctx: StageInputContext): string[] {
 export function run(ctx: StageContext): StageOutput {
   const { galaxy, cube, sfh } = paths(ctx);
   const who = `galaxy ${galaxy.id} (${galaxy.snName})`;
+  if (!existsSync(path.dirname(sfh))) {
+    throw new UserError('missing-input', `${who}: the pPXF output folder ${path.dirname(sfh)} does not exist`, 'pass the folder of the <id>_<SN Name>.fits files with --sfh', sfh);
+  }
   if (!existsSync(sfh)) {
-    const ia = /^Ia/.test(galaxy.snType);
-    return {
-      meta: {},
-      skip: `no pPXF output ${sfh} (SN type ${galaxy.snType || 'unknown'}${ia ? '; an SN Ia should have one: check --sfh' : ': only SN Ia hosts were fitted'})`,
-    };
+    // Core-collapse hosts were never fitted (as in the original study): nothing to do. An SN
+    // Ia host without its fit is a problem, not a skip: a whole catalog "succeeding" with
+    // nothing done is how a wrong --sfh would otherwise go unnoticed.
+    if (galaxy.snType === 'Ia') throw new UserError('missing-input', `${who}: no pPXF output ${sfh} for this SN Ia`, 'check --sfh and the file name (<id>_<SN Name>.fits); core-collapse SNe are skipped, SN Ia hosts need their fit', sfh);
+    return { meta: {}, skip: `no pPXF output ${sfh} (SN type ${galaxy.snType || 'unknown'}: only SN Ia hosts were fitted)` };
   }
   if (!existsSync(cube)) {
     throw new UserError('missing-input', `${who}: cube ${cube} not found`, `the cube is named after ArcName with ADP replaced by CDP; check --cubes`, cube);
@@ -46,6 +50,9 @@ export function run(ctx: StageContext): StageOutput {
     const data = cubeFits.hdus.find((h) => h.name.toUpperCase() === 'DATA') ?? cubeFits.hdu(1);
     if (data.compressed) {
       throw new UserError('compressed', `${who}: ${cube} HDU DATA is a tile-compressed image (ZIMAGE = T)`, 'decompress it first, e.g. `funpack file.fits` or astropy: fits.open(f)[1].data written back with fits.ImageHDU', cube);
+    }
+    if (sfhFits.hdus.length < 2) {
+      throw new UserError('truncated', `${who}: ${sfh} has ${sfhFits.hdus.length} HDU, but a pPXF output has two (best fit, SFH weights)`, 'the file is truncated or not a pPXF output of this pipeline: copy or regenerate it', sfh);
     }
     for (const [file, fits, hdu] of [[cube, cubeFits, data], [sfh, sfhFits, sfhFits.hdu(0)], [sfh, sfhFits, sfhFits.hdu(1)]] as const) {
       // A header that announces more data than the file holds: caught here, before shapes are compared.

@@ -28,6 +28,8 @@ export interface KeyFields {
   readonly inputs: Readonly<Record<string, string>>;
   /** Only for stages that record provenance: the whole chain's params and input hashes. */
   readonly lineage?: Lineage;
+  /** Only for stages that record provenance: the tool's version and the pipeline's hash. */
+  readonly producer?: { readonly version: string; readonly pipelineHash: string };
 }
 
 /** The key of an instance: sha256 of its fields in canonical form. */
@@ -42,6 +44,7 @@ export function keyOf(fields: KeyFields, format: number): string {
     upstream: fields.upstream as Json,
     inputs: fields.inputs as Json,
     lineage: (fields.lineage ?? null) as unknown as Json,
+    producer: (fields.producer ?? null) as unknown as Json,
   };
   return sha256(canonicalJson(record));
 }

@@ -29,6 +29,8 @@ export interface TaskLine {
   readonly output?: string;
   /** The cache keys of the task's instances: what `cache gc` keeps for this run. */
   readonly keys?: readonly string[];
+  /** The lock file entries of the files it wrote, so a killed run's finished work still reaches the lock. */
+  readonly lock?: { readonly [file: string]: Json };
 }
 
 /** A parsed run record. */
@@ -57,7 +59,7 @@ export class RunLog {
   }
 
   /** Records how a task ended. */
-  task(result: TaskResult): void {
+  task(result: TaskResult, lock?: { readonly [file: string]: Json }): void {
     const line: TaskLine = {
       kind: 'task',
       task: taskId(result.task.row.id, result.task.point),
@@ -65,7 +67,16 @@ export class RunLog {
       ...(result.failure ? { error: result.failure.message } : {}),
       ...(result.output ? { output: result.output } : {}),
       keys: result.instances.flatMap((i) => (i.key ? [i.key] : [])),
+      ...(lock && Object.keys(lock).length ? { lock } : {}),
     };
+    this.append(line);
+  }
+
+  /**
+   * Copies a task line of the run this one resumes: a resumed run's record then holds all
+   * the work of the chain, so resuming a killed resume loses nothing either.
+   */
+  carry(line: TaskLine): void {
     this.append(line);
   }
 

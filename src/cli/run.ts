@@ -5,12 +5,12 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { lastRun, RunLog, taskId } from '../cache/runs.ts';
+import { lastRun, readRun, RunLog, taskId } from '../cache/runs.ts';
 import { UserError } from '../errors.ts';
 import { EngineEmitter } from '../engine/events.ts';
 import { execute } from '../engine/execute.ts';
 import { restrictPlan } from '../pipeline/analyse.ts';
-import { lockEntries, lockPath, updateLock } from '../provenance/lock.ts';
+import { lockEntries, lockPath, updateLock, type LockEntry } from '../provenance/lock.ts';
 import { taskRecord } from '../report/json.ts';
 import { attachListrView } from '../report/listr.ts';
 import { attachPlainLog, summaryLines } from '../report/plain.ts';
@@ -34,6 +34,7 @@ export async function commandRun(v: RunValues): Promise<number> {
 
   // Record the run before planning, so a run killed at any moment after this can be resumed.
   const log = new RunLog(path.join(cacheDirOf(pipelineFile(planValues.pipeline), planValues.cache), 'runs'), { cwd: process.cwd(), args: argsOf(planValues) });
+  if (resumed) for (const t of readRun(resumed.file)?.tasks.values() ?? []) if (t.status !== 'failed') log.carry(t);
   const prepared = await preparePlan(planValues, process.stderr);
   const { pipeline, values, cache, hasher } = prepared;
   let plan = prepared.plan;
@@ -49,7 +50,7 @@ export async function commandRun(v: RunValues): Promise<number> {
   }
 
   const events = new EngineEmitter();
-  events.on('task-end', (r) => log.task(r));
+  events.on('task-end', (r) => log.task(r, Object.fromEntries(lockEntries([r], hasher)) as unknown as { [file: string]: Json }));
   // A terminal gets the live view; pipes, CI and log files (and --plain) the plain log. The
   // view's stop() resolves after its last frame, so the summary below prints under the tree.
   const view = process.stderr.isTTY && !v.plain ? attachListrView(events, plan, process.stderr, { verbose: v.verbose ?? false }) : undefined;
@@ -59,7 +60,13 @@ export async function commandRun(v: RunValues): Promise<number> {
   const results = await execute(plan, { jobs, workers, failFast: v['fail-fast'] ?? false, cache, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, events).finally(() => view?.stop());
   const count = (s: string) => results.filter((r) => r.status === s).length;
   log.end({ ok: count('ok'), failed: count('failed'), skipped: count('skipped') });
-  updateLock(lockPath(pipeline, planValues.lock), pipeline, `sfh-pipeline ${VERSION}`, lockEntries(results, hasher));
+  // The lock gets this run's outputs and, after --resume, those the resumed run finished
+  // before it was killed (they are in its record, not in this run's results).
+  const entries = lockEntries(results, hasher);
+  for (const t of resumed ? (readRun(resumed.file)?.tasks.values() ?? []) : []) {
+    for (const [file, entry] of Object.entries(t.status === 'ok' ? (t.lock ?? {}) : {})) if (!entries.has(file)) entries.set(file, entry as unknown as LockEntry);
+  }
+  updateLock(lockPath(pipeline, planValues.lock), pipeline, `sfh-pipeline ${VERSION}`, entries);
   for (const p of cache.problems) process.stderr.write(`cache: ${p.reason} ${p.file}: ${p.detail} (recomputed)\n`);
   for (const line of summaryLines(results)) process.stderr.write(`${line}\n`);
   // summary.csv, the table, the k-choice plots and report.html (src/cli/report.ts), on stderr.

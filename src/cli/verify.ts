@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FileHasher } from '../cache/file-hash.ts';
+import { UserError } from '../errors.ts';
 import { EngineEmitter } from '../engine/events.ts';
 import { execute } from '../engine/execute.ts';
 import { loadPipeline } from '../pipeline/load.ts';
@@ -16,6 +17,8 @@ import { pipelineFile, preparePlan } from './plan.ts';
 
 /** Verifies the lock file; resolves with the exit status. */
 export async function commandVerify(v: { pipeline?: string; lock?: string; jobs?: string }): Promise<number> {
+  const jobs = v.jobs === undefined ? os.availableParallelism() : Number(v.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UserError('usage', `--jobs ${v.jobs}: expected a whole number >= 1`);
   const pipeline = loadPipeline(pipelineFile(v.pipeline));
   const file = lockPath(pipeline, v.lock);
   const lock = readLock(file);
@@ -45,7 +48,7 @@ export async function commandVerify(v: { pipeline?: string; lock?: string; jobs?
       set.push(`out=${out}`);
       if (ks.length) set.push(`k=${[...new Set(ks)].join(',')}`);
       const { plan } = await preparePlan({ ...(v.pipeline ? { pipeline: v.pipeline } : {}), galaxy: first.galaxy, set }, process.stderr);
-      const results = await execute(plan, { jobs: Number(v.jobs ?? os.availableParallelism()), failFast: false, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, new EngineEmitter());
+      const results = await execute(plan, { jobs, failFast: false, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, new EngineEmitter());
       for (const [stored, entry] of entries) {
         const target = resolveFrom(file, stored);
         const outDir = String(entry.params['out'] ?? '');
@@ -66,8 +69,12 @@ export async function commandVerify(v: { pipeline?: string; lock?: string; jobs?
           const why = task?.status !== 'ok' ? `recomputing failed: ${task?.failure?.message ?? task?.skipReason ?? 'no task'}` : `recomputed sha256 ${hash?.slice(0, 12)} != locked ${entry.sha256.slice(0, 12)}${cause}`;
           process.stdout.write(`DIFFERS  ${stored}: ${why}\n`);
         }
+        // The copy a paper uses is the one on disk: it must match the lock as well.
         const onDisk = hasher.hash(target);
-        if (onDisk !== entry.sha256) process.stdout.write(`         (the file on disk ${onDisk === 'absent' ? 'is missing' : 'differs from the lock too'})\n`);
+        if (onDisk !== entry.sha256) {
+          if (hash === entry.sha256) differ++;
+          process.stdout.write(`DIFFERS  ${stored}: the file on disk ${onDisk === 'absent' ? 'is missing' : `has sha256 ${onDisk.slice(0, 12)}, not the locked ${entry.sha256.slice(0, 12)}`} (re-run the pipeline to rewrite it)\n`);
+        }
       }
     }
   } finally {

@@ -90,7 +90,8 @@ export function keyFor(rc: RunContext, inst: Instance, module: StageModule, ctx:
     params: sortedParams(inst.params),
     upstream: Object.fromEntries([...inst.deps].map(([name, dep]) => [name, rc.done.get(dep.id)?.outputHash ?? 'missing'])),
     inputs,
-    ...(module.provenance ? { lineage: lineageOf(rc, inst, inst.params, inputs) } : {}),
+    // A stage that writes provenance cards is keyed on everything the cards record.
+    ...(module.provenance ? { lineage: lineageOf(rc, inst, inst.params, inputs), producer: { version: rc.run.version, pipelineHash: rc.run.pipelineHash } } : {}),
   };
   return { key: keyOf(fields, CACHE_FORMAT), fields };
 }
@@ -136,12 +137,6 @@ export async function materialize(rc: RunContext, inst: Instance): Promise<Stage
     done.output = again.output;
     return again.output as StageOutput;
   }
-}
-
-/** Frees an output held in memory (it can be reloaded from the cache). */
-export function release(rc: RunContext, inst: Instance): void {
-  const done = rc.done.get(inst.id);
-  if (done?.record && done.output) done.output = undefined;
 }
 
 export function contextFor(rc: RunContext, inst: Instance, warnings: string[], own: { inputs?: Readonly<Record<string, string>> } = {}): StageContext {

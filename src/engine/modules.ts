@@ -5,9 +5,10 @@
  * A `.js` or `.mjs` module (a user's own stage outside the package) loads as it is. A
  * `run:` stage has no module: its module is built from the command (./shell.ts).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { codeHash } from '../cache/code-hash.ts';
 import { UserError } from '../errors.ts';
 import type { StageDecl } from '../pipeline/types.ts';
 import type { SourceModule, StageModule } from '../stage.ts';
@@ -37,6 +38,29 @@ export function runnableModulePath(root: string, module: string): string {
   return path.join(PACKAGE_ROOT, 'dist', rel.replace(/\.(c|m)?ts$/, '.js'));
 }
 
+/**
+ * Refuses to run a package stage whose TypeScript (or a local module it imports) is newer
+ * than its compiled twin: the cache key hashes the sources, so running stale compiled code
+ * would file its results under the edited code's key, where they would stay.
+ */
+function assertBuilt(root: string, decl: StageDecl): void {
+  if (!decl.module || !/\.(c|m)?ts$/.test(decl.module)) return;
+  const source = path.resolve(root, decl.module);
+  if (source === runnableModulePath(root, decl.module)) return; // running from sources (tests)
+  for (const rel of Object.keys(codeHash(source, PACKAGE_ROOT).files)) {
+    const ts = path.resolve(PACKAGE_ROOT, rel);
+    if (!/\.(c|m)?ts$/.test(ts) || path.relative(PACKAGE_ROOT, ts).startsWith('..')) continue;
+    const js = path.join(PACKAGE_ROOT, 'dist', rel.replace(/\.(c|m)?ts$/, '.js'));
+    let stale: boolean;
+    try {
+      stale = statSync(ts).mtimeMs > statSync(js).mtimeMs;
+    } catch {
+      stale = true;
+    }
+    if (stale) throw new UserError('stale-build', `${rel} changed since sfh-pipeline was last built (dist/ is older)`, 'run `npm run build` in the sfh-pipeline folder, then run again');
+  }
+}
+
 const loaded = new Map<string, Promise<StageModule>>();
 
 /**
@@ -52,6 +76,7 @@ export function loadStageModule(root: string, decl: StageDecl): Promise<StageMod
       if (!existsSync(file)) {
         throw new UserError('pipeline-invalid', `stage \`${decl.name}\`: ${file} does not exist`, 'run `npm run build` (npm ci does it) to compile the stages');
       }
+      assertBuilt(root, decl);
       const mod = (await import(pathToFileURL(file).href)) as Partial<SourceModule>;
       if (typeof mod.run !== 'function') {
         throw new UserError('pipeline-invalid', `stage \`${decl.name}\`: ${decl.module} does not export a \`run\` function`, 'export `run(ctx)` from the module (see docs/pipeline.md)');

@@ -41,7 +41,7 @@ export class FitsError extends Error {
   readonly code: string | undefined;
 
   constructor(init: FitsErrorInit) {
-    super(`${basename(init.file)}: ${init.detail}. ${init.hint}`, init.cause === undefined ? undefined : { cause: init.cause });
+    super(`${basename(init.file)}: ${init.detail}`, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = 'FitsError';
     this.reason = init.reason;
     this.file = init.file;

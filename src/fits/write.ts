@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { dataChunks, encodeHdu, SWAP_CHUNK_BYTES, type EncodedHdu, type WriteHdu } from './encode.ts';
 import { FitsError } from './errors.ts';
+import { tempNameFor } from '../cache/atomic.ts';
 
 export type { WriteHdu } from './encode.ts';
 
@@ -22,7 +23,8 @@ function prepare(path: string, hdus: readonly WriteHdu[]): EncodedHdu[] {
 }
 
 function tempPath(path: string): string {
-  return `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  // One naming scheme for every temporary file, so killed runs' leftovers are found and swept.
+  return tempNameFor(path);
 }
 
 function writeFailed(path: string, err: unknown): FitsError {
