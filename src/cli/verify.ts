@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FileHasher } from '../cache/file-hash.ts';
 import { UserError } from '../errors.ts';
+import type { ParamValue } from '../stage.ts';
 import { EngineEmitter } from '../engine/events.ts';
 import { execute } from '../engine/execute.ts';
 import { loadPipeline } from '../pipeline/load.ts';
@@ -23,31 +24,20 @@ export async function commandVerify(v: { pipeline?: string; lock?: string; jobs?
   const file = lockPath(pipeline, v.lock);
   const lock = readLock(file);
   if (lock.pipeline.sha256 !== pipeline.hash) process.stderr.write(`note: ${pipeline.file} changed since the lock was written; verifying with the current one\n`);
-  // Outputs that differ only in k share a plan, so mass-map and collapse-smooth run once per galaxy.
-  const groups = new Map<string, { entries: [string, LockEntry][]; ks: number[] }>();
-  for (const [stored, entry] of Object.entries(lock.outputs)) {
-    const { k, out: _out, ...rest } = entry.params;
-    const id = JSON.stringify([entry.galaxy, rest]);
-    const g = groups.get(id) ?? { entries: [], ks: [] };
-    g.entries.push([stored, entry]);
-    if (typeof k === 'number') g.ks.push(k);
-    groups.set(id, g);
-  }
+  const groups = planGroups(lock.outputs);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'sfh-verify-'));
   const hasher = new FileHasher(undefined);
   let differ = 0;
   let checked = 0;
   try {
-    for (const [i, { entries, ks }] of [...groups.values()].entries()) {
-      const first = entries[0]?.[1];
-      if (!first) continue;
+    for (const [i, { galaxy, params, entries, ks }] of groups.entries()) {
       const out = path.join(scratch, String(i));
-      const set = Object.entries(first.params)
+      const set = Object.entries(params)
         .filter(([name]) => name !== 'k' && name !== 'out')
         .map(([name, value]) => `${name}=${value}`);
       set.push(`out=${out}`);
       if (ks.length) set.push(`k=${[...new Set(ks)].join(',')}`);
-      const { plan } = await preparePlan({ ...(v.pipeline ? { pipeline: v.pipeline } : {}), galaxy: first.galaxy, set }, process.stderr);
+      const { plan } = await preparePlan({ ...(v.pipeline ? { pipeline: v.pipeline } : {}), galaxy, set }, process.stderr);
       const results = await execute(plan, { jobs, failFast: false, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, new EngineEmitter());
       for (const [stored, entry] of entries) {
         const target = resolveFrom(file, stored);
@@ -82,4 +72,36 @@ export async function commandVerify(v: { pipeline?: string; lock?: string; jobs?
   }
   process.stdout.write(`${checked - differ} of ${checked} outputs reproduced bit for bit\n`);
   return differ === 0 ? 0 : 1;
+}
+
+/** Lock entries that one plan can recompute: one galaxy, compatible parameters, any k. */
+interface PlanGroup {
+  galaxy: string;
+  params: Record<string, ParamValue>;
+  entries: [string, LockEntry][];
+  ks: number[];
+}
+
+/**
+ * Groups the lock's entries so that each galaxy's upstream stages (the medians of its
+ * multi-GB cubes) run once: entries of one galaxy whose parameters (other than k and out)
+ * agree wherever both have them share a plan. A picture's entry has the parameters of its
+ * FITS plus the plot stage's, so it joins its FITS's plan rather than needing its own.
+ */
+function planGroups(outputs: Record<string, LockEntry>): PlanGroup[] {
+  const groups: PlanGroup[] = [];
+  const byFewestParams = Object.entries(outputs).sort(([, a], [, b]) => Object.keys(a.params).length - Object.keys(b.params).length);
+  for (const [stored, entry] of byFewestParams) {
+    const { k, out: _out, ...rest } = entry.params;
+    const agrees = (g: PlanGroup) => g.galaxy === entry.galaxy && Object.entries(rest).every(([name, value]) => !(name in g.params) || g.params[name] === value);
+    let group = groups.find(agrees);
+    if (!group) {
+      group = { galaxy: entry.galaxy, params: {}, entries: [], ks: [] };
+      groups.push(group);
+    }
+    Object.assign(group.params, rest);
+    group.entries.push([stored, entry]);
+    if (typeof k === 'number') group.ks.push(k);
+  }
+  return groups;
 }
