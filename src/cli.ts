@@ -33,7 +33,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`${VERSION}\n`);
         return 0;
       case 'run': {
-        const { values } = parse(rest, RUN_OPTIONS);
+        const { values } = parse('run', rest, RUN_OPTIONS);
         if (values['help']) {
           process.stdout.write(RUN_HELP);
           return 0;
@@ -41,33 +41,33 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./cli/run.ts')).commandRun(values as RunValues);
       }
       case 'explain': {
-        const { values } = parse(rest, PLAN_OPTIONS, { json: { type: 'boolean' } });
+        const { values } = parse('explain', rest, PLAN_OPTIONS, { json: { type: 'boolean' } });
         if (values['help']) return help(EXPLAIN_HELP);
         return await (await import('./cli/inspect.ts')).commandExplain(values as PlanValues);
       }
       case 'dag': {
-        const { values } = parse(rest, PLAN_OPTIONS, { mermaid: { type: 'boolean' } });
+        const { values } = parse('dag', rest, PLAN_OPTIONS, { mermaid: { type: 'boolean' } });
         if (values['help']) return help(DAG_HELP);
         return await (await import('./cli/inspect.ts')).commandDag(values as PlanValues);
       }
       case 'verify': {
-        const { values } = parse(rest, { lock: { type: 'string' }, jobs: { type: 'string', short: 'j' } });
+        const { values } = parse('verify', rest, { lock: { type: 'string' }, jobs: { type: 'string', short: 'j' } });
         if (values['help']) return help(VERIFY_HELP);
         return await (await import('./cli/verify.ts')).commandVerify(values as { pipeline?: string; lock?: string; jobs?: string });
       }
       case 'cache': {
         const [sub, ...more] = rest;
-        const { values } = parse(more, { cache: { type: 'string' }, keep: { type: 'string' }, grace: { type: 'string' }, fix: { type: 'boolean' } });
+        const { values } = parse('cache', more, { cache: { type: 'string' }, keep: { type: 'string' }, grace: { type: 'string' }, fix: { type: 'boolean' } });
         if (values['help']) return help(CACHE_HELP);
         return (await import('./cli/cache.ts')).commandCache(sub, values as { pipeline?: string; cache?: string; keep?: string; grace?: string; fix?: boolean });
       }
       case 'report': {
-        const { values } = parse(rest, { out: { type: 'string' }, file: { type: 'string' }, catalog: { type: 'string' }, set: { type: 'string', multiple: true } });
+        const { values } = parse('report', rest, { out: { type: 'string' }, file: { type: 'string' }, catalog: { type: 'string' }, set: { type: 'string', multiple: true } });
         if (values['help']) return help(REPORT_HELP);
         return await (await import('./cli/report.ts')).commandReport(values as { pipeline?: string; out?: string; file?: string; catalog?: string; set?: string[] });
       }
       case 'example': {
-        const { values } = parse(rest, { out: { type: 'string' } });
+        const { values } = parse('example', rest, { out: { type: 'string' } });
         return await (await import('./cli/example.ts')).commandExample(values as { out?: string });
       }
       default:
@@ -134,10 +134,10 @@ function help(text: string): number {
   return 0;
 }
 
-function parse(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>, extra: NonNullable<ParseArgsConfig['options']> = {}) {
+function parse(command: string, args: readonly string[], options: NonNullable<ParseArgsConfig['options']>, extra: NonNullable<ParseArgsConfig['options']> = {}) {
   try {
     return parseArgs({ args: [...args], options: { ...COMMON, ...options, ...extra }, strict: true, allowPositionals: false });
   } catch (err) {
-    throw new UserError('usage', (err as Error).message.replace(/\. To specify.*$/s, ''), 'see `sfh-pipeline run --help`');
+    throw new UserError('usage', (err as Error).message.replace(/\. To specify.*$/s, ''), `see \`sfh-pipeline ${command} --help\``);
   }
 }

@@ -82,7 +82,7 @@ See docs/report.md.
 `;
 
 /** `sfh-pipeline explain --help`. */
-export const EXPLAIN_HELP = `Usage: sfh-pipeline explain --galaxy <ids> --k <ks> [the options of run] [--json]
+export const EXPLAIN_HELP = `Usage: sfh-pipeline explain --galaxy <ids> --k <ks> [run's selection, parameter and file options] [--json]
 
 For every stage instance the same run would have, says whether it is cached or would run,
 and exactly why: a parameter that changed (cluster: param k 4 -> 5), an input file that
@@ -91,7 +91,7 @@ is missing. Runs nothing. --json prints the same as a list of records.
 `;
 
 /** `sfh-pipeline dag --help`. */
-export const DAG_HELP = `Usage: sfh-pipeline dag --galaxy <ids> --k <ks> [the options of run] [--mermaid]
+export const DAG_HELP = `Usage: sfh-pipeline dag --galaxy <ids> --k <ks> [run's selection, parameter and file options] [--mermaid]
 
 Prints the expanded DAG of the run these options describe: one line per stage instance with
 the instances it needs, marked [cached] or [stale: why]. --mermaid prints a Mermaid flowchart.
