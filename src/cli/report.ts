@@ -4,7 +4,7 @@
  * the output folder's result FITS, so it also covers earlier runs (and works on a folder
  * of results alone, with no cache).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from '../cache/atomic.ts';
 import { readRun } from '../cache/runs.ts';
@@ -80,6 +80,10 @@ export function afterRun(results: readonly TaskResult[], values: ReadonlyMap<str
       if (opts.report) {
         // The report draws every galaxy's k-choice plot on its way.
         const file = path.join(dir, 'report.html');
+        if (reportIsCurrent(dir, file)) {
+          log.write(`report: ${file} is up to date\n`);
+          continue;
+        }
         const written = writeReport(dir, file, thresholds, types);
         log.write(`report: ${file} (${plural(written.galaxies, 'galaxy', 'galaxies')}, ${plural(written.results, 'result', 'results')})\n`);
       } else {
@@ -89,6 +93,28 @@ export function afterRun(results: readonly TaskResult[], values: ReadonlyMap<str
   } catch (err) {
     log.write(`summary/report not written: ${err instanceof Error ? err.message : String(err)}\n`);
   }
+}
+
+/**
+ * True when `file` is newer than every result and picture in `dir`: a rerun that changed
+ * nothing then does not re-read every result FITS and re-encode every picture of a catalog.
+ */
+function reportIsCurrent(dir: string, file: string): boolean {
+  let made: number;
+  try {
+    made = statSync(file).mtimeMs;
+  } catch {
+    return false;
+  }
+  for (const name of readdirSync(dir)) {
+    if (!/\.(fits|png)$/i.test(name)) continue;
+    try {
+      if (statSync(path.join(dir, name)).mtimeMs > made) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**
