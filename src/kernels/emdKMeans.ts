@@ -29,11 +29,12 @@
  * the pixels to the centroids they were last assigned to), round by round.
  */
 import { membersByLabel, meanOfMembers, w1MedianOfMembers } from './centroids.ts';
-import { cdf50, EMD_BINS, emdFromCdfs } from './emd.ts';
+import { cdf50, EMD_BINS } from './emd.ts';
 import { kmeansPlusPlusLabels } from './kmeansPlusPlus.ts';
 import { legacyRandint, mt19937Seed } from './random.ts';
-import { NUMPY1_SUM_BLOCK, numpySum, sumMiddleAxis } from './sums.ts';
+import { NUMPY1_SUM_BLOCK, numpySum, numpySumF32, sumMiddleAxis } from './sums.ts';
 import { checkEmdKMeansOptions, type EmdKMeansFailure, type EmdKMeansOptions, type EmdKMeansResult } from './emdKMeansTypes.ts';
+import { emdWasm, type Region, ROW_BYTES } from './wasm/index.ts';
 
 export type { EmdKMeansCentroid, EmdKMeansFailure, EmdKMeansInit, EmdKMeansOptions, EmdKMeansResult } from './emdKMeansTypes.ts';
 
@@ -72,12 +73,27 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
     if (s === s && s >= minSum && mass[p] === mass[p]) validIdx[v++] = p;
   }
 
+  // The per-pixel arrays the rounds work on live in the WebAssembly kernels' memory
+  // (src/kernels/wasm): the pixels' CDFs and weights as rows of 50, the labels, the
+  // members in label order and their masses; then the centroids' weighted sums and CDFs.
+  const median = o.centroid === 'w1-median';
+  const maxKept = Math.min(k, nValid >> 1); // a kept group has >= 2 pixels
+  const wasm = emdWasm();
+  const [rCdf, rRows, rCur, rOrder, rMass, rSum, rCen] = wasm.layout(
+    nValid * ROW_BYTES,
+    median ? 0 : nValid * ROW_BYTES,
+    nValid * 4,
+    nValid * 4,
+    nValid * 4,
+    maxKept * ROW_BYTES,
+    maxKept * ROW_BYTES,
+  ) as [Region, Region, Region, Region, Region, Region, Region];
+
   // 2. the random start (k-means++ draws once the pixels' CDFs are known)
   const plusPlus = o.init === 'kmeans++';
-  const median = o.centroid === 'w1-median';
   const initialLabels = new Int32Array(npix);
   const labels = new Float64Array(npix).fill(NaN);
-  const cur = new Int32Array(nValid);
+  const cur = wasm.i32(rCur);
   if (!plusPlus) {
     legacyRandint(mt19937Seed(seed), k, npix, initialLabels);
     for (let p = 0; p < npix; p++) initialLabels[p] = initialLabels[p]! + 1;
@@ -109,14 +125,17 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
     return fail('no-valid-pixels', 0, `no pixel has a mass and an SFH summing to >= ${minSum}`, 'check the mass map and the SFH cube, or lower minSfhSum');
   }
 
-  // pixel CDFs, once
-  const pixCdf = new Float64Array(nValid * B);
+  // pixel CDFs, once; and each pixel's 50 weights as one row (the SFH cube is age-major,
+  // so the centroid sums would otherwise read 50 planes far apart for every pixel)
+  const pixCdf = wasm.f64(rCdf);
+  const rows = wasm.f64(rRows);
   for (let v = 0; v < nValid; v++) {
     const p = validIdx[v]!;
     if (!acceptable(sfh, p, npix, block)) {
       return fail('invalid-weights', 0, `pixel ${p} (x=${p % nx}, y=${Math.floor(p / nx)}) has a negative or non-finite SFH weight`, 'the smoothed SFH must be finite and >= 0 where it is used');
     }
     cdf50(sfh, p, npix, pixCdf, v * B);
+    if (!median) for (let a = 0; a < B; a++) rows[v * B + a] = sfh[a * npix + p]!;
   }
   if (plusPlus) {
     kmeansPlusPlusLabels(pixCdf, nValid, k, mt19937Seed(seed), cur, new Float64Array(nValid));
@@ -129,15 +148,15 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
   // scratch, allocated once
   const counts = new Int32Array(k + 2);
   const starts = new Int32Array(k + 2);
-  const order = new Int32Array(nValid);
-  const massSel = new Float32Array(nValid);
+  const order = wasm.i32(rOrder);
+  const massSel = wasm.f32(rMass);
+  const sums = wasm.f64(rSum);
   const medValues = new Float64Array(median ? nValid : 0);
   const medWeights = new Float64Array(median ? nValid : 0);
   const objectives = new Float64Array(maxIter);
-  const maxKept = Math.min(k, nValid >> 1); // a kept group has >= 2 pixels
   let centroids = new Float64Array(0);
   let masses = new Float32Array(0);
-  const cenCdf = new Float64Array(maxKept * B);
+  const cenCdf = wasm.f64(rCen);
 
   let kCur = k;
   let groups = 0;
@@ -162,7 +181,14 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
           return fail('invalid-weights', round, `group ${kept + 1}'s members have no positive finite total mass in round ${round} (${w}), so it has no weighted median`, 'pixels with zero mass should be excluded (NaN) from the mass map');
         }
       } else {
-        mas[kept] = meanOfMembers(sfh, npix, mass, validIdx, order, first, m, massSel, block, cen, kept * B);
+        // meanOfMembers (centroids.ts), with the weighted sum in WebAssembly
+        for (let i = 0; i < m; i++) massSel[i] = mass[validIdx[order[first + i]!]!]!;
+        const msum = numpySumF32(massSel, 0, m, 1, block);
+        const row = kept * B;
+        sums.fill(0, row, row + B);
+        wasm.accumulate(rRows, rOrder, first, rMass, m, rSum, kept);
+        for (let a = 0; a < B; a++) cen[row + a] = sums[row + a]! / msum;
+        mas[kept] = msum;
       }
       kept++;
     }
@@ -178,27 +204,9 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
     centroids = cen;
     masses = mas;
     groups = kept;
-    // assignment
-    let changed = 0;
-    let objective = 0;
-    for (let v = 0; v < nValid; v++) {
-      const po = v * B;
-      let best = 0;
-      let bestD = emdFromCdfs(cenCdf, 0, pixCdf, po);
-      for (let c = 1; c < kept; c++) {
-        const d = emdFromCdfs(cenCdf, c * B, pixCdf, po);
-        if (d < bestD) {
-          bestD = d;
-          best = c;
-        }
-      }
-      objective += bestD;
-      const label = best + 1;
-      if (label !== cur[v]) {
-        changed++;
-        cur[v] = label;
-      }
-    }
+    // assignment: every pixel to its nearest centroid (emdFromCdfs, first on ties), the
+    // objective summed in pixel order; in WebAssembly (src/kernels/wasm/emd.wat)
+    const { changed, objective } = wasm.assign(rCdf, nValid, rCen, kept, rCur);
     kCur = kept;
     objectives[round - 1] = objective;
     o.onIteration?.(round, changed);

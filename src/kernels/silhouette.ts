@@ -18,8 +18,9 @@
  *   chosen pixels are then taken in ascending order. Its cost is that of an exact run on
  *   `sample` pixels whatever n is; the estimate's spread is about std(s) / sqrt(sample).
  */
-import { EMD_BINS, emdFromCdfs } from './emd.ts';
+import { EMD_BINS } from './emd.ts';
 import { legacyRandint, mt19937Seed } from './random.ts';
+import { emdWasm, type Region, ROW_BYTES } from './wasm/index.ts';
 
 /** Default sample size: exact up to 1000 pixels; beyond, 1000 sampled (5e5 EMDs, ~35 ms: it runs for every k of a sweep). */
 export const SILHOUETTE_SAMPLE = 1000;
@@ -94,20 +95,19 @@ export function emdSilhouette(cdfs: Float64Array, labels: Int32Array, n: number,
   return { value: exactMean(subCdfs, subLabels, sample, groups, subCounts), pixels: sample, exact: false };
 }
 
-/** The exact mean silhouette of n pixels (`counts[g]` = members of group g among them). */
+/**
+ * The exact mean silhouette of n pixels (`counts[g]` = members of group g among them). The
+ * O(n^2) distance sums run in WebAssembly (src/kernels/wasm/emd.wat `pairSums`: each pair's
+ * EMD once, i ascending then j, as the plain double loop adds them).
+ */
 function exactMean(cdfs: Float64Array, labels: Int32Array, n: number, groups: number, counts: Int32Array): number {
-  const B = EMD_BINS;
-  const sums = new Float64Array(n * groups);
-  for (let i = 0; i < n; i++) {
-    const li = labels[i]! - 1;
-    for (let j = i + 1; j < n; j++) {
-      const d = emdFromCdfs(cdfs, i * B, cdfs, j * B);
-      const x = i * groups + labels[j]! - 1;
-      const y = j * groups + li;
-      sums[x] = sums[x]! + d;
-      sums[y] = sums[y]! + d;
-    }
-  }
+  const wasm = emdWasm();
+  const [rCdf, rLabels, rSums] = wasm.layout(n * ROW_BYTES, n * 4, n * groups * 8) as [Region, Region, Region];
+  wasm.f64(rCdf).set(cdfs.subarray(0, n * EMD_BINS));
+  wasm.i32(rLabels).set(labels.subarray(0, n));
+  const sums = wasm.f64(rSums);
+  sums.fill(0);
+  wasm.pairSums(rCdf, rLabels, n, groups, rSums);
   let total = 0;
   for (let i = 0; i < n; i++) total += coefficient(sums, i * groups, labels[i]!, counts, groups);
   return total / n;
