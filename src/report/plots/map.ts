@@ -76,12 +76,21 @@ export function drawGroupMap(r: GroupResult, opts: MapOptions = {}): { png: Buff
   const mapX = left;
   const mapY = top;
   hatch(ctx, mapX, mapY, mapW, mapH, NO_DATA, NO_DATA_HATCH, Math.max(5, Math.min(8, cell / 2)));
+  // One rectangle per run of equal labels along a row (not per pixel: each canvas call
+  // crosses into native code, and a 300 x 300 map would take 90 000 of them); cells sit on
+  // whole canvas pixels, so the merged rectangles paint exactly the same pixels.
   for (let row = 0; row < ny; row++) {
-    for (let col = 0; col < nx; col++) {
+    for (let col = 0; col < nx; ) {
       const g = r.map[row * nx + col] as number;
-      if (Number.isNaN(g)) continue;
+      let end = col + 1;
+      if (Number.isNaN(g)) {
+        col = end;
+        continue;
+      }
+      while (end < nx && r.map[row * nx + end] === g) end++;
       ctx.fillStyle = groupColour(g);
-      ctx.fillRect(mapX + col * cell, mapY + (ny - 1 - row) * cell, cell, cell);
+      ctx.fillRect(mapX + col * cell, mapY + (ny - 1 - row) * cell, (end - col) * cell, cell);
+      col = end;
     }
   }
   ctx.strokeStyle = INK;
