@@ -38,6 +38,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           process.stdout.write(RUN_HELP);
           return 0;
         }
+        // A stage worker boots while the rest of the code loads (unless SFH_WORKERS=0).
+        if (process.env['SFH_WORKERS'] !== '0') (await import('./engine/worker-pool.ts')).startEarlyWorker();
         return await (await import('./cli/run.ts')).commandRun(values as RunValues);
       }
       case 'explain': {

@@ -101,6 +101,12 @@ export interface StageModule {
    * covers the whole lineage, so a recorded parameter or hash is never stale.
    */
   readonly provenance?: boolean;
+  /**
+   * Loads what `run` imports lazily (a native library, say), so that a worker that boots
+   * before it has work can do it ahead of the first call. Optional; never needed for
+   * correctness.
+   */
+  warm?(): Promise<void> | void;
   /** Computes the stage's output for one galaxy and one point of the sweep. */
   run(ctx: StageContext): Promise<StageOutput> | StageOutput;
 }

@@ -5,7 +5,7 @@
  * exactly what was written. The drawing lives in src/report/plots/, shared with the report.
  */
 import type { Galaxy } from '../src/catalog/galaxy.ts';
-import { picturePaths, writeResultPictures } from '../src/report/plots/index.ts';
+import { picturePaths } from '../src/report/plots/stats.ts';
 import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 
 function resultOf(ctx: StageInputContext): string {
@@ -23,8 +23,18 @@ export function outputs(ctx: StageInputContext): string[] {
   return [p.map, p.sfh];
 }
 
-/** Draws both pictures; flags (psf>4, grouped<200) are written on them. */
-export function run(ctx: StageContext): StageOutput {
+/** Loads the drawing code and the canvas library (a worker does this before its first job). */
+export async function warm(): Promise<void> {
+  (await import('../src/report/plots/index.ts')).fontFamily();
+}
+
+/**
+ * Draws both pictures; flags (psf>4, grouped<200) are written on them. The drawing code is
+ * imported here, not at the top: the engine loads this module in the main thread to learn
+ * its inputs and outputs, which should not cost loading the canvas library there.
+ */
+export async function run(ctx: StageContext): Promise<StageOutput> {
+  const { writeResultPictures } = await import('../src/report/plots/index.ts');
   const file = resultOf(ctx);
   const galaxy = ctx.upstream.get('catalog').meta['galaxy'] as unknown as Galaxy;
   const thresholds = { maxPsfSigma: Number(ctx.params['maxPsfSigma']), minGrouped: Number(ctx.params['minGrouped']) };

@@ -11,7 +11,6 @@ import { readRun } from '../cache/runs.ts';
 import { readCatalog } from '../catalog/read.ts';
 import type { TaskResult } from '../engine/events.ts';
 import { UserError } from '../errors.ts';
-import { loadPipeline } from '../pipeline/load.ts';
 import { resolveParams } from '../pipeline/params.ts';
 import { reportHtml, type ReportGalaxy } from '../report/html.ts';
 import { compareGalaxies, DEFAULT_THRESHOLDS, drawGroupMap, drawSfhPlot, findResults, picturePaths, readResult, writeKChoice, type Thresholds } from '../report/plots/index.ts';
@@ -31,7 +30,8 @@ export interface ReportValues {
 
 /** Writes the HTML report of a folder of results; resolves with the exit status. */
 export async function commandReport(v: ReportValues): Promise<number> {
-  const pipeline = loadPipeline(pipelineFile(v.pipeline));
+  // (imported here: the parser and its yaml library are not needed after a run)
+  const pipeline = (await import('../pipeline/load.ts')).loadPipeline(pipelineFile(v.pipeline));
   const values = resolveParams(pipeline, overridesOf({ ...(v.out ? { out: v.out } : {}), ...(v.catalog ? { catalog: v.catalog } : {}), ...(v.set ? { set: v.set } : {}) }), process.cwd());
   const dir = String(values.get('out')?.[0] ?? 'out/GroupMap');
   if (!existsSync(dir)) throw new UserError('missing-input', `no folder ${dir}`, 'run the pipeline first, or pass --out DIR (the folder of the result FITS)');

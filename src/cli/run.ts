@@ -9,6 +9,7 @@ import { lastRun, readRun, RunLog, taskId } from '../cache/runs.ts';
 import { UserError } from '../errors.ts';
 import { EngineEmitter } from '../engine/events.ts';
 import { execute } from '../engine/execute.ts';
+import { WorkerPool, WORKERS_AVAILABLE } from '../engine/worker-pool.ts';
 import { restrictPlan } from '../pipeline/analyse.ts';
 import { lockEntries, lockPath, updateLock, type LockEntry } from '../provenance/lock.ts';
 import { taskRecord } from '../report/json.ts';
@@ -31,6 +32,18 @@ export async function commandRun(v: RunValues): Promise<number> {
   if (!Number.isInteger(jobs) || jobs < 1) throw new UserError('usage', `--jobs ${v.jobs}: expected a whole number >= 1`);
   const resumed = v.resume ? resumeFrom(v) : undefined;
   const planValues: PlanValues = resumed?.values ?? v;
+  // SFH_WORKERS=0 runs every stage in the main thread (for debugging a stage with a debugger).
+  // Otherwise a first worker boots now, while the pipeline is opened and the keys computed.
+  const pool = process.env['SFH_WORKERS'] !== '0' && WORKERS_AVAILABLE ? new WorkerPool(jobs) : undefined;
+  pool?.prestart();
+  try {
+    return await runLocally(v, jobs, resumed, planValues, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function runLocally(v: RunValues, jobs: number, resumed: ReturnType<typeof resumeFrom> | undefined, planValues: PlanValues, pool: WorkerPool | undefined): Promise<number> {
 
   // Record the run before planning, so a run killed at any moment after this can be resumed.
   const log = new RunLog(path.join(cacheDirOf(pipelineFile(planValues.pipeline), planValues.cache), 'runs'), { cwd: process.cwd(), args: argsOf(planValues) });
@@ -55,9 +68,14 @@ export async function commandRun(v: RunValues): Promise<number> {
   // view's stop() resolves after its last frame, so the summary below prints under the tree.
   const view = process.stderr.isTTY && !v.plain ? attachListrView(events, plan, process.stderr, { verbose: v.verbose ?? false }) : undefined;
   if (!view) attachPlainLog(events, process.stderr, v.verbose ?? false);
-  // SFH_WORKERS=0 runs every stage in the main thread (for debugging a stage with a debugger).
-  const workers = process.env['SFH_WORKERS'] !== '0';
-  const results = await execute(plan, { jobs, workers, failFast: v['fail-fast'] ?? false, cache, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, events).finally(() => view?.stop());
+  // The report's code (and the canvas library it loads, ~25 ms of dlopen) is imported once
+  // the workers compute, when this thread mostly waits; else after the run.
+  let reportModule: Promise<typeof import('./report.ts')> | undefined;
+  pool?.onFirstJob(() => {
+    reportModule = import('./report.ts');
+    reportModule.catch(() => undefined); // (a failure surfaces where it is awaited)
+  });
+  const results = await execute(plan, { jobs, workers: pool !== undefined, ...(pool ? { pool } : {}), failFast: v['fail-fast'] ?? false, cache, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, events).finally(() => view?.stop());
   const count = (s: string) => results.filter((r) => r.status === s).length;
   log.end({ ok: count('ok'), failed: count('failed'), skipped: count('skipped') });
   // The lock gets this run's outputs and, after --resume, those the resumed run finished
@@ -70,7 +88,7 @@ export async function commandRun(v: RunValues): Promise<number> {
   for (const p of cache.problems) process.stderr.write(`cache: ${p.reason} ${p.file}: ${p.detail} (recomputed)\n`);
   for (const line of summaryLines(results)) process.stderr.write(`${line}\n`);
   // summary.csv, the table, the k-choice plots and report.html (src/cli/report.ts), on stderr.
-  (await import('./report.ts')).afterRun(results, values, { report: !v['no-report'], resumedFrom: resumed?.file }, process.stderr);
+  (await (reportModule ?? import('./report.ts'))).afterRun(results, values, { report: !v['no-report'], resumedFrom: resumed?.file }, process.stderr);
   if (v.json) {
     const record = { tool: 'sfh-pipeline', version: VERSION, pipeline: pipeline.file, run: path.basename(log.file, '.jsonl'), inputsHashed: hasher.hashed, cacheProblems: cache.problems, tasks: results.map((r) => taskRecord(r, values)) };
     process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);

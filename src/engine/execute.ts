@@ -10,6 +10,7 @@ import type { RunInfo, StageOutput } from '../stage.ts';
 import type { Cache } from '../cache/store.ts';
 import { FileHasher } from '../cache/file-hash.ts';
 import { executeInstance, type RunContext } from './instance.ts';
+import { runnableModulePath } from './modules.ts';
 import { WorkerPool, WORKERS_AVAILABLE } from './worker-pool.ts';
 import { EngineEmitter, type Failure, type InstanceResult, type TaskResult } from './events.ts';
 
@@ -28,6 +29,11 @@ export interface ExecuteOptions {
   readonly onOutput?: (instance: Instance, output: StageOutput) => void;
   /** Run stages in worker threads (default true): stages of different galaxies use different cores. */
   readonly workers?: boolean;
+  /**
+   * The worker pool to use (its caller closes it), e.g. one started before planning so that
+   * its worker boots meanwhile; by default execute makes one of `jobs` workers and closes it.
+   */
+  readonly pool?: WorkerPool;
   /** Who is running, for the stages' provenance. */
   readonly run: RunInfo;
 }
@@ -49,8 +55,14 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     claimed: new Map(),
     done: new Map(),
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
-    ...(options.workers !== false && WORKERS_AVAILABLE ? { pool: new WorkerPool(Math.max(1, options.jobs)) } : {}),
+    ...(options.pool ? { pool: options.pool } : options.workers !== false && WORKERS_AVAILABLE ? { pool: new WorkerPool(Math.max(1, options.jobs)) } : {}),
   };
+
+  // A worker boots and imports the stages while the main thread computes keys.
+  if (rc.pool) {
+    rc.pool.prestart();
+    rc.pool.preload(workerModules(plan, rc.root));
+  }
 
   // Outputs stay in memory only until the last dependent instance has read them.
   const readers = new Map<string, number>();
@@ -109,11 +121,25 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     ),
   );
   options.signal?.removeEventListener('abort', onOuterAbort);
-  await rc.pool?.close();
+  if (!options.pool) await rc.pool?.close();
   const order = new Map(plan.tasks.map((t, i) => [t, i]));
   taskResults.sort((a, b) => (order.get(a.task) ?? 0) - (order.get(b.task) ?? 0));
   events.emit('run-end', taskResults);
   return taskResults;
+}
+
+/** The modules of the stages that run in workers, in stage order; a path that is not runnable is left for the run to report. */
+function workerModules(plan: Plan, root: string): string[] {
+  const files = new Set<string>();
+  for (const inst of plan.instances) {
+    if (inst.stage.source || !inst.stage.module) continue;
+    try {
+      files.add(runnableModulePath(root, inst.stage.module));
+    } catch {
+      // reported when the stage is loaded
+    }
+  }
+  return [...files];
 }
 
 function cancelled(instance: Instance): InstanceResult {

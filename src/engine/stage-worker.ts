@@ -27,18 +27,70 @@ export type WorkerMessage =
   | { readonly id: number; readonly kind: 'done'; readonly output: StageOutput }
   | { readonly id: number; readonly kind: 'error'; readonly error: { message: string; reason?: string; hint?: string; stack?: string } };
 
+/** Stage modules to import before any job asks for them (WorkerPool.prestart). */
+export interface PreloadMessage {
+  readonly preload: readonly string[];
+}
+
 const modules = new Map<string, Promise<StageModule>>();
+
+function moduleAt(file: string): Promise<StageModule> {
+  let mod = modules.get(file);
+  if (!mod) {
+    mod = import(pathToFileURL(file).href) as Promise<StageModule>;
+    modules.set(file, mod);
+  }
+  return mod;
+}
+
+/**
+ * Modules to import (then warm) while no job runs: one at a time, each step scheduled with
+ * setImmediate so that a job that arrives meanwhile starts first (it imports its own module
+ * at once). A failure is left for the job that needs the module to report.
+ */
+const toPreload: string[] = [];
+const toWarm: StageModule[] = [];
+let jobsRunning = 0;
+let preloading = false;
+
+function preload(files: readonly string[]): void {
+  toPreload.push(...files);
+  schedulePreload();
+}
+
+function schedulePreload(): void {
+  if (preloading || jobsRunning > 0 || (toPreload.length === 0 && toWarm.length === 0)) return;
+  preloading = true;
+  setImmediate(() => {
+    void preloadStep().finally(() => {
+      preloading = false;
+      schedulePreload();
+    });
+  });
+}
+
+async function preloadStep(): Promise<void> {
+  if (jobsRunning > 0) return;
+  try {
+    const file = toPreload.shift();
+    if (file !== undefined) {
+      const module = await moduleAt(file);
+      if (module.warm) toWarm.push(module);
+    } else {
+      // the warm-ups (native libraries, ~25 ms) after every import
+      await toWarm.shift()?.warm?.();
+    }
+  } catch {
+    // reported by the job that needs it
+  }
+}
 
 async function handle(job: WorkerJob): Promise<void> {
   const port = parentPort;
   if (!port) return;
+  jobsRunning++;
   try {
-    let mod = modules.get(job.module);
-    if (!mod) {
-      mod = import(pathToFileURL(job.module).href) as Promise<StageModule>;
-      modules.set(job.module, mod);
-    }
-    const module = await mod;
+    const module = await moduleAt(job.module);
     const ctx: StageContext = {
       stage: job.stage,
       run: job.run,
@@ -73,10 +125,13 @@ async function handle(job: WorkerJob): Promise<void> {
     if (typeof e?.hint === 'string') error.hint = e.hint;
     if (typeof e?.reason !== 'string' && e?.stack) error.stack = e.stack;
     port.postMessage({ id: job.id, kind: 'error', error } satisfies WorkerMessage);
+  } finally {
+    jobsRunning--;
+    schedulePreload();
   }
 }
 
-parentPort?.on('message', (job: WorkerJob) => void handle(job));
+parentPort?.on('message', (msg: WorkerJob | PreloadMessage) => ('preload' in msg ? preload(msg.preload) : void handle(msg)));
 
 /** Keeps `Json` in the emitted types (the metadata crosses the thread boundary as JSON). */
 export type WorkerMeta = Json;

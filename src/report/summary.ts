@@ -7,7 +7,8 @@
  */
 import path from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from '../cache/atomic.ts';
-import { flagsOf, massFractions, meanAgeGyr, youngFraction, type GroupResult, type Thresholds } from './plots/index.ts';
+import type { GroupResult } from './plots/result.ts';
+import { flagsOf, massFractions, meanAgeGyr, youngFraction, type Thresholds } from './plots/stats.ts';
 
 /** One result's row. Numbers are null where the result has no value (no SN group, no card). */
 export interface SummaryRow {

@@ -24,6 +24,7 @@ export { compareGalaxies, findResults, isResultHeader, readResult, type GroupRes
 export { drawSfhPlot, type SfhLayout } from './sfh.ts';
 export * from './stats.ts';
 export { GROUP_COLOURS, groupColour, rgbOf } from './palette.ts';
+export { fontFamily } from './canvas.ts';
 
 /** Draws the map and SFH pictures of a result FITS and writes them (atomically) next to it. */
 export function writeResultPictures(file: string, opts: { thresholds: Thresholds; snType?: string }): { map: string; sfh: string; result: GroupResult } {
