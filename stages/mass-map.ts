@@ -5,7 +5,7 @@
  * and non-finite ratios (a zero best fit, where the notebook would crash) are excluded (NaN).
  */
 import { FitsFile } from '../src/fits/index.ts';
-import { nanmedianAxis0Parallel, sharedFloat32 } from '../src/kernels/parallel-median.ts';
+import { nanmedianAxis0Parallel, sharedFloat32, startMedianHelpers } from '../src/kernels/parallel-median.ts';
 import { ndarray } from '../src/ndarray.ts';
 import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 
@@ -13,6 +13,11 @@ import type { StageContext, StageInputContext, StageOutput } from '../src/stage.
 export function inputs(ctx: StageInputContext): string[] {
   const m = ctx.upstream.get('load-cubes').meta;
   return [String(m['cube']), String(m['sfh'])];
+}
+
+/** Boots the median's helper thread ahead of the first cube (a worker calls this while idle). */
+export function warm(): void {
+  startMedianHelpers();
 }
 
 /**

@@ -49,33 +49,60 @@ export class FileHasher {
   /** Files actually read (not answered from the stat cache): tests count them. */
   hashed = 0;
   private readonly memo = new Map<string, string>();
+  /**
+   * Hashes a file on a thread that is already running (the engine's idle stage worker), or
+   * returns undefined; prefetch falls back to a thread of its own. Null: unreadable.
+   */
+  offload: ((file: string) => Promise<string | null> | undefined) | undefined;
 
   constructor(private readonly dir: string | undefined) {}
 
   /**
-   * Hashes the large files among `files` that the stat cache does not know yet, on worker
-   * threads in parallel (a galaxy's cube and pPXF output are hundreds of MB each), so the
-   * following {@link hash} calls are answered from memory.
+   * Hashes the large files among `files` that the stat cache does not know yet, in parallel
+   * (a galaxy's cube and pPXF output are hundreds of MB each), so the following
+   * {@link hash} calls are answered from memory: the largest here, each other one on a
+   * worker thread. This thread would only wait, and hashing here spares one thread's boot
+   * (~40-60 ms), which the workers' files, being smaller, absorb.
    */
   async prefetch(files: readonly string[]): Promise<void> {
     if (!THREADS || files.length < 2) return;
-    const jobs: Promise<void>[] = [];
+    const todo: { file: string; st: NonNullable<ReturnType<FileHasher['stamp']>> }[] = [];
     for (const file of files) {
       const st = this.stamp(file);
       if (!st || st.size < PREFETCH_MIN_BYTES || this.memo.has(st.memoKey) || this.fromDisk(st)) continue;
-      jobs.push(
-        new Promise<void>((resolve) => {
-          const worker = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: file });
-          worker.once('message', (sha256: string) => {
-            this.hashed++;
-            this.remember(st, sha256);
-            resolve();
-          });
-          // On any trouble the synchronous hash() simply does the work itself.
-          worker.once('error', () => resolve());
-          worker.once('exit', () => resolve());
-        }),
-      );
+      if (!todo.some((t) => t.st.memoKey === st.memoKey)) todo.push({ file, st });
+    }
+    todo.sort((a, b) => b.st.size - a.st.size);
+    const jobs = todo.slice(1).map(({ file, st }) => {
+      const offloaded = this.offload?.(file);
+      if (offloaded) {
+        return offloaded.then((sha256) => {
+          if (sha256 === null) return;
+          this.hashed++;
+          this.remember(st, sha256);
+        });
+      }
+      return new Promise<void>((resolve) => {
+        const worker = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: file });
+        worker.once('message', (sha256: string) => {
+          this.hashed++;
+          this.remember(st, sha256);
+          resolve();
+        });
+        // On any trouble the synchronous hash() simply does the work itself.
+        worker.once('error', () => resolve());
+        worker.once('exit', () => resolve());
+      });
+    });
+    const mine = todo[0];
+    if (mine) {
+      try {
+        const sha256 = sha256File(mine.file);
+        this.hashed++;
+        this.remember(mine.st, sha256);
+      } catch {
+        // hash() meets the same problem and reports it
+      }
     }
     await Promise.all(jobs);
   }

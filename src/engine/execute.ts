@@ -62,6 +62,8 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
   if (rc.pool) {
     rc.pool.prestart();
     rc.pool.preload(workerModules(plan, rc.root));
+    const pool = rc.pool;
+    rc.hasher.offload = (file) => pool.tryHash(file);
   }
 
   // Outputs stay in memory only until the last dependent instance has read them.
@@ -121,6 +123,7 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     ),
   );
   options.signal?.removeEventListener('abort', onOuterAbort);
+  rc.hasher.offload = undefined;
   if (!options.pool) await rc.pool?.close();
   const order = new Map(plan.tasks.map((t, i) => [t, i]));
   taskResults.sort((a, b) => (order.get(a.task) ?? 0) - (order.get(b.task) ?? 0));

@@ -6,6 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
+import { sha256File } from '../cache/file-hash.ts';
 import type { Json, Lineage, ParamValue, RunInfo, StageContext, StageModule, StageOutput } from '../stage.ts';
 
 /** A job for the worker. */
@@ -25,11 +26,18 @@ export type WorkerMessage =
   | { readonly id: number; readonly kind: 'progress'; readonly info: { iteration?: number; message?: string } }
   | { readonly id: number; readonly kind: 'warn'; readonly message: string }
   | { readonly id: number; readonly kind: 'done'; readonly output: StageOutput }
+  | { readonly id: number; readonly kind: 'hashed'; readonly sha256: string | null }
   | { readonly id: number; readonly kind: 'error'; readonly error: { message: string; reason?: string; hint?: string; stack?: string } };
 
-/** Stage modules to import before any job asks for them (WorkerPool.prestart). */
+/** Stage modules to import before any job asks for them (WorkerPool.preload). */
 export interface PreloadMessage {
   readonly preload: readonly string[];
+}
+
+/** A file to hash while the worker has no stage to run (WorkerPool.tryHash). */
+export interface HashMessage {
+  readonly id: number;
+  readonly hashFile: string;
 }
 
 const modules = new Map<string, Promise<StageModule>>();
@@ -131,7 +139,21 @@ async function handle(job: WorkerJob): Promise<void> {
   }
 }
 
-parentPort?.on('message', (msg: WorkerJob | PreloadMessage) => ('preload' in msg ? preload(msg.preload) : void handle(msg)));
+function hashFile(msg: HashMessage): void {
+  let sha256: string | null = null;
+  try {
+    sha256 = sha256File(msg.hashFile);
+  } catch {
+    // the main thread's own hash() meets the same problem and reports it
+  }
+  parentPort?.postMessage({ id: msg.id, kind: 'hashed', sha256 } satisfies WorkerMessage);
+}
+
+parentPort?.on('message', (msg: WorkerJob | PreloadMessage | HashMessage) => {
+  if ('preload' in msg) preload(msg.preload);
+  else if ('hashFile' in msg) hashFile(msg);
+  else void handle(msg);
+});
 
 /** Keeps `Json` in the emitted types (the metadata crosses the thread boundary as JSON). */
 export type WorkerMeta = Json;

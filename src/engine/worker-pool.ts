@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { StageOutput } from '../stage.ts';
-import type { PreloadMessage, WorkerJob, WorkerMessage } from './stage-worker.ts';
+import type { HashMessage, PreloadMessage, WorkerJob, WorkerMessage } from './stage-worker.ts';
 
 /** Callbacks of one job. */
 export interface JobHandlers {
@@ -60,6 +60,7 @@ export class WorkerPool {
   private readonly all: Worker[] = [];
   private readonly queue: { job: Omit<WorkerJob, 'id'>; handlers: JobHandlers; resolve: (o: StageOutput) => void; reject: (e: Error) => void }[] = [];
   private readonly running = new Map<number, { handlers: JobHandlers; resolve: (o: StageOutput) => void; reject: (e: Error) => void; worker: Worker }>();
+  private readonly hashing = new Map<number, { resolve: (sha256: string | null) => void; worker: Worker }>();
   private nextId = 1;
   private firstJob: (() => void)[] | null = [];
 
@@ -110,6 +111,21 @@ export class WorkerPool {
     else fn();
   }
 
+  /**
+   * Hashes a file on an idle worker (one booted ahead of its first stage has nothing else to
+   * do while the main thread hashes a galaxy's inputs); undefined when no worker is idle.
+   * Resolves with null when the file could not be read.
+   */
+  tryHash(file: string): Promise<string | null> | undefined {
+    const worker = this.idle.pop();
+    if (!worker) return undefined;
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.hashing.set(id, { resolve, worker });
+      worker.postMessage({ id, hashFile: file } satisfies HashMessage);
+    });
+  }
+
   /** Runs a stage job in a worker; resolves with its output. */
   run(job: Omit<WorkerJob, 'id'>, handlers: JobHandlers): Promise<StageOutput> {
     return new Promise((resolve, reject) => {
@@ -136,6 +152,15 @@ export class WorkerPool {
   }
 
   private onMessage(worker: Worker, msg: WorkerMessage): void {
+    if (msg.kind === 'hashed') {
+      const h = this.hashing.get(msg.id);
+      if (!h) return;
+      this.hashing.delete(msg.id);
+      this.idle.push(worker);
+      h.resolve(msg.sha256);
+      this.pump();
+      return;
+    }
     const job = this.running.get(msg.id);
     if (!job) return;
     switch (msg.kind) {
@@ -164,6 +189,11 @@ export class WorkerPool {
       if (job.worker !== worker) continue;
       this.running.delete(id);
       job.reject(new Error(`the stage worker died: ${err.message} (out of memory?)`));
+    }
+    for (const [id, h] of this.hashing) {
+      if (h.worker !== worker) continue;
+      this.hashing.delete(id);
+      h.resolve(null);
     }
     const i = this.all.indexOf(worker);
     if (i >= 0) this.all.splice(i, 1);

@@ -24,6 +24,16 @@ function helper(i: number): Worker {
   return w;
 }
 
+/**
+ * Boots the helper threads {@link nanmedianAxis0Parallel} would use now, so a first call
+ * does not wait ~40 ms for them (the mass-map stage calls this from its warm() hook, while
+ * its worker has nothing else to do). They stay unreferenced: idle, they keep no process alive.
+ */
+export function startMedianHelpers(threads = Math.min(2, os.availableParallelism())): void {
+  if (!HELPERS_AVAILABLE) return;
+  for (let i = 0; i < threads - 1; i++) helper(i);
+}
+
 /** A Float32Array over a SharedArrayBuffer, for cubes that helper threads will read. */
 export function sharedFloat32(length: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(length * 4));
