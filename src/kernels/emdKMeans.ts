@@ -45,6 +45,26 @@ function acceptable(w: Float64Array, offset: number, stride: number, block: numb
   return s > 0 && s < Number.POSITIVE_INFINITY;
 }
 
+/** rows[v * 50 + a] = sfh[a * npix + validIdx[v]], plane by plane. */
+function copyPixelRows(sfh: Float64Array, npix: number, validIdx: Int32Array, rows: Float64Array): void {
+  const B = EMD_BINS;
+  const n = validIdx.length;
+  for (let a = 0; a < B; a++) {
+    const plane = a * npix;
+    for (let v = 0; v < n; v++) rows[v * B + a] = sfh[plane + validIdx[v]!]!;
+  }
+}
+
+/** Each row's CDF into `cdfs`; the index of the first row scipy would refuse, or -1. */
+function pixelCdfs(rows: Float64Array, n: number, block: number, cdfs: Float64Array): number {
+  const B = EMD_BINS;
+  for (let v = 0; v < n; v++) {
+    if (!acceptable(rows, v * B, 1, block)) return v;
+    cdf50(rows, v * B, 1, cdfs, v * B);
+  }
+  return -1;
+}
+
 /**
  * Runs the notebook's EMD k-means. Bad arguments throw; data that cannot be clustered
  * returns a result with `groups: 0` and a `failure` saying why.
@@ -74,20 +94,19 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
   }
 
   // The per-pixel arrays the rounds work on live in the WebAssembly kernels' memory
-  // (src/kernels/wasm): the pixels' CDFs and weights as rows of 50, the labels, the
-  // members in label order and their masses; then the centroids' weighted sums and CDFs.
+  // (src/kernels/wasm): the pixels' CDFs and weights as rows of 50, their labels and
+  // masses; then each label's weighted sum and the kept centroids' CDFs.
   const median = o.centroid === 'w1-median';
   const maxKept = Math.min(k, nValid >> 1); // a kept group has >= 2 pixels
   const wasm = emdWasm();
-  const [rCdf, rRows, rCur, rOrder, rMass, rSum, rCen] = wasm.layout(
+  const [rCdf, rRows, rCur, rMassValid, rSum, rCen] = wasm.layout(
     nValid * ROW_BYTES,
-    median ? 0 : nValid * ROW_BYTES,
+    nValid * ROW_BYTES,
     nValid * 4,
     nValid * 4,
-    nValid * 4,
+    k * ROW_BYTES,
     maxKept * ROW_BYTES,
-    maxKept * ROW_BYTES,
-  ) as [Region, Region, Region, Region, Region, Region, Region];
+  ) as [Region, Region, Region, Region, Region, Region];
 
   // 2. the random start (k-means++ draws once the pixels' CDFs are known)
   const plusPlus = o.init === 'kmeans++';
@@ -125,18 +144,20 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
     return fail('no-valid-pixels', 0, `no pixel has a mass and an SFH summing to >= ${minSum}`, 'check the mass map and the SFH cube, or lower minSfhSum');
   }
 
-  // pixel CDFs, once; and each pixel's 50 weights as one row (the SFH cube is age-major,
-  // so the centroid sums would otherwise read 50 planes far apart for every pixel)
+  // each pixel's 50 weights as one row, copied plane by plane (the SFH cube is age-major);
+  // then the pixel CDFs, once, from the rows (the same values in the same order). Both are
+  // separate functions: V8 optimises a small hot function at once, while the loops of this
+  // long one ran unoptimised for ~8 ms.
   const pixCdf = wasm.f64(rCdf);
   const rows = wasm.f64(rRows);
-  for (let v = 0; v < nValid; v++) {
-    const p = validIdx[v]!;
-    if (!acceptable(sfh, p, npix, block)) {
-      return fail('invalid-weights', 0, `pixel ${p} (x=${p % nx}, y=${Math.floor(p / nx)}) has a negative or non-finite SFH weight`, 'the smoothed SFH must be finite and >= 0 where it is used');
-    }
-    cdf50(sfh, p, npix, pixCdf, v * B);
-    if (!median) for (let a = 0; a < B; a++) rows[v * B + a] = sfh[a * npix + p]!;
+  copyPixelRows(sfh, npix, validIdx, rows);
+  const bad = pixelCdfs(rows, nValid, block, pixCdf);
+  if (bad >= 0) {
+    const p = validIdx[bad]!;
+    return fail('invalid-weights', 0, `pixel ${p} (x=${p % nx}, y=${Math.floor(p / nx)}) has a negative or non-finite SFH weight`, 'the smoothed SFH must be finite and >= 0 where it is used');
   }
+  const massValid = wasm.f32(rMassValid);
+  for (let v = 0; v < nValid; v++) massValid[v] = mass[validIdx[v]!]!;
   if (plusPlus) {
     kmeansPlusPlusLabels(pixCdf, nValid, k, mt19937Seed(seed), cur, new Float64Array(nValid));
     for (let v = 0; v < nValid; v++) {
@@ -148,8 +169,8 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
   // scratch, allocated once
   const counts = new Int32Array(k + 2);
   const starts = new Int32Array(k + 2);
-  const order = wasm.i32(rOrder);
-  const massSel = wasm.f32(rMass);
+  const order = new Int32Array(nValid);
+  const massSel = new Float32Array(nValid);
   const sums = wasm.f64(rSum);
   const medValues = new Float64Array(median ? nValid : 0);
   const medWeights = new Float64Array(median ? nValid : 0);
@@ -166,7 +187,12 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
     round++;
     // members of each label, in C order (counting sort keeps the order)
     membersByLabel(cur, nValid, kCur, counts, starts, order);
-    // centroids
+    // centroids: every label's weighted sum in one pass over the pixels (in WebAssembly;
+    // each sum adds its members in pixel order, as meanOfMembers does)
+    if (!median) {
+      sums.fill(0, 0, kCur * B);
+      wasm.accumulateAll(rRows, rCur, rMassValid, nValid, rSum);
+    }
     const cen = new Float64Array(Math.min(kCur, maxKept) * B);
     const mas = new Float32Array(Math.min(kCur, maxKept));
     let kept = 0;
@@ -181,13 +207,13 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
           return fail('invalid-weights', round, `group ${kept + 1}'s members have no positive finite total mass in round ${round} (${w}), so it has no weighted median`, 'pixels with zero mass should be excluded (NaN) from the mass map');
         }
       } else {
-        // meanOfMembers (centroids.ts), with the weighted sum in WebAssembly
-        for (let i = 0; i < m; i++) massSel[i] = mass[validIdx[order[first + i]!]!]!;
+        // meanOfMembers (centroids.ts): the members' float32 mass sum (pairwise, as numpy),
+        // then the weighted sum of label g divided by it
+        for (let i = 0; i < m; i++) massSel[i] = massValid[order[first + i]!]!;
         const msum = numpySumF32(massSel, 0, m, 1, block);
         const row = kept * B;
-        sums.fill(0, row, row + B);
-        wasm.accumulate(rRows, rOrder, first, rMass, m, rSum, kept);
-        for (let a = 0; a < B; a++) cen[row + a] = sums[row + a]! / msum;
+        const from = (g - 1) * B;
+        for (let a = 0; a < B; a++) cen[row + a] = sums[from + a]! / msum;
         mas[kept] = msum;
       }
       kept++;

@@ -188,45 +188,56 @@
     (global.set $objective (local.get $obj))
     (local.get $changed))
 
-  ;; A group's weighted sum: for i = 0..$m-1, out += (row of pixel $order[i]) * $mass[i]
-  ;; (float32 masses, exactly widened), one row after the other. $rows: the pixels' weight
-  ;; rows; $order: $m int32 pixel indices; $mass: $m float32; $out: one row, added to.
-  (func (export "accumulate") (param $rows i32) (param $order i32) (param $mass i32) (param $m i32) (param $out i32)
-    (local $i i32) (local $row i32) (local $mv v128)
+;; Every group's weighted sum in one pass over the pixels: for v = 0..$n-1 in order, the
+  ;; row of group $labels[v] (1-based; 0 = none) in $out gets (pixel v's weights row) *
+  ;; $mass[v] (float32, exactly widened). Each group's sum thus adds its members in pixel
+  ;; order, as meanOfMembers does group by group, but the pixels' rows are read once, in
+  ;; memory order. $rows, $out: rows of 50 float64; $labels: int32; $mass: float32.
+  (func (export "accumulateAll") (param $rows i32) (param $labels i32) (param $mass i32) (param $n i32) (param $out i32)
+    (local $v i32) (local $g i32) (local $row i32) (local $mv v128)
+    (local.set $row (local.get $rows))
     (block $done
-      (loop $members
-        (br_if $done (i32.ge_u (local.get $i) (local.get $m)))
-        (local.set $row (i32.add (local.get $rows) (i32.mul (i32.load (local.get $order)) (i32.const 400))))
-        (local.set $mv (f64x2.splat (f64.promote_f32 (f32.load (local.get $mass)))))
-        (v128.store offset=0 (local.get $out) (f64x2.add (v128.load offset=0 (local.get $out)) (f64x2.mul (v128.load offset=0 (local.get $row)) (local.get $mv))))
-        (v128.store offset=16 (local.get $out) (f64x2.add (v128.load offset=16 (local.get $out)) (f64x2.mul (v128.load offset=16 (local.get $row)) (local.get $mv))))
-        (v128.store offset=32 (local.get $out) (f64x2.add (v128.load offset=32 (local.get $out)) (f64x2.mul (v128.load offset=32 (local.get $row)) (local.get $mv))))
-        (v128.store offset=48 (local.get $out) (f64x2.add (v128.load offset=48 (local.get $out)) (f64x2.mul (v128.load offset=48 (local.get $row)) (local.get $mv))))
-        (v128.store offset=64 (local.get $out) (f64x2.add (v128.load offset=64 (local.get $out)) (f64x2.mul (v128.load offset=64 (local.get $row)) (local.get $mv))))
-        (v128.store offset=80 (local.get $out) (f64x2.add (v128.load offset=80 (local.get $out)) (f64x2.mul (v128.load offset=80 (local.get $row)) (local.get $mv))))
-        (v128.store offset=96 (local.get $out) (f64x2.add (v128.load offset=96 (local.get $out)) (f64x2.mul (v128.load offset=96 (local.get $row)) (local.get $mv))))
-        (v128.store offset=112 (local.get $out) (f64x2.add (v128.load offset=112 (local.get $out)) (f64x2.mul (v128.load offset=112 (local.get $row)) (local.get $mv))))
-        (v128.store offset=128 (local.get $out) (f64x2.add (v128.load offset=128 (local.get $out)) (f64x2.mul (v128.load offset=128 (local.get $row)) (local.get $mv))))
-        (v128.store offset=144 (local.get $out) (f64x2.add (v128.load offset=144 (local.get $out)) (f64x2.mul (v128.load offset=144 (local.get $row)) (local.get $mv))))
-        (v128.store offset=160 (local.get $out) (f64x2.add (v128.load offset=160 (local.get $out)) (f64x2.mul (v128.load offset=160 (local.get $row)) (local.get $mv))))
-        (v128.store offset=176 (local.get $out) (f64x2.add (v128.load offset=176 (local.get $out)) (f64x2.mul (v128.load offset=176 (local.get $row)) (local.get $mv))))
-        (v128.store offset=192 (local.get $out) (f64x2.add (v128.load offset=192 (local.get $out)) (f64x2.mul (v128.load offset=192 (local.get $row)) (local.get $mv))))
-        (v128.store offset=208 (local.get $out) (f64x2.add (v128.load offset=208 (local.get $out)) (f64x2.mul (v128.load offset=208 (local.get $row)) (local.get $mv))))
-        (v128.store offset=224 (local.get $out) (f64x2.add (v128.load offset=224 (local.get $out)) (f64x2.mul (v128.load offset=224 (local.get $row)) (local.get $mv))))
-        (v128.store offset=240 (local.get $out) (f64x2.add (v128.load offset=240 (local.get $out)) (f64x2.mul (v128.load offset=240 (local.get $row)) (local.get $mv))))
-        (v128.store offset=256 (local.get $out) (f64x2.add (v128.load offset=256 (local.get $out)) (f64x2.mul (v128.load offset=256 (local.get $row)) (local.get $mv))))
-        (v128.store offset=272 (local.get $out) (f64x2.add (v128.load offset=272 (local.get $out)) (f64x2.mul (v128.load offset=272 (local.get $row)) (local.get $mv))))
-        (v128.store offset=288 (local.get $out) (f64x2.add (v128.load offset=288 (local.get $out)) (f64x2.mul (v128.load offset=288 (local.get $row)) (local.get $mv))))
-        (v128.store offset=304 (local.get $out) (f64x2.add (v128.load offset=304 (local.get $out)) (f64x2.mul (v128.load offset=304 (local.get $row)) (local.get $mv))))
-        (v128.store offset=320 (local.get $out) (f64x2.add (v128.load offset=320 (local.get $out)) (f64x2.mul (v128.load offset=320 (local.get $row)) (local.get $mv))))
-        (v128.store offset=336 (local.get $out) (f64x2.add (v128.load offset=336 (local.get $out)) (f64x2.mul (v128.load offset=336 (local.get $row)) (local.get $mv))))
-        (v128.store offset=352 (local.get $out) (f64x2.add (v128.load offset=352 (local.get $out)) (f64x2.mul (v128.load offset=352 (local.get $row)) (local.get $mv))))
-        (v128.store offset=368 (local.get $out) (f64x2.add (v128.load offset=368 (local.get $out)) (f64x2.mul (v128.load offset=368 (local.get $row)) (local.get $mv))))
-        (v128.store offset=384 (local.get $out) (f64x2.add (v128.load offset=384 (local.get $out)) (f64x2.mul (v128.load offset=384 (local.get $row)) (local.get $mv))))
-        (local.set $order (i32.add (local.get $order) (i32.const 4)))
+      (loop $pixels
+        (br_if $done (i32.ge_u (local.get $v) (local.get $n)))
+        (local.set $g (i32.load (local.get $labels)))
+        (if (i32.gt_s (local.get $g) (i32.const 0))
+          (then
+            (local.set $mv (f64x2.splat (f64.promote_f32 (f32.load (local.get $mass)))))
+            (local.set $g (i32.add (local.get $out) (i32.mul (i32.sub (local.get $g) (i32.const 1)) (i32.const 400))))
+            (call $addScaled (local.get $g) (local.get $row) (local.get $mv))))
+        (local.set $row (i32.add (local.get $row) (i32.const 400)))
+        (local.set $labels (i32.add (local.get $labels) (i32.const 4)))
         (local.set $mass (i32.add (local.get $mass) (i32.const 4)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $members))))
+        (local.set $v (i32.add (local.get $v) (i32.const 1)))
+        (br $pixels))))
+
+  ;; $out += $row * $mv, 50 float64 (a separate multiply and add per element: no FMA).
+  (func $addScaled (param $out i32) (param $row i32) (param $mv v128)
+    (v128.store offset=0 (local.get $out) (f64x2.add (v128.load offset=0 (local.get $out)) (f64x2.mul (v128.load offset=0 (local.get $row)) (local.get $mv))))
+    (v128.store offset=16 (local.get $out) (f64x2.add (v128.load offset=16 (local.get $out)) (f64x2.mul (v128.load offset=16 (local.get $row)) (local.get $mv))))
+    (v128.store offset=32 (local.get $out) (f64x2.add (v128.load offset=32 (local.get $out)) (f64x2.mul (v128.load offset=32 (local.get $row)) (local.get $mv))))
+    (v128.store offset=48 (local.get $out) (f64x2.add (v128.load offset=48 (local.get $out)) (f64x2.mul (v128.load offset=48 (local.get $row)) (local.get $mv))))
+    (v128.store offset=64 (local.get $out) (f64x2.add (v128.load offset=64 (local.get $out)) (f64x2.mul (v128.load offset=64 (local.get $row)) (local.get $mv))))
+    (v128.store offset=80 (local.get $out) (f64x2.add (v128.load offset=80 (local.get $out)) (f64x2.mul (v128.load offset=80 (local.get $row)) (local.get $mv))))
+    (v128.store offset=96 (local.get $out) (f64x2.add (v128.load offset=96 (local.get $out)) (f64x2.mul (v128.load offset=96 (local.get $row)) (local.get $mv))))
+    (v128.store offset=112 (local.get $out) (f64x2.add (v128.load offset=112 (local.get $out)) (f64x2.mul (v128.load offset=112 (local.get $row)) (local.get $mv))))
+    (v128.store offset=128 (local.get $out) (f64x2.add (v128.load offset=128 (local.get $out)) (f64x2.mul (v128.load offset=128 (local.get $row)) (local.get $mv))))
+    (v128.store offset=144 (local.get $out) (f64x2.add (v128.load offset=144 (local.get $out)) (f64x2.mul (v128.load offset=144 (local.get $row)) (local.get $mv))))
+    (v128.store offset=160 (local.get $out) (f64x2.add (v128.load offset=160 (local.get $out)) (f64x2.mul (v128.load offset=160 (local.get $row)) (local.get $mv))))
+    (v128.store offset=176 (local.get $out) (f64x2.add (v128.load offset=176 (local.get $out)) (f64x2.mul (v128.load offset=176 (local.get $row)) (local.get $mv))))
+    (v128.store offset=192 (local.get $out) (f64x2.add (v128.load offset=192 (local.get $out)) (f64x2.mul (v128.load offset=192 (local.get $row)) (local.get $mv))))
+    (v128.store offset=208 (local.get $out) (f64x2.add (v128.load offset=208 (local.get $out)) (f64x2.mul (v128.load offset=208 (local.get $row)) (local.get $mv))))
+    (v128.store offset=224 (local.get $out) (f64x2.add (v128.load offset=224 (local.get $out)) (f64x2.mul (v128.load offset=224 (local.get $row)) (local.get $mv))))
+    (v128.store offset=240 (local.get $out) (f64x2.add (v128.load offset=240 (local.get $out)) (f64x2.mul (v128.load offset=240 (local.get $row)) (local.get $mv))))
+    (v128.store offset=256 (local.get $out) (f64x2.add (v128.load offset=256 (local.get $out)) (f64x2.mul (v128.load offset=256 (local.get $row)) (local.get $mv))))
+    (v128.store offset=272 (local.get $out) (f64x2.add (v128.load offset=272 (local.get $out)) (f64x2.mul (v128.load offset=272 (local.get $row)) (local.get $mv))))
+    (v128.store offset=288 (local.get $out) (f64x2.add (v128.load offset=288 (local.get $out)) (f64x2.mul (v128.load offset=288 (local.get $row)) (local.get $mv))))
+    (v128.store offset=304 (local.get $out) (f64x2.add (v128.load offset=304 (local.get $out)) (f64x2.mul (v128.load offset=304 (local.get $row)) (local.get $mv))))
+    (v128.store offset=320 (local.get $out) (f64x2.add (v128.load offset=320 (local.get $out)) (f64x2.mul (v128.load offset=320 (local.get $row)) (local.get $mv))))
+    (v128.store offset=336 (local.get $out) (f64x2.add (v128.load offset=336 (local.get $out)) (f64x2.mul (v128.load offset=336 (local.get $row)) (local.get $mv))))
+    (v128.store offset=352 (local.get $out) (f64x2.add (v128.load offset=352 (local.get $out)) (f64x2.mul (v128.load offset=352 (local.get $row)) (local.get $mv))))
+    (v128.store offset=368 (local.get $out) (f64x2.add (v128.load offset=368 (local.get $out)) (f64x2.mul (v128.load offset=368 (local.get $row)) (local.get $mv))))
+    (v128.store offset=384 (local.get $out) (f64x2.add (v128.load offset=384 (local.get $out)) (f64x2.mul (v128.load offset=384 (local.get $row)) (local.get $mv)))))
 
   ;; The silhouette's sums: for each pair i < j of the $n CDF rows from $cdfs (in that
   ;; order: i ascending, then j), d = EMD(i, j) is added to $sums[i * $groups + label(j) - 1]

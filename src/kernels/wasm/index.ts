@@ -39,7 +39,7 @@ interface Exports {
   readonly objective: WebAssembly.Global;
   emd(a: number, b: number): number;
   assign(pix: number, n: number, cen: number, kept: number, labels: number): number;
-  accumulate(rows: number, order: number, mass: number, m: number, out: number): void;
+  accumulateAll(rows: number, labels: number, mass: number, n: number, out: number): void;
   pairSums(cdfs: number, labels: number, n: number, groups: number, sums: number): void;
 }
 
@@ -84,9 +84,9 @@ export class EmdWasm {
     const changed = this.#x.assign(pix.offset, n, cen.offset, kept, labels.offset);
     return { changed, objective: this.#x.objective.value as number };
   }
-  /** out += rows[order[i]] * mass[i] for i < m (order and mass from their first element). */
-  accumulate(rows: Region, order: Region, first: number, mass: Region, m: number, out: Region, row: number): void {
-    this.#x.accumulate(rows.offset, order.offset + 4 * first, mass.offset, m, out.offset + ROW_BYTES * row);
+  /** out[labels[v] - 1] += rows[v] * mass[v] for v < n, in pixel order (label 0: none). */
+  accumulateAll(rows: Region, labels: Region, mass: Region, n: number, out: Region): void {
+    this.#x.accumulateAll(rows.offset, labels.offset, mass.offset, n, out.offset);
   }
   /** The silhouette's per-pixel, per-group distance sums (sums zeroed by the caller). */
   pairSums(cdfs: Region, labels: Region, n: number, groups: number, sums: Region): void {
