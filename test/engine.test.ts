@@ -68,6 +68,26 @@ describe('caching, through the CLI', () => {
     assert.equal(third.json?.['inputsHashed'], 0, 'unchanged inputs are answered from the stat cache, not re-read');
   });
 
+  test('inputs hashed in parallel (here and on the idle stage worker) get the sha256 of a plain read', () => {
+    // SFH_PREFETCH_MIN_BYTES=1 sends even these small files down the path a MUSE cube takes
+    // (the largest hashed in the main thread, the next on the prestarted worker).
+    const own = tempDir();
+    try {
+      const r = runCli(['run', ...args(own.dir, data, ['--galaxy', '11,45', '--k', '3']), '--json'], { env: { SFH_PREFETCH_MIN_BYTES: '1' } });
+      assert.equal(r.code, 0, r.stderr);
+      const lock = JSON.parse(readFileSync(path.join(own.dir, 'sfh.lock'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, string> }> };
+      const inputs = new Map<string, string>();
+      for (const entry of Object.values(lock.outputs)) for (const [file, sha] of Object.entries(entry.inputs)) inputs.set(file, sha);
+      const galaxyFiles = [...inputs.keys()].filter((f) => f.startsWith(data.cubes) || f.startsWith(data.sfh));
+      assert.equal(galaxyFiles.length, 4, 'two galaxies: a cube and a pPXF output each');
+      for (const [file, sha] of inputs) assert.equal(sha, sha256File(file), file);
+      // each file read once: the inputs (the plot stage's include the result FITS), and the 2 PNGs of each result for the lock
+      assert.equal(r.json?.['inputsHashed'], inputs.size + 2 * 2);
+    } finally {
+      own.remove();
+    }
+  });
+
   test('a k sweep shares the upstream stages: one mass-map, one cluster per k', () => {
     const r = run(['--galaxy', '45', '--k', '2..5']);
     assert.equal(r.code, 0, r.stderr);

@@ -10,8 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { writeFileAtomic } from './atomic.ts';
 
-/** Files smaller than this are hashed in place: a thread costs more than it saves. */
-const PREFETCH_MIN_BYTES = 32 * 1024 * 1024;
+/**
+ * Files smaller than this are hashed in place: a thread costs more than it saves. The
+ * environment variable SFH_PREFETCH_MIN_BYTES overrides it (tests set 1 to send small files
+ * down the path a cube takes).
+ */
+const PREFETCH_MIN_BYTES = Number(process.env['SFH_PREFETCH_MIN_BYTES'] ?? '') > 0 ? Number(process.env['SFH_PREFETCH_MIN_BYTES']) : 32 * 1024 * 1024;
 /** Hash threads run the compiled hash-worker.js; under a TypeScript loader, none. */
 const THREADS = !fileURLToPath(import.meta.url).endsWith('.ts');
 

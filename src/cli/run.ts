@@ -13,7 +13,6 @@ import { WorkerPool, WORKERS_AVAILABLE } from '../engine/worker-pool.ts';
 import { restrictPlan } from '../pipeline/analyse.ts';
 import { lockEntries, lockPath, updateLock, type LockEntry } from '../provenance/lock.ts';
 import { taskRecord } from '../report/json.ts';
-import { attachListrView } from '../report/listr.ts';
 import { attachPlainLog, summaryLines } from '../report/plain.ts';
 import type { Json } from '../stage.ts';
 import type { RunValues } from '../cli.ts';
@@ -66,7 +65,8 @@ async function runLocally(v: RunValues, jobs: number, resumed: ReturnType<typeof
   events.on('task-end', (r) => log.task(r, Object.fromEntries(lockEntries([r], hasher)) as unknown as { [file: string]: Json }));
   // A terminal gets the live view; pipes, CI and log files (and --plain) the plain log. The
   // view's stop() resolves after its last frame, so the summary below prints under the tree.
-  const view = process.stderr.isTTY && !v.plain ? attachListrView(events, plan, process.stderr, { verbose: v.verbose ?? false }) : undefined;
+  // (listr2 is imported only for a terminal: ~10 ms of start-up a pipe does not need)
+  const view = process.stderr.isTTY && !v.plain ? (await import('../report/listr.ts')).attachListrView(events, plan, process.stderr, { verbose: v.verbose ?? false }) : undefined;
   if (!view) attachPlainLog(events, process.stderr, v.verbose ?? false);
   // The report's code (and the canvas library it loads, ~25 ms of dlopen) is imported once
   // the workers compute, when this thread mostly waits; else after the run.

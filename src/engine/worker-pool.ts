@@ -50,6 +50,10 @@ export function startEarlyWorker(): void {
   const worker = new Worker(WORKER_URL);
   const onError = (): void => undefined; // a pool that adopts it hears of a crash through 'exit'
   worker.on('error', onError);
+  // one that died before a pool took it is never handed to one
+  worker.once('exit', () => {
+    if (early?.worker === worker) early = undefined;
+  });
   worker.unref();
   early = { worker, onError };
 }
