@@ -38,8 +38,9 @@ export async function main(argv: readonly string[]): Promise<number> {
           process.stdout.write(RUN_HELP);
           return 0;
         }
-        // A stage worker boots while the rest of the code loads (unless SFH_WORKERS=0).
-        if (process.env['SFH_WORKERS'] !== '0') (await import('./engine/worker-pool.ts')).startEarlyWorker();
+        // A stage worker boots while the rest of the code loads (not for SFH_WORKERS=0 or a
+        // run submitted to Slurm; an executor chosen in pipeline.yaml leaves it idle, unref'd).
+        if (process.env['SFH_WORKERS'] !== '0' && values['executor'] !== 'slurm') (await import('./engine/worker-pool.ts')).startEarlyWorker();
         return await (await import('./cli/run.ts')).commandRun(values as RunValues);
       }
       case 'explain': {

@@ -7,6 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { sha256File } from '../cache/file-hash.ts';
+import { collectLargeBuffers } from '../gc.ts';
 import type { Json, Lineage, ParamValue, RunInfo, StageContext, StageModule, StageOutput } from '../stage.ts';
 
 /** A job for the worker. */
@@ -135,6 +136,8 @@ async function handle(job: WorkerJob): Promise<void> {
     port.postMessage({ id: job.id, kind: 'error', error } satisfies WorkerMessage);
   } finally {
     jobsRunning--;
+    // a stage that read a cube leaves it to the garbage collector: collect now (src/engine/gc.ts)
+    collectLargeBuffers();
     schedulePreload();
   }
 }

@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { StageOutput } from '../stage.ts';
+import { exposeGcToWorkers } from '../gc.ts';
 import type { HashMessage, PreloadMessage, WorkerJob, WorkerMessage } from './stage-worker.ts';
 
 /** Callbacks of one job. */
@@ -47,6 +48,7 @@ let early: { worker: Worker; onError: (err: Error) => void } | undefined;
  */
 export function startEarlyWorker(): void {
   if (!WORKERS_AVAILABLE || early) return;
+  exposeGcToWorkers();
   const worker = new Worker(WORKER_URL);
   const onError = (): void => undefined; // a pool that adopts it hears of a crash through 'exit'
   worker.on('error', onError);
@@ -78,6 +80,7 @@ export class WorkerPool {
       worker.ref();
       early = undefined;
     } else {
+      exposeGcToWorkers();
       worker = new Worker(WORKER_URL);
     }
     worker.on('message', (msg: WorkerMessage) => this.onMessage(worker, msg));

@@ -3,6 +3,7 @@
  * pixels of a cube held in a SharedArrayBuffer, writing into a shared output.
  */
 import { parentPort } from 'node:worker_threads';
+import { collectLargeBuffers, LARGE_BUFFERS_BYTES } from '../gc.ts';
 import { nanmedianAxis0F32Range } from './nanmedian.ts';
 
 /** A range of pixels to do. */
@@ -18,4 +19,7 @@ export interface MedianJob {
 parentPort?.on('message', (job: MedianJob) => {
   nanmedianAxis0F32Range(new Float32Array(job.cube), job.nz, job.npix, job.p0, job.p1, new Float32Array(job.out));
   parentPort?.postMessage('done');
+  // once this message is let go, the cube's last reference here is gone: an idle thread
+  // would not collect it for as long as it lives (src/gc.ts)
+  if (job.cube.byteLength > LARGE_BUFFERS_BYTES) setImmediate(() => collectLargeBuffers(true));
 });

@@ -7,6 +7,7 @@
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { exposeGcToWorkers } from '../gc.ts';
 import type { MedianJob } from './median-worker.ts';
 import { nanmedianAxis0F32Range } from './nanmedian.ts';
 
@@ -17,6 +18,7 @@ const helpers: Worker[] = [];
 function helper(i: number): Worker {
   let w = helpers[i];
   if (!w) {
+    exposeGcToWorkers();
     w = new Worker(new URL('./median-worker.js', import.meta.url));
     w.unref();
     helpers[i] = w;
