@@ -15,7 +15,8 @@ import { writeFileAtomic } from './atomic.ts';
  * environment variable SFH_PREFETCH_MIN_BYTES overrides it (tests set 1 to send small files
  * down the path a cube takes).
  */
-const PREFETCH_MIN_BYTES = Number(process.env['SFH_PREFETCH_MIN_BYTES'] ?? '') > 0 ? Number(process.env['SFH_PREFETCH_MIN_BYTES']) : 32 * 1024 * 1024;
+const PREFETCH_MIN_ENV = Number(process.env['SFH_PREFETCH_MIN_BYTES']);
+const PREFETCH_MIN_BYTES = PREFETCH_MIN_ENV > 0 ? PREFETCH_MIN_ENV : 32 * 1024 * 1024;
 /** Hash threads run the compiled hash-worker.js; under a TypeScript loader, none. */
 const THREADS = !fileURLToPath(import.meta.url).endsWith('.ts');
 

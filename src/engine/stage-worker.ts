@@ -136,7 +136,7 @@ async function handle(job: WorkerJob): Promise<void> {
     port.postMessage({ id: job.id, kind: 'error', error } satisfies WorkerMessage);
   } finally {
     jobsRunning--;
-    // a stage that read a cube leaves it to the garbage collector: collect now (src/engine/gc.ts)
+    // a stage that read a cube leaves it to the garbage collector: collect now (src/gc.ts)
     collectLargeBuffers();
     schedulePreload();
   }
