@@ -173,4 +173,19 @@ describe('WebAssembly kernels', () => {
     assert.equal(v.length, 3);
     assert.ok(regions[2]!.offset >= big);
   });
+
+  test('a layout beyond the 4 GiB memory says so and what to do, and leaves the memory usable', () => {
+    const wasm = emdWasm();
+    const [r] = wasm.layout(64) as [Region];
+    const before = wasm.f64(r);
+    // 5.4 million pixels' two rows of 50 float64
+    assert.throws(() => wasm.layout(5_400_000 * ROW_BYTES, 5_400_000 * ROW_BYTES), (e: Error & { reason?: string; hint?: string }) => {
+      assert.match(e.message, /need 4120 MiB .*4 GiB/);
+      assert.equal(e.reason, 'too-many-pixels');
+      assert.match(e.hint ?? '', /cluster fewer pixels/);
+      return true;
+    });
+    before.fill(2);
+    assert.equal(wasm.f64(r)[7], 2);
+  });
 });

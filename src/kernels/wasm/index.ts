@@ -34,6 +34,9 @@ declare namespace WebAssembly {
 /** Bytes of one row: 50 float64 (a pixel's or a centroid's weights or CDF). */
 export const ROW_BYTES = 400;
 
+/** A 32-bit WebAssembly memory holds at most 4 GiB (65536 pages of 64 KiB). */
+export const WASM_MAX_BYTES = 65536 * 65536;
+
 interface Exports {
   readonly memory: WebAssembly.Memory;
   readonly objective: WebAssembly.Global;
@@ -65,6 +68,14 @@ export class EmdWasm {
     for (const bytes of sizes) {
       regions.push({ offset: at, bytes });
       at += Math.ceil(bytes / 16) * 16;
+    }
+    if (at > WASM_MAX_BYTES) {
+      // ~5 million clustered pixels (800 bytes each): 60x a full MUSE field. A reason and a
+      // hint make the engine report it as the user's to fix, not as a crash (toFailure).
+      throw Object.assign(new RangeError(`the EMD kernels need ${Math.ceil(at / 2 ** 20)} MiB for this map, beyond WebAssembly's 4 GiB memory`), {
+        reason: 'too-many-pixels',
+        hint: 'cluster fewer pixels: bin the cube, cut out the galaxy, or raise minSfhSum',
+      });
     }
     const have = this.#x.memory.buffer.byteLength;
     if (at > have) this.#x.memory.grow(Math.ceil((at - have) / 65536));
