@@ -6,7 +6,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeError, isUserFacing, UserError } from './errors.ts';
 import { CACHE_HELP, DAG_HELP, EXPLAIN_HELP, HELP, REPORT_HELP, RUN_HELP, VERIFY_HELP, VERSION } from './cli/help.ts';
-import type { PlanValues } from './cli/plan.ts';
+import type { PlanValues, RunValues } from './cli/plan.ts';
 
 // Each command's module is imported when the command runs: start-up cost is paid only for
 // what a command uses (a warm rerun should take well under a second, process start included).
@@ -115,22 +115,6 @@ export const RUN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   executor: { type: 'string' },
   plain: { type: 'boolean' },
 };
-
-/** Parsed `run` options. */
-export interface RunValues extends PlanValues {
-  help?: boolean;
-  jobs?: string;
-  'fail-fast'?: boolean;
-  resume?: boolean;
-  lock?: string;
-  json?: boolean;
-  verbose?: boolean;
-  /** Skip report.html at the end of the run (summary.csv and the k-choice plots are still written). */
-  'no-report'?: boolean;
-  /** `local` (the default) or `slurm` (docs/slurm.md). */
-  executor?: string;
-  plain?: boolean;
-}
 
 function help(text: string): number {
   process.stdout.write(text);

@@ -34,6 +34,22 @@ export interface PlanValues {
   where?: string[];
 }
 
+/** Parsed `run` options. */
+export interface RunValues extends PlanValues {
+  help?: boolean;
+  jobs?: string;
+  'fail-fast'?: boolean;
+  resume?: boolean;
+  lock?: string;
+  json?: boolean;
+  verbose?: boolean;
+  /** Skip report.html at the end of the run (summary.csv and the k-choice plots are still written). */
+  'no-report'?: boolean;
+  /** `local` (the default) or `slurm` (docs/slurm.md). */
+  executor?: string;
+  plain?: boolean;
+}
+
 /** A plan ready to run or explain, with its cache. */
 export interface Prepared {
   readonly pipeline: Pipeline;

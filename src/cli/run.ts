@@ -2,10 +2,9 @@
  * `sfh-pipeline run`: plan (see plan.ts), execute, report, and keep the records that make
  * a run resumable (`cache/runs/`) and reproducible (`sfh-pipeline.lock`).
  */
-import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { lastRun, readRun, RunLog, taskId } from '../cache/runs.ts';
+import { readRun, RunLog, taskId } from '../cache/runs.ts';
 import { UserError } from '../errors.ts';
 import { EngineEmitter } from '../engine/events.ts';
 import { execute } from '../engine/execute.ts';
@@ -15,13 +14,10 @@ import { lockEntries, lockPath, updateLock, type LockEntry } from '../provenance
 import { taskRecord } from '../report/json.ts';
 import { attachPlainLog, summaryLines } from '../report/plain.ts';
 import type { Json } from '../stage.ts';
-import type { RunValues } from '../cli.ts';
 import { chooseExecutor } from '../executors/choose.ts';
 import { VERSION } from './help.ts';
-import { cacheDirOf, pipelineFile, preparePlan, type PlanValues } from './plan.ts';
-
-/** The options a run record keeps, so `--resume` can plan the same run again. */
-const PLAN_KEYS = ['pipeline', 'galaxy', 'k', 'seed', 'catalog', 'cubes', 'sfh', 'out', 'cache', 'lock', 'set', 'where'] as const;
+import { cacheDirOf, pipelineFile, preparePlan, type PlanValues, type RunValues } from './plan.ts';
+import { argsOf, resumeFrom } from './resume.ts';
 
 /** Runs the pipeline; resolves with the exit status. */
 export async function commandRun(v: RunValues): Promise<number> {
@@ -94,30 +90,4 @@ async function runLocally(v: RunValues, jobs: number, resumed: ReturnType<typeof
     process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
   }
   return count('failed') > 0 ? 1 : 0;
-}
-
-/** The options a run record keeps (the Slurm driver records its runs the same way). */
-export function argsOf(v: PlanValues): { [key: string]: Json } {
-  const args: { [key: string]: Json } = {};
-  for (const key of PLAN_KEYS) {
-    const value = v[key];
-    if (value !== undefined) args[key] = value;
-  }
-  return args;
-}
-
-/**
- * The last run's options and the tasks it finished. `--resume` takes every option from the
- * record (and the record's working folder, so relative paths mean what they meant), so it
- * accepts no other plan option.
- */
-export function resumeFrom(v: RunValues): { values: PlanValues; done: Map<string, string>; file: string } {
-  const given = PLAN_KEYS.filter((k) => k !== 'cache' && k !== 'pipeline' && k !== 'lock' && v[k] !== undefined);
-  if (given.length) throw new UserError('usage', `--resume re-runs the last run as it was; do not also give --${given.join(', --')}`, 'start a new run without --resume to change its options');
-  const dir = path.join(cacheDirOf(pipelineFile(v.pipeline), v.cache), 'runs');
-  const last = lastRun(dir);
-  if (!last) throw new UserError('usage', `--resume: no earlier run is recorded in ${dir}`, 'run without --resume first (or pass the --cache of that run)');
-  if (existsSync(last.header.cwd)) process.chdir(last.header.cwd);
-  const done = new Map([...last.tasks].map(([id, t]) => [id, t.status]));
-  return { values: last.header.args as PlanValues, done, file: last.file };
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { UserError } from '../errors.ts';
 import { checkValue } from './params.ts';
-import { readPipelineText } from './open.ts';
+import { readPipelineText } from './text.ts';
 import { readExecutor, withoutExecutor } from './executor.ts';
 import { checkPlaceholders, readShell, type Template } from './shell-decl.ts';
 import { stringList, type At } from './yaml-nodes.ts';

@@ -10,19 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../cache/atomic.ts';
 import { sha256 } from '../cache/canonical.ts';
 import { codeHash } from '../cache/code-hash.ts';
-import { UserError } from '../errors.ts';
+import { readPipelineText } from './text.ts';
 import type { ParamDecl, Pipeline } from './types.ts';
 
 const LOADER = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './load.ts' : './load.js', import.meta.url));
-
-/** The text of a pipeline file, with an error that says what to pass instead. */
-export function readPipelineText(abs: string): string {
-  try {
-    return readFileSync(abs, 'utf8');
-  } catch (err) {
-    throw new UserError('pipeline-invalid', `cannot read ${abs}: ${(err as Error).message}`, 'pass --pipeline FILE, or run from the folder that holds pipeline.yaml', abs);
-  }
-}
 
 /** Reads, validates (or recalls) the pipeline at `file`; memos live under `memoDir`. */
 export async function openPipeline(file: string, memoDir: string): Promise<Pipeline> {
