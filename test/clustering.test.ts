@@ -199,7 +199,7 @@ describe('k-means++', () => {
   });
 
   const py = spawnSync('/usr/bin/python3', ['-c', 'import numpy, scipy'], { encoding: 'utf8' });
-  test('the documented draws, against numpy + scipy.stats.wasserstein_distance', { skip: py.status === 0 ? false : 'numpy/scipy not importable by /usr/bin/python3' }, () => {
+  test('the documented draws, against numpy + scipy.stats.wasserstein_distance', { skip: py.status === 0 ? false : 'numpy/scipy not importable by /usr/bin/python3: install the Debian packages python3-numpy and python3-scipy' }, () => {
     const script = `
 import sys, json, numpy as np
 from scipy.stats import wasserstein_distance as W

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sha256File } from '../src/cache/file-hash.ts';
 import { BIN, PARITY, ROOT, runCli, tempDir, type CliResult } from './helpers/cli.ts';
+import { cachedRecords, killWhen, recordedOutputs, recordedTasks } from './helpers/kill.ts';
 
 /** How many instances of each stage ran (not cached) in a run. */
 function ranCounts(r: CliResult): Record<string, number> {
@@ -205,7 +206,7 @@ describe('edited stage code re-runs that stage only', () => {
   });
 });
 
-describe('kill -9 at random moments, then --resume', () => {
+describe('kill -9 at chosen states of a run, then --resume', () => {
   const tmp = tempDir();
   after(() => tmp.remove());
   let reference: Record<string, string>;
@@ -218,20 +219,27 @@ describe('kill -9 at random moments, then --resume', () => {
     assert.equal(Object.keys(reference).filter((f) => f.endsWith('.fits')).length, 6);
   });
 
-  for (const delayMs of [150, 300, 450, 600, 800]) {
-    test(`killed after ${delayMs} ms: resume gives byte-identical outputs, no partial file`, async () => {
-      const dir = path.join(tmp.dir, `kill-${delayMs}`);
-      const child = spawn(process.execPath, [BIN, ...base(dir), '--jobs', '2'], { stdio: 'ignore' });
-      const exited = new Promise((r) => child.once('exit', r));
-      await new Promise((r) => setTimeout(r, delayMs));
-      child.kill('SIGKILL');
-      await exited;
+  // Kill points are states of the run, not lengths of time (test/helpers/kill.ts), so each
+  // test kills at the same place on a fast machine and a busy one.
+  const points: { name: string; ready: (cache: string) => boolean }[] = [
+    { name: 'as it starts, before it records itself', ready: () => true },
+    { name: 'once it has recorded itself', ready: (c) => recordedTasks(c) >= 0 },
+    { name: 'after 3 stage instances', ready: (c) => cachedRecords(c) >= 3 },
+    { name: 'after its first task', ready: (c) => recordedTasks(c) >= 1 },
+    { name: 'after 4 of its 6 tasks', ready: (c) => recordedTasks(c) >= 4 },
+  ];
+  for (const point of points) {
+    test(`killed ${point.name}: resume gives byte-identical outputs, no partial file`, async (t) => {
+      const dir = path.join(tmp.dir, point.name.replace(/\W+/g, '-'));
+      const cache = path.join(dir, 'cache');
+      const kill = await killWhen([...base(dir), '--jobs', '2'], () => point.ready(cache));
+      t.diagnostic(kill.killed ? 'killed' : `finished before the kill point (exit ${kill.exit})`);
       const out = path.join(dir, 'out');
       if (existsSync(out)) {
         // Whatever is there under an output's name is complete (equal to the reference).
         for (const [f, h] of Object.entries(hashes(out))) if (!f.startsWith('.') && !f.includes('.tmp-')) assert.equal(h, reference[f], `${f} is partial`);
       }
-      let resumed = runCli(['run', '--resume', '--cache', path.join(dir, 'cache')]);
+      let resumed = runCli(['run', '--resume', '--cache', cache]);
       // Killed before the run had recorded itself: there is nothing to resume, so run again.
       if (resumed.code === 2 && /no earlier run is recorded/.test(resumed.stderr)) resumed = runCli(base(dir));
       assert.equal(resumed.code, 0, resumed.stderr);
@@ -239,6 +247,29 @@ describe('kill -9 at random moments, then --resume', () => {
       assert.deepEqual(got, reference);
     });
   }
+
+  test('the same command again, without --resume, after a kill: only the unfinished work runs', async () => {
+    const dir = path.join(tmp.dir, 'again');
+    const cache = path.join(dir, 'cache');
+    // Killed once two results are written (recorded as finished, with their output).
+    const finished = () => recordedOutputs(cache);
+    const kill = await killWhen([...base(dir), '--jobs', '2'], () => finished().length >= 2);
+    assert.ok(kill.killed || kill.exit === 0, `the run ended with ${kill.exit}`);
+    const before = finished();
+    const again = runCli([...base(dir), '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    const tasks = again.json?.tasks ?? [];
+    // 2 galaxies x 3 k, and the core-collapse SN's 3 tasks, skipped at its first stage.
+    assert.equal(tasks.length, 9);
+    const ran = (task: (typeof tasks)[number]) => task.stages.filter((st) => st.status === 'ran').map((st) => st.name);
+    // Each result the killed run finished comes from the cache whole: none of its stages runs...
+    for (const task of tasks.filter((x) => before.includes(x.output ?? ''))) assert.deepEqual(ran(task), [], `${task.output} was finished before the kill`);
+    // ...and what it had not finished is computed now (a stage instance that did finish
+    // before the kill, in a task that did not, comes from the cache too).
+    const rest = tasks.filter((x) => x.status === 'ok' && !before.includes(x.output ?? ''));
+    if (kill.killed) assert.ok(rest.length > 0 && rest.some((x) => ran(x).length > 0), 'the killed run left work to do, and this run did it');
+    assert.deepEqual(Object.fromEntries(Object.entries(hashes(path.join(dir, 'out'))).filter(([f]) => !f.includes('.tmp-'))), reference);
+  });
 });
 
 describe('usage and pipeline errors through the CLI', () => {

@@ -66,11 +66,12 @@ function median(values: number[]): number {
   return s.length % 2 === 1 ? s[h]! : 0.5 * (s[h - 1]! + s[h]!);
 }
 
-test('two generations are byte-identical, fast, and a third call writes nothing', async () => {
+test('two generations are byte-identical, and a third call writes nothing', async (t) => {
   const a = hashes(dirA);
   assert.deepEqual(a, hashes(dirB));
   assert.equal(a.size, manifest.files.length + 1); // + the marker
-  assert.ok(seconds < 20, `generation took ${seconds.toFixed(1)} s`);
+  // How long it took is reported, never asserted: a busy machine is slower, not wrong.
+  t.diagnostic(`generation took ${seconds.toFixed(1)} s`);
   const before = statSync(join(dirA, manifest.catalog)).mtimeMs;
   const again = await generateExample(dirA);
   assert.equal(again.generated, false);
@@ -267,7 +268,7 @@ test('astropy reads every file with no warning and finds each SN where the manif
       return false;
     }
   })();
-  if (!probe) return t.skip(`${PYTHON} with astropy is not available`);
+  if (!probe) return t.skip(`${PYTHON} with astropy is not available: install the Debian package python3-astropy`);
   const script = `
 import json, sys, glob, os, warnings, csv
 warnings.simplefilter('error')

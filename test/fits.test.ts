@@ -35,7 +35,7 @@ import {
 const MUSE = join(FIXTURES, 'mpdaf_subcub_mosaic_UDF.fits');
 const MUSE_VOXELS = '1:0,0,0;1:250,15,15;1:499,29,29;1:123,4,27;2:0,0,0;2:250,15,15;2:499,29,29;3:0,0;3:15,15;3:29,29;3:7,22';
 // CI installs python3-astropy, so there a missing astropy fails the tests instead of skipping them.
-const ASTROPY = astropyAvailable() || process.env.CI !== undefined ? {} : { skip: 'astropy is not importable by /usr/bin/python3' };
+const ASTROPY = astropyAvailable() || process.env.CI !== undefined ? {} : { skip: 'astropy is not importable by /usr/bin/python3: install the Debian package python3-astropy' };
 
 let TMP = '';
 before(() => {

@@ -213,7 +213,7 @@ const PYTHONS = [
 
 for (const py of PYTHONS) {
   const version = numpyVersion(py.cmd);
-  const skip = version === null ? `${py.cmd} with numpy and scipy is not available` : false;
+  const skip = version === null ? `${py.cmd} with numpy and scipy is not available${py.cmd.startsWith('/usr/bin') ? ': install the Debian packages python3-numpy and python3-scipy' : ' (pip install numpy scipy)'}` : false;
   describe(`against numpy/scipy under ${py.label}`, { skip }, () => {
     let dir = '';
     let manifest: Record<string, any> = {};

@@ -17,27 +17,51 @@ import { attachListrView } from '../src/report/listr.ts';
 import { ROOT } from './helpers/cli.ts';
 
 const FILE = path.join(ROOT, 'pipeline.yaml');
-const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Resolves when the screen shows `pattern`: checked on every write to the terminal, so it
+ * waits for the frame itself, however slow the machine, never for a length of time. (A view
+ * that never draws it leaves the test to the runner's hang guard below.)
+ */
+function shown(term: FakeTerminal, pattern: RegExp): Promise<void> {
+  return term.when(() => pattern.test(term.text()));
+}
 
-/** Waits until the screen shows `pattern` (frames come on a 100 ms tick; a loaded CI machine is slower). */
-async function shown(term: { text: () => string }, pattern: RegExp, ms = 10_000): Promise<void> {
-  for (const until = Date.now() + ms; !pattern.test(term.text()); await tick(20)) {
-    if (Date.now() > until) assert.fail(`the screen never showed ${pattern}:\n${term.text().slice(-2000)}`);
-  }
+interface FakeTerminal {
+  stream: NodeJS.WriteStream;
+  text: () => string;
+  /** Resolves once `ready()` holds, checking now and after every write. */
+  when: (ready: () => boolean) => Promise<void>;
 }
 
 /** A writable that says it is a 120×60 terminal and keeps everything written to it. */
-function fakeTerminal(): { stream: NodeJS.WriteStream; text: () => string } {
+function fakeTerminal(): FakeTerminal {
   let captured = '';
+  const waiting = new Set<() => void>();
   const stream = new Writable({
     write(chunk: Buffer | string, _enc, done) {
       captured += chunk.toString();
+      for (const check of [...waiting]) check();
       done();
     },
   });
   Object.assign(stream, { isTTY: true, columns: 120, rows: 60 });
-  return { stream: stream as unknown as NodeJS.WriteStream, text: () => stripVTControlCharacters(captured) };
+  const text = () => stripVTControlCharacters(captured);
+  const when = (ready: () => boolean) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!ready()) return;
+        waiting.delete(check);
+        resolve();
+      };
+      waiting.add(check);
+      check();
+    });
+  return { stream: stream as unknown as NodeJS.WriteStream, text, when };
 }
+
+// A hang guard, not a wait: a view that never draws what a test waits for would otherwise
+// hang the suite. Nothing here finishes sooner or later depending on it.
+const HANG_GUARD = { timeout: 300_000 };
 
 function planOf(k: string): Plan {
   const pipeline = parsePipeline(readFileSync(FILE, 'utf8'), FILE);
@@ -59,7 +83,7 @@ function result(instance: Instance, status: InstanceStatus, extra: Partial<Insta
   return { instance, status, ms: status === 'ran' ? 1234 : 0, warnings: [], files: [], ...extra };
 }
 
-test('the view shows each galaxy, cached and skipped stages, a failure and the cluster round; it finishes after run-end', async () => {
+test('the view shows each galaxy, cached and skipped stages, a failure and the cluster round; it finishes after run-end', HANG_GUARD, async () => {
   const plan = planOf('4,5');
   const events = new EngineEmitter();
   const term = fakeTerminal();
@@ -98,7 +122,10 @@ test('the view shows each galaxy, cached and skipped stages, a failure and the c
     end(inst.id, 'skipped', { skipReason: 'core-collapse SN: no pPXF output' });
   }
 
-  await tick(200);
+  // Every instance has ended and a frame shows it: a view that finished on its last
+  // instance would have resolved by the next turn of the event loop. It must wait for run-end.
+  await shown(term, /9 SNz — skipped/);
+  await new Promise((resolve) => setImmediate(resolve));
   assert.equal(done, false, 'the view must not finish before run-end');
   events.emit('run-end', [] as TaskResult[]);
   await view.finished;
@@ -118,7 +145,7 @@ test('the view shows each galaxy, cached and skipped stages, a failure and the c
   assert.doesNotMatch(text, /\n\s+at /, 'no stack traces');
 });
 
-test('stop() ends the view when the engine sends no more events', async () => {
+test('stop() ends the view when the engine sends no more events', HANG_GUARD, async () => {
   const plan = planOf('4');
   const events = new EngineEmitter();
   const term = fakeTerminal();

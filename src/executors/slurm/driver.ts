@@ -17,7 +17,9 @@ import { lockPath, updateLock, type LockEntry } from '../../provenance/lock.ts';
 import { taskRecord } from '../../report/json.ts';
 import { attachPlainLog, summaryLines } from '../../report/plain.ts';
 import { VERSION } from '../../cli/help.ts';
-import { cacheDirOf, pipelineFile, preparePlan, type PlanValues, type RunValues } from '../../cli/plan.ts';
+import { cacheDirOf, overridesOf, pipelineFile, preparePlan, type PlanValues, type RunValues } from '../../cli/plan.ts';
+import { openPipeline } from '../../pipeline/open.ts';
+import { resolveParams } from '../../pipeline/params.ts';
 import { argsOf, resumeFrom } from '../../cli/resume.ts';
 import { requireSlurm, sbatch } from './commands.ts';
 import { Follower, type Watched, type WatchedJob } from './follow.ts';
@@ -36,8 +38,13 @@ export async function runOnSlurm(v: RunValues): Promise<number> {
   if (v.jobs !== undefined) throw new UserError('usage', '--jobs does not apply to --executor slurm', 'each galaxy runs as one array element on `cpusPerTask` CPUs (executor.slurm in pipeline.yaml); Slurm decides how many run at once, and `maxParallel` caps it');
   const resumed = v.resume ? resumeFrom(v) : undefined;
   const planValues = resumed?.values ?? v;
-  // pipeline.yaml's problems first: they are the user's to fix wherever Slurm is.
-  const cache = cacheDirOf(pipelineFile(planValues.pipeline), planValues.cache);
+  // pipeline.yaml's problems (its executor: section among them) and the options' come
+  // first: they are the user's to fix wherever Slurm is, and a machine without Slurm must
+  // still say them. (openPipeline remembers the validated file, so preparePlan below does
+  // not parse it twice.)
+  const file = pipelineFile(planValues.pipeline);
+  const cache = cacheDirOf(file, planValues.cache);
+  resolveParams(await openPipeline(file, cache), overridesOf(planValues), process.cwd());
   await requireSlurm();
   if (!existsSync(ELEMENT)) throw new UserError('usage', `${ELEMENT} is missing`, 'run `npm run build` (npm ci does it): array elements run the compiled CLI');
   const log = new RunLog(path.join(cache, 'runs'), { cwd: process.cwd(), args: { ...argsOf(planValues), executor: 'slurm' } });
