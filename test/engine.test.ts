@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sha256File } from '../src/cache/file-hash.ts';
@@ -247,6 +247,28 @@ describe('kill -9 at chosen states of a run, then --resume', () => {
       assert.deepEqual(got, reference);
     });
   }
+
+  test('the killed command with --resume appended resumes it; an option that differs is named, with both values', async () => {
+    const dir = path.join(tmp.dir, 'appended');
+    mkdirSync(dir, { recursive: true });
+    // Relative paths, from the run's folder, as a user types them.
+    const command = ['run', '--galaxy', 'all', '--k', '2..4', '--out', 'out', '--cache', 'cache', '--lock', 'sfh.lock', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv'), '--cubes', path.join(PARITY, 'input', 'MuseObject', 'MuseResample'), '--sfh', path.join(PARITY, 'input', 'MuseSFH', 'dataOut')];
+    const kill = await killWhen(command, () => recordedTasks(path.join(dir, 'cache')) >= 1, dir);
+    assert.ok(kill.killed || kill.exit === 0, `the run ended with ${kill.exit}`);
+
+    const other = runCli([...command.map((a) => (a === '2..4' ? '2..5' : a)), '--resume', '--set', 'seed=1'], { cwd: dir });
+    assert.equal(other.code, 2, other.stderr);
+    assert.match(other.stderr, /--resume: the last run \(.*\.jsonl, started in .*\) had other options/);
+    assert.match(other.stderr, /--k: this command has 2\.\.5, the last run had 2\.\.4/);
+    assert.match(other.stderr, /--set: this command has seed=1, the last run had not given/);
+    assert.doesNotMatch(other.stderr, /--out|--galaxy|--catalog/, 'only the options that differ are named');
+
+    // The same command from the same folder, with --resume appended: it resumes.
+    const same = runCli([...command, '--resume', '--json'], { cwd: dir });
+    assert.equal(same.code, 0, same.stderr);
+    assert.match(same.stderr, kill.killed ? /resuming .*: \d+ of 9 tasks failed or never finished/ : /resuming |nothing to resume/);
+    assert.deepEqual(Object.fromEntries(Object.entries(hashes(path.join(dir, 'out'))).filter(([f]) => !f.includes('.tmp-'))), reference);
+  });
 
   test('the same command again, without --resume, after a kill: only the unfinished work runs', async () => {
     const dir = path.join(tmp.dir, 'again');

@@ -49,8 +49,9 @@ Running
   -j, --jobs N         stages running at once (default: number of cores)
       --fail-fast      stop at the first failure (default: record it and go on)
       --lock FILE      the lock file to update (default sfh-pipeline.lock next to pipeline.yaml)
-      --resume         re-run only the tasks of the last run that failed or never finished
-                       (same options as that run; every run is recorded in <cache>/runs/)
+      --resume         re-run only the tasks of the last run that failed or never finished;
+                       alone it takes the last run's options from its record (<cache>/runs/),
+                       or append it to the killed command: options that differ are named
       --executor NAME  local (default): run here; slurm: one sbatch job array, one element per
                        galaxy, settings under executor.slurm in pipeline.yaml; the cache must be
                        on a filesystem the nodes share (see docs/slurm.md). --resume keeps the

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { lastRun } from '../cache/runs.ts';
 import { UserError } from '../errors.ts';
+import { PACKAGE_ROOT } from '../engine/modules.ts';
 import type { Json } from '../stage.ts';
 import { cacheDirOf, pipelineFile, type PlanValues, type RunValues } from './plan.ts';
 
@@ -23,17 +24,71 @@ export function argsOf(v: PlanValues): { [key: string]: Json } {
   return args;
 }
 
+/** Options that name files or folders: compared after resolving each against its run's folder. */
+const PATH_KEYS = new Set<string>(['pipeline', 'catalog', 'cubes', 'sfh', 'out', 'cache', 'lock']);
+
+/** One option on which a command and the run it would resume disagree. */
+export interface OptionDifference {
+  readonly option: string;
+  /** As this command has it ("not given" when absent). */
+  readonly now: string;
+  /** As the last run had it. */
+  readonly then: string;
+}
+
+/**
+ * How an option reads for the comparison: a path resolved against the folder its run
+ * started in (so `--out out` from the same folder equals the recorded `--out out`), lists
+ * in a fixed order (`--set a=1 --set b=2` is the same run as the other order), text trimmed.
+ * `pipeline` and `cache` absent mean the files the run would have found from its folder.
+ */
+function normalised(key: string, value: Json | undefined, cwd: string): string | undefined {
+  if (key === 'pipeline') return value === undefined ? defaultPipeline(cwd) : path.resolve(cwd, String(value));
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return JSON.stringify(value.map((x) => String(x).trim()).sort());
+  return PATH_KEYS.has(key) ? path.resolve(cwd, String(value)) : String(value).trim();
+}
+
+/** The pipeline file a run started in `cwd` without --pipeline used (see pipelineFile). */
+function defaultPipeline(cwd: string): string {
+  const local = path.join(cwd, 'pipeline.yaml');
+  return existsSync(local) ? local : path.join(PACKAGE_ROOT, 'pipeline.yaml');
+}
+
+/** The options on which `now` (given in `nowCwd`) and a recorded run's options differ. */
+export function optionDifferences(now: PlanValues, nowCwd: string, then: { [key: string]: Json }, thenCwd: string): OptionDifference[] {
+  const shown = (value: Json | undefined) => (value === undefined ? 'not given' : Array.isArray(value) ? value.map(String).join(' ') : String(value));
+  const differences: OptionDifference[] = [];
+  for (const key of PLAN_KEYS) {
+    // --cache found the record: the run it names is the one to compare with.
+    if (key === 'cache') continue;
+    const a = now[key] as Json | undefined;
+    const b = then[key];
+    if (normalised(key, a, nowCwd) !== normalised(key, b, thenCwd)) differences.push({ option: `--${key}`, now: shown(a), then: shown(b) });
+  }
+  return differences;
+}
+
 /**
  * The last run's options and the tasks it finished. `--resume` takes every option from the
- * record (and the record's working folder, so relative paths mean what they meant), so it
- * accepts no other plan option.
+ * record (and the record's working folder, so relative paths mean what they meant). Given
+ * alone (or with --cache, --pipeline, --lock to find the record), it resumes whatever the
+ * last run was; given with the killed command's own options (the habit from Nextflow's
+ * `-resume`: the same line with the flag appended), those must equal the record's, and an
+ * option that differs is named with both values rather than silently resuming another run.
  */
 export function resumeFrom(v: RunValues): { values: PlanValues; done: Map<string, string>; file: string } {
-  const given = PLAN_KEYS.filter((k) => k !== 'cache' && k !== 'pipeline' && k !== 'lock' && v[k] !== undefined);
-  if (given.length) throw new UserError('usage', `--resume re-runs the last run as it was; do not also give --${given.join(', --')}`, 'start a new run without --resume to change its options');
   const dir = path.join(cacheDirOf(pipelineFile(v.pipeline), v.cache), 'runs');
   const last = lastRun(dir);
   if (!last) throw new UserError('usage', `--resume: no earlier run is recorded in ${dir}`, 'run without --resume first (or pass the --cache of that run)');
+  const given = PLAN_KEYS.filter((k) => k !== 'cache' && k !== 'pipeline' && k !== 'lock' && v[k] !== undefined);
+  if (given.length) {
+    const differences = optionDifferences(v, process.cwd(), last.header.args, last.header.cwd);
+    if (differences.length) {
+      const list = differences.map((d) => `${d.option}: this command has ${d.now}, the last run had ${d.then}`).join('; ');
+      throw new UserError('usage', `--resume: the last run (${path.basename(last.file)}, started in ${last.header.cwd}) had other options: ${list}`, 'repeat the last run\'s options exactly; or give --resume alone, which takes them from the run record; or leave out --resume to start a new run with these options, whose finished work still comes from the cache');
+    }
+  }
   if (existsSync(last.header.cwd)) process.chdir(last.header.cwd);
   const done = new Map([...last.tasks].map(([id, t]) => [id, t.status]));
   return { values: last.header.args as PlanValues, done, file: last.file };

@@ -62,9 +62,9 @@ export function recordedOutputs(cache: string): string[] {
  * process's start and then every few milliseconds (the interval only paces the look at the
  * state, so the CLI keeps its cores; it decides nothing). Resolves when the process has exited.
  */
-export function killWhen(args: readonly string[], ready: () => boolean): Promise<Kill> {
+export function killWhen(args: readonly string[], ready: () => boolean, cwd?: string): Promise<Kill> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore', ...(cwd ? { cwd } : {}) });
     let killed = false;
     let exited = false;
     const look = () => {
