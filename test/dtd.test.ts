@@ -1,0 +1,300 @@
+/**
+ * The DTD fit (src/dtd/, docs/dtd.md):
+ * - hand-checkable pieces: the age-bin edges, a bin integral in closed form, the priors'
+ *   open and closed ends, the cuts and the reason each host is left out;
+ * - (a) against test/py/dtd_reference.py, the notebook's code run by /usr/bin/python3 on
+ *   the same group-map FITS: bin integrals, per-group SN probabilities, per-SN
+ *   probabilities and ln L of all four models at fixed points to 1e-12 relative, and a
+ *   seeded emcee 3 chain (same decisions; positions and ln p to float rounding);
+ * - (b) recovery: on a synthetic catalog of 60 SN Ia hosts whose SN positions are drawn
+ *   from a known power law, the fit's 2-sigma interval of the slope holds the truth.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { UserError } from '../src/errors.ts';
+import {
+  AGE_EDGES_YR,
+  DTD_DEFAULTS,
+  DTD_MODELS,
+  dtdBinIntegrals,
+  dtdLikelihood,
+  fitDtd,
+  groupProbabilities,
+  logPrior,
+  percentileLinear,
+  readDtdHost,
+  runStretch,
+  selectHosts,
+  startingBall,
+  type DtdHost,
+  type DtdModel,
+} from '../src/dtd/index.ts';
+import { syntheticDtdHosts, writeSyntheticDtdCatalog, type SyntheticDtdEntry } from '../src/example/dtd.ts';
+import { legacySeed } from '../src/kernels/random.ts';
+import { ROOT } from './helpers/cli.ts';
+
+const PY = '/usr/bin/python3';
+const REFERENCE = path.join(ROOT, 'test', 'py', 'dtd_reference.py');
+
+function emceeAvailable(): boolean {
+  return spawnSync(PY, ['-c', 'import emcee, astropy, scipy'], { encoding: 'utf8' }).status === 0;
+}
+// CI installs python3-emcee (.ci/run), so there a missing emcee fails instead of skipping.
+const EMCEE = emceeAvailable() || process.env.CI !== undefined ? {} : { skip: 'emcee is not importable by /usr/bin/python3 (Debian package: python3-emcee)' };
+
+/** Largest |a - b| / |b| over paired values (b = the reference); 0 for exact equality. */
+function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    m = Math.max(m, Math.abs(x - y) / Math.abs(y));
+  }
+  return m;
+}
+
+/** The reference's numbers: floats as JSON numbers, non-finite ones as strings. */
+const num = (v: number | string): number => (typeof v === 'number' ? v : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : NaN);
+const nums = (a: readonly (number | string)[]): Float64Array => Float64Array.from(a, num);
+
+function sample(hosts: readonly DtdHost[]) {
+  return selectHosts(hosts.filter((h) => h.k === 6)).kept;
+}
+
+describe('dtd: the model pieces, checked by hand', () => {
+  it('has 51 age-bin edges at log10(t/yr) = 7.775 .. 10.275 in 0.05 dex steps', () => {
+    assert.equal(AGE_EDGES_YR.length, 51);
+    for (let i = 0; i < 51; i++) assert.ok(Math.abs(Math.log10(AGE_EDGES_YR[i]!) - (7.775 + 0.05 * i)) < 1e-12, `edge ${i}`);
+  });
+
+  it('integrates the MDA power law over each bin above tau, and gives 0 below it', () => {
+    // s = -2: the integral of t^-2 over (a, b) is 1/a - 1/b.
+    const tau = 10 ** 8.5;
+    const out = dtdBinIntegrals('MDA', [8.5, -2]);
+    for (let i = 0; i < 50; i++) {
+      const a = Math.max(AGE_EDGES_YR[i]!, tau);
+      const b = Math.max(AGE_EDGES_YR[i + 1]!, tau);
+      const expected = 1 / a - 1 / b;
+      if (expected === 0) assert.ok(out[i] === 0, `bin ${i} lies below tau`); // -0 here, as numpy gives
+      else assert.ok(Math.abs(out[i]! - expected) <= 1e-12 * expected, `bin ${i}: ${out[i]} vs ${expected}`);
+    }
+  });
+
+  it('keeps the broken power law continuous at tc (MDB): the two parts meet', () => {
+    // A bin straddling tc gets both parts; with s1 = s2 the broken law is one power law.
+    const one = dtdBinIntegrals('MDA', [8, -1.2]);
+    const broken = dtdBinIntegrals('MDB', [8, -1.2, -1.2, 9.52]);
+    for (let i = 0; i < 50; i++) assert.ok(Math.abs(broken[i]! - Math.abs(one[i]!)) <= 1e-12 * Math.abs(one[i]!), `bin ${i}`);
+  });
+
+  it("applies the notebook's flat priors with its open and closed ends", () => {
+    assert.equal(logPrior('MDA', [8, -0.5]), -Infinity, 's >= -0.5 is out');
+    assert.equal(logPrior('MDA', [8, -0.5000001]), 0);
+    assert.equal(logPrior('MDA', [8, -6]), 0, 's = -6 is in');
+    assert.equal(logPrior('MDA', [7.29, -1]), -Infinity);
+    assert.equal(logPrior('MDA', [10.01, -1]), -Infinity);
+    assert.equal(logPrior('MDB', [8, 0, 0, 9.5]), 0, 'MDB slopes may reach 0');
+    assert.equal(logPrior('MDB', [9.1, -1, -1, 9.5]), -Infinity, 'MDB tau <= 1e9');
+    assert.equal(logPrior('MDC', [8, -1, 3.01, 9.5]), -Infinity, 'r <= 1000');
+    assert.equal(logPrior('MDD', [8, -1, -1, -3.01, 9.5]), -Infinity, 'r >= 0.001');
+    assert.equal(logPrior('MDD', [8, -1, -1, 0, 10.6]), -Infinity, 'tc <= 10^10.5');
+  });
+});
+
+describe('dtd: the cuts', () => {
+  const { hosts } = syntheticDtdHosts({ hosts: 2, seed: 'cuts', decoys: false });
+  const base = hosts[0]!;
+
+  it("leaves out 'Ia-pec', PSF sigma > 4 px, < 200 grouped pixels, and an SN outside or between groups, saying why", () => {
+    const nanAt = Float64Array.from(base.groupMap);
+    nanAt[base.snPixel[1] * base.nx + base.snPixel[0]] = NaN;
+    const small = Float64Array.from(base.groupMap, (v, i) => (i < 250 ? NaN : v));
+    const last = small.findLastIndex((v) => !Number.isNaN(v));
+    const variants: DtdHost[] = [
+      { ...base, id: 'a', snType: 'Ia-pec' },
+      { ...base, id: 'b', psfSigma: 4.0001 },
+      { ...base, id: 'c', psfSigma: 4 },
+      { ...base, id: 'd', snPixel: [-1, 3] },
+      { ...base, id: 'e', snPixel: [base.nx, 3] },
+      { ...base, id: 'f', groupMap: nanAt },
+      { ...base, id: 'g', groupMap: small, snPixel: [last % base.nx, Math.floor(last / base.nx)] },
+      { ...base, id: 'h', groupMass: base.groupMass.slice(1), groupSfh: base.groupSfh.slice(50) },
+    ];
+    const { kept, excluded } = selectHosts(variants);
+    assert.deepEqual(kept.map((k) => k.host.id), ['c'], 'a PSF sigma of exactly 4 px is kept');
+    assert.deepEqual(
+      excluded.map((e) => [e.id, e.reason]),
+      [['a', 'not-ia'], ['b', 'psf-too-wide'], ['d', 'sn-outside-map'], ['e', 'sn-outside-map'], ['f', 'sn-not-grouped'], ['g', 'too-few-pixels'], ['h', 'labels-mismatch']],
+    );
+    assert.match(excluded[0]!.detail, /'Ia-pec', not exactly 'Ia'/);
+  });
+
+  it('sums the blurred SN position per group to at most 1, all of it in the SN group for a zero PSF', () => {
+    const label = base.groupMap[base.snPixel[1] * base.nx + base.snPixel[0]]!;
+    const groups = base.groupMass.length;
+    const sharp = groupProbabilities({ ...base, psfSigma: 0 }, groups);
+    assert.deepEqual([...sharp], Array.from({ length: groups }, (_, j) => (j + 1 === label ? 1 : 0)));
+    const blurred = groupProbabilities({ ...base, psfSigma: 1.5 }, groups);
+    const total = blurred.reduce((a, b) => a + b, 0);
+    assert.ok(total <= 1 + 1e-15 && total > 0.5, `sum ${total}`);
+    assert.ok(blurred[label - 1]! < 1 && blurred[label - 1]! > 0.2);
+  });
+});
+
+describe('dtd: fitDtd', () => {
+  const { hosts } = syntheticDtdHosts({ hosts: 20, seed: 'small' });
+
+  it('is reproducible from its seed, and another seed gives another chain', () => {
+    const opts = { kList: [6], nsteps: 30, burn: 10 };
+    const a = fitDtd(hosts, { ...opts, seed: 7 });
+    const b = fitDtd(hosts, { ...opts, seed: 7 });
+    const c = fitDtd(hosts, { ...opts, seed: 8 });
+    assert.deepEqual(a.chain.chain, b.chain.chain);
+    assert.notDeepEqual(a.chain.chain, c.chain.chain);
+    assert.equal(a.flat.length, 20 * 36 * 2);
+    assert.equal(a.sne.length, 20);
+    assert.deepEqual(a.excluded.map((e) => e.reason), ['not-ia', 'psf-too-wide', 'too-few-pixels']);
+  });
+
+  it('says what to do when no host is left', () => {
+    assert.throws(() => fitDtd(hosts), (err: unknown) => err instanceof UserError && err.reason === 'empty-selection' && /k in \[15\]/.test(err.message));
+  });
+
+  it('refuses settings emcee would refuse, naming them', () => {
+    assert.throws(() => fitDtd(hosts, { kList: [6], model: 'MDD', nwalkers: 8 }), /nwalkers/);
+    assert.throws(() => fitDtd(hosts, { kList: [6], burn: 400 }), /burn/);
+  });
+
+  it("uses the notebook's settings by default", () => {
+    assert.deepEqual({ ...DTD_DEFAULTS, cuts: undefined }, { model: 'MDA', nwalkers: 36, nsteps: 400, burn: 100, seed: 0, kList: [15], startScale: 0.1, a: 2, binWeight: 'integral', cuts: undefined });
+  });
+});
+
+describe('dtd (a): equals the notebook code run by Python on the same group maps', EMCEE, () => {
+  let dir = '';
+  let entries: SyntheticDtdEntry[] = [];
+  let hosts: DtdHost[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let ref: any;
+  const POINTS: Record<DtdModel, number[][]> = {
+    MDA: [[8, -1.3], [8.31, -1.05], [7.5, -2.2], [9.4, -0.9], [8.1, -0.4]],
+    MDB: [[8, -0.3, -1.3, 9.5], [8.6, -1.7, -0.6, 9.93], [7.6, -0.01, -3.5, 10.2]],
+    MDC: [[8, -1.3, 0.5, 9.5], [8.4, -0.8, -1.4, 9.21], [7.9, -2.1, 2.2, 10.4]],
+    MDD: [[8, -1.3, -1.2, 0.5, 9.5], [8.7, -0.6, -2.4, -0.9, 9.7], [7.4, -1.9, -0.2, 1.3, 10.1]],
+  };
+  const CHAIN = { model: 'MDA' as DtdModel, seed: 12, nwalkers: 36, nsteps: 40 };
+
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'sfh-dtd-test-'));
+    entries = writeSyntheticDtdCatalog(path.join(dir, 'GroupMap'), syntheticDtdHosts({ hosts: 24, seed: 'reference' }).hosts);
+    hosts = entries.map((e) => readDtdHost(e.file, { snType: e.snType }));
+    const request = { kList: [6], hosts: entries, points: POINTS, chain: CHAIN };
+    const file = path.join(dir, 'request.json');
+    writeFileSync(file, JSON.stringify(request));
+    const run = spawnSync(PY, [REFERENCE, file], { encoding: 'utf8', maxBuffer: 256 << 20 });
+    assert.equal(run.status, 0, run.stderr);
+    ref = JSON.parse(run.stdout);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads back from the written FITS what the manifest says (SN pixel, PSF, float32 masses)', () => {
+    const drawn = syntheticDtdHosts({ hosts: 24, seed: 'reference' }).hosts;
+    assert.equal(hosts.length, drawn.length);
+    for (const [i, h] of hosts.entries()) {
+      const d = drawn[i]!;
+      assert.deepEqual([h.id, h.snName, h.k, h.snPixel, h.psfSigma], [d.id, d.snName, d.k, d.snPixel, d.psfSigma]);
+      assert.ok(h.groupMass instanceof Float32Array);
+      assert.deepEqual(h.groupMass, d.groupMass);
+      assert.deepEqual(h.groupSfh, d.groupSfh);
+    }
+  });
+
+  it('has the same age-bin edges', () => {
+    const rel = maxRel(AGE_EDGES_YR, nums(ref.edges));
+    assert.ok(rel <= 1e-15, `edges differ by ${rel}`);
+  });
+
+  it('sums the same PSF-blurred SN probability per group (bit for bit)', () => {
+    const kept = sample(hosts);
+    assert.deepEqual(kept.map((k) => k.host.id), Object.keys(ref.probIndex));
+    for (const k of kept) assert.deepEqual([...k.probIndex], [...nums(ref.probIndex[k.host.id])], `host ${k.host.id}`);
+  });
+
+  for (const model of Object.keys(POINTS) as DtdModel[]) {
+    it(`gives the same bin integrals, per-SN probabilities and ln L for ${model} (1e-12 relative)`, (t) => {
+      const kept = sample(hosts);
+      let worst = 0;
+      const lnL = dtdLikelihood(model, kept);
+      assert.deepEqual(lnL.sne, ref.sne);
+      for (const [i, row] of (ref.points[model] as { params: number[]; lnL: number | string; integrals?: (number | string)[]; perSn?: (number | string)[] }[]).entries()) {
+        const p = POINTS[model][i]!;
+        const lnl = lnL(p);
+        const want = num(row.lnL);
+        if (!Number.isFinite(want)) {
+          assert.equal(lnl, want, `${model} ${p}: outside the prior`);
+          continue;
+        }
+        // A bin that tau or tc cuts into is a difference of nearly equal powers, so its
+        // rounding is relative to the largest bin, not to itself.
+        const integrals = dtdBinIntegrals(model, p);
+        const refInt = nums(row.integrals!);
+        const scale = Math.max(...refInt.map(Math.abs));
+        for (let b = 0; b < 50; b++) assert.ok(Math.abs(integrals[b]! - refInt[b]!) <= 1e-12 * scale, `${model} ${p} bin ${b}: ${integrals[b]} vs ${refInt[b]}`);
+        const per = lnL.perSn(p);
+        const relPer = maxRel(per, nums(row.perSn!));
+        assert.ok(relPer <= 1e-12, `${model} ${p}: per-SN probabilities differ by ${relPer}`);
+        const rel = Math.abs(lnl - want) / Math.abs(want);
+        worst = Math.max(worst, rel, relPer);
+        assert.ok(rel <= 1e-12, `${model} ${p}: ln L ${lnl} vs ${want} (${rel})`);
+      }
+      t.diagnostic(`${model}: largest relative difference of ln L and per-SN probabilities ${worst}`);
+    });
+  }
+
+  it('runs the same seeded emcee chain: identical decisions, positions and ln p to float rounding', (t) => {
+    const spec = DTD_MODELS[CHAIN.model];
+    const { p0, random } = startingBall(spec, CHAIN.nwalkers, CHAIN.seed, 0.1);
+    const refP0 = nums(ref.chain.p0);
+    const relP0 = maxRel(p0, refP0);
+    assert.ok(relP0 <= 1e-15, `p0 differs by ${relP0}`);
+    // Start from Python's p0 exactly, so what is compared is the sampler alone.
+    const lnL = dtdLikelihood(CHAIN.model, sample(hosts));
+    const ours = runStretch({ p0: refP0, nwalkers: CHAIN.nwalkers, nsteps: CHAIN.nsteps, random, logProb: lnL });
+    assert.deepEqual([...ours.accepted], [...nums(ref.chain.accepted)], 'the same proposals accepted per walker');
+    const relPos = maxRel(ours.chain, nums(ref.chain.chain));
+    const relLp = maxRel(ours.logProb, nums(ref.chain.logProb));
+    t.diagnostic(`emcee ${ref.chain.emcee} / numpy ${ref.chain.numpy}: p0 max rel diff ${relP0}, positions ${relPos}, ln p ${relLp}`);
+    assert.ok(relPos <= 1e-14, `positions differ by ${relPos}`);
+    assert.ok(relLp <= 1e-12, `ln p differs by ${relLp}`);
+    // And from our own p0: the same chain.
+    const own = runStretch({ p0, nwalkers: CHAIN.nwalkers, nsteps: CHAIN.nsteps, random: startingBall(spec, CHAIN.nwalkers, CHAIN.seed, 0.1).random, logProb: lnL });
+    assert.deepEqual([...own.accepted], [...ours.accepted]);
+    assert.ok(maxRel(own.chain, ours.chain) <= 1e-14);
+  });
+
+  it('changes the chain when the generator state does (the comparison can fail)', () => {
+    const lnL = dtdLikelihood(CHAIN.model, sample(hosts));
+    const other = runStretch({ p0: nums(ref.chain.p0), nwalkers: CHAIN.nwalkers, nsteps: CHAIN.nsteps, random: legacySeed(CHAIN.seed + 1), logProb: lnL });
+    assert.ok(maxRel(other.chain, nums(ref.chain.chain)) > 1e-3);
+  });
+});
+
+describe('dtd (b): recovers a known DTD slope from a synthetic catalog', () => {
+  it('holds the true slope in its 2-sigma interval (60 SN Ia hosts, MDA, s = -1.3)', () => {
+    const { hosts, truth } = syntheticDtdHosts();
+    const fit = fitDtd(hosts, { kList: [6] });
+    assert.equal(fit.sne.length, 60);
+    const col = Float64Array.from({ length: fit.flat.length / 2 }, (_, i) => fit.flat[i * 2 + 1]!).sort();
+    const [lo, hi] = [percentileLinear(col, 0.02275), percentileLinear(col, 0.97725)];
+    const s = truth.params[1]!;
+    assert.ok(lo <= s && s <= hi, `true slope ${s} outside the 2-sigma interval [${lo}, ${hi}]`);
+    // Informative, not the prior (-6 .. -0.5) coming back.
+    assert.ok(hi - lo < 1.2, `2-sigma interval [${lo}, ${hi}] is too wide to say anything`);
+  });
+});
