@@ -34,7 +34,12 @@ import {
   type DtdModel,
 } from '../src/dtd/index.ts';
 import { syntheticDtdHosts, writeSyntheticDtdCatalog, type SyntheticDtdEntry } from '../src/example/dtd.ts';
-import { legacySeed } from '../src/kernels/random.ts';
+import { legacyGauss, legacySeed } from '../src/kernels/random.ts';
+import { createCanvas, loadImage } from '@napi-rs/canvas';
+import { xOf, yOf } from '../src/report/plots/axes.ts';
+import { cornerTitle, drawCornerPlot, rgbOf } from '../src/report/plots/index.ts';
+import { OBJECTIVE_COLOUR, SILHOUETTE_COLOUR } from '../src/report/plots/palette.ts';
+import { summarise } from '../src/dtd/index.ts';
 import { ROOT } from './helpers/cli.ts';
 
 const PY = '/usr/bin/python3';
@@ -296,5 +301,68 @@ describe('dtd (b): recovers a known DTD slope from a synthetic catalog', () => {
     assert.ok(lo <= s && s <= hi, `true slope ${s} outside the 2-sigma interval [${lo}, ${hi}]`);
     // Informative, not the prior (-6 .. -0.5) coming back.
     assert.ok(hi - lo < 1.2, `2-sigma interval [${lo}, ${hi}] is too wide to say anything`);
+  });
+});
+
+describe('dtd: the corner plot', () => {
+  // 4000 draws of (x, y) = (g1, 0.5 g1 + g2) * (0.1, 0.3) + (8, -1.3): a tilted cloud.
+  const random = legacySeed(3);
+  const samples = new Float64Array(8000);
+  for (let i = 0; i < 4000; i++) {
+    const g1 = legacyGauss(random);
+    const g2 = legacyGauss(random);
+    samples[2 * i] = 8 + 0.1 * g1;
+    samples[2 * i + 1] = -1.3 + 0.3 * (0.5 * g1 + g2);
+  }
+  const params = summarise(samples, 2, ['logTau', 's'], ['log10(tau/yr)', 's']);
+
+  async function pixels(png: Buffer) {
+    const img = await loadImage(png);
+    const c = createCanvas(img.width, img.height);
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const data = ctx.getImageData(0, 0, img.width, img.height).data;
+    return (x: number, y: number): number[] => {
+      const i = (Math.round(y) * img.width + Math.round(x)) * 4;
+      return [data[i]!, data[i + 1]!, data[i + 2]!];
+    };
+  }
+  const near = (p: number[], hex: string, tol = 16) => rgbOf(hex).every((v, i) => Math.abs(v - p[i]!) <= tol);
+  const white = (p: number[]) => p.every((v) => v >= 250);
+
+  it('draws the same bytes twice, with corner.py-style titles and every sample counted', () => {
+    const a = drawCornerPlot({ samples, params, bins: 20 });
+    const b = drawCornerPlot({ samples, params, bins: 20 });
+    assert.deepEqual(a.png, b.png);
+    assert.deepEqual(a.layout.titles, params.map(cornerTitle));
+    assert.match(a.layout.titles[0]!, /^log10\(tau\/yr\) = 8\.00 \+0\.\d\d −0\.\d\d$/);
+    for (const c of a.layout.counts) assert.equal(c.reduce((x, y) => x + y, 0), 4000);
+  });
+
+  it('puts the histogram, the dashed quantiles, the density and the true values where the data say', async () => {
+    const { png, layout } = drawCornerPlot({ samples, params, bins: 20, truths: [8.05, -1.0] });
+    const at = await pixels(png);
+    const diag = layout.frames[0]![0]!;
+    // The tallest bin's top edge is a dark line; below it, inside the bar, white (a step outline).
+    const c = layout.counts[0]!;
+    const peak = c.indexOf(Math.max(...c));
+    const [lo, hi] = layout.ranges[0]!;
+    const xMid = xOf(diag, lo + ((hi - lo) * (peak + 0.5)) / 20);
+    const yTop = yOf(diag, c[peak]!);
+    const line = [-1, 0, 1].map((d) => at(xMid, yTop + d));
+    assert.ok(line.some((p) => p.every((v) => v < 110)), `no dark step at the peak: ${JSON.stringify(line)}`);
+    assert.ok(white(at(xMid + 1, (yTop + diag.bottom) / 2)), 'the bar is not filled');
+    // The truth line in orange on the diagonal and in the 2-D panel.
+    assert.ok(near(at(xOf(diag, 8.05), diag.top + 10), SILHOUETTE_COLOUR), 'the true value is marked');
+    // The 2-D panel: its densest cell is the full colour; the empty upper triangle is white.
+    const pair = layout.frames[1]![0]!;
+    assert.ok(near(at(xOf(pair, 8.0), yOf(pair, -1.3)), OBJECTIVE_COLOUR, 70), 'the centre of the cloud is dense');
+    assert.ok(white(at(pair.left + 3, pair.top + 3)), 'a tilted cloud leaves the top-left corner empty');
+    const right = layout.frames[1]![1]!;
+    assert.ok(white(at((right.left + right.right) / 2, diag.top + 40)), 'nothing above the diagonal');
+  });
+
+  it('refuses samples that do not fit the parameters', () => {
+    assert.throws(() => drawCornerPlot({ samples: new Float64Array(3), params }), /n x 2/);
   });
 });
