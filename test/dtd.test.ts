@@ -22,6 +22,7 @@ import {
   DTD_MODELS,
   dtdBinIntegrals,
   dtdLikelihood,
+  dtdWeights,
   fitDtd,
   groupProbabilities,
   logPrior,
@@ -39,7 +40,7 @@ import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { xOf, yOf } from '../src/report/plots/axes.ts';
 import { cornerTitle, drawCornerPlot, rgbOf } from '../src/report/plots/index.ts';
 import { OBJECTIVE_COLOUR, SILHOUETTE_COLOUR } from '../src/report/plots/palette.ts';
-import { summarise } from '../src/dtd/index.ts';
+import { chainByWalker, summarise } from '../src/dtd/index.ts';
 import { ROOT } from './helpers/cli.ts';
 
 const PY = '/usr/bin/python3';
@@ -96,6 +97,18 @@ describe('dtd: the model pieces, checked by hand', () => {
     const one = dtdBinIntegrals('MDA', [8, -1.2]);
     const broken = dtdBinIntegrals('MDB', [8, -1.2, -1.2, 9.52]);
     for (let i = 0; i < 50; i++) assert.ok(Math.abs(broken[i]! - Math.abs(one[i]!)) <= 1e-12 * Math.abs(one[i]!), `bin ${i}`);
+  });
+
+  it("weights a bin by its DTD integral (the notebook), or by the DTD's mean over it (opt-in 'mean')", () => {
+    // The edges are geometric (ratio 10^0.05), so above tau the integral of t^s grows by
+    // 10^(0.05 (s+1)) per bin and the mean by 10^(0.05 s): one power of t apart.
+    const s = -1.7;
+    const integral = dtdWeights('MDA', [7.4, s]);
+    const mean = dtdWeights('MDA', [7.4, s], 'mean');
+    for (const [w, q] of [[integral, s + 1], [mean, s]] as const) {
+      assert.ok(Math.abs(w.reduce((a, b) => a + b, 0) - 1) < 1e-14, 'normalised');
+      for (let i = 5; i < 49; i++) assert.ok(Math.abs(w[i + 1]! / w[i]! - 10 ** (0.05 * q)) < 1e-9, `bin ${i}: ${w[i + 1]! / w[i]!}`);
+    }
   });
 
   it("applies the notebook's flat priors with its open and closed ends", () => {
@@ -332,6 +345,9 @@ describe('dtd: the corner plot', () => {
 
   it('draws the same bytes twice, with corner.py-style titles and every sample counted', () => {
     const a = drawCornerPlot({ samples, params, bins: 20 });
+    // emcee 2's walker-major layout, for scripts that index chain[walker, step].
+    const fit = { nsteps: 2, nwalkers: 3, ndim: 2, chain: Float64Array.from({ length: 12 }, (_, i) => i) };
+    assert.deepEqual([...chainByWalker(fit)], [0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11]);
     const b = drawCornerPlot({ samples, params, bins: 20 });
     assert.deepEqual(a.png, b.png);
     assert.deepEqual(a.layout.titles, params.map(cornerTitle));

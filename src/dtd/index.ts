@@ -10,4 +10,4 @@ export { N_AGE_BINS, readDtdHost, type DtdHost, type DtdHostOverrides } from './
 export { compareIds, dtdLikelihood, dtdWeights, hostProbability, massFractions, type DtdBinWeight, type DtdLikelihood } from './likelihood.ts';
 export { AGE_EDGES_YR, DTD_MODELS, dtdBinIntegrals, logPrior, type DtdModel, type DtdModelSpec } from './models.ts';
 export { groupProbabilities, NOTEBOOK_CUTS, selectHosts, type DtdCuts, type DtdExclusion, type DtdExclusionReason, type PreparedHost } from './select.ts';
-export { chainCsv, percentileLinear, summarise, summaryCsv, type ParamSummary } from './summary.ts';
+export { chainByWalker, chainCsv, percentileLinear, summarise, summaryCsv, type ParamSummary } from './summary.ts';

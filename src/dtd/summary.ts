@@ -68,3 +68,19 @@ export function chainCsv(chain: { nsteps: number; nwalkers: number; ndim: number
   }
   return lines.join('\n') + '\n';
 }
+
+/**
+ * The chain reordered walker-major, (nwalkers, nsteps, ndim): emcee 2's `sampler.chain`
+ * layout, which some older scripts index; emcee 3's get_chain is (nsteps, nwalkers, ndim).
+ */
+export function chainByWalker(chain: { nsteps: number; nwalkers: number; ndim: number; chain: Float64Array }): Float64Array {
+  const { nsteps, nwalkers, ndim } = chain;
+  const out = new Float64Array(chain.chain.length);
+  for (let s = 0; s < nsteps; s++) {
+    for (let w = 0; w < nwalkers; w++) {
+      const from = (s * nwalkers + w) * ndim;
+      out.set(chain.chain.subarray(from, from + ndim), (w * nsteps + s) * ndim);
+    }
+  }
+  return out;
+}
