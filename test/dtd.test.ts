@@ -50,7 +50,7 @@ function emceeAvailable(): boolean {
   return spawnSync(PY, ['-c', 'import emcee, astropy, scipy'], { encoding: 'utf8' }).status === 0;
 }
 // CI installs python3-emcee (.ci/run), so there a missing emcee fails instead of skipping.
-const EMCEE = emceeAvailable() || process.env.CI !== undefined ? {} : { skip: 'emcee is not importable by /usr/bin/python3 (Debian package: python3-emcee)' };
+const EMCEE = emceeAvailable() || process.env.CI !== undefined ? {} : { skip: 'emcee (with astropy and scipy) is not importable by /usr/bin/python3: install Debian package python3-emcee (and python3-astropy, python3-scipy)' };
 
 /** Largest |a - b| / |b| over paired values (b = the reference); 0 for exact equality. */
 function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -151,6 +151,28 @@ describe('dtd: the cuts', () => {
       [['a', 'not-ia'], ['b', 'psf-too-wide'], ['d', 'sn-outside-map'], ['e', 'sn-outside-map'], ['f', 'sn-not-grouped'], ['g', 'too-few-pixels'], ['h', 'labels-mismatch']],
     );
     assert.match(excluded[0]!.detail, /'Ia-pec', not exactly 'Ia'/);
+  });
+
+  it('leaves out a PSF sigma that is not a number', () => {
+    const { excluded } = selectHosts([{ ...base, psfSigma: NaN }]);
+    assert.deepEqual(excluded.map((e) => e.reason), ['psf-too-wide']);
+  });
+
+  it("counts an SN with maps at several k by its best one (the notebook's max over KNumList)", () => {
+    // The same SN at k = 6 and, as if clustered again, at k = 7 with its pixel in another group.
+    const label = base.groupMap[base.snPixel[1] * base.nx + base.snPixel[0]]!;
+    const other = base.groupMap.findIndex((v) => !Number.isNaN(v) && v !== label);
+    const again: DtdHost = { ...base, k: 7, snPixel: [other % base.nx, Math.floor(other / base.nx)] };
+    const one = dtdLikelihood('MDA', selectHosts([base]).kept);
+    const two = dtdLikelihood('MDA', selectHosts([again]).kept);
+    const both = dtdLikelihood('MDA', selectHosts([base, again]).kept);
+    assert.deepEqual(both.sne, [base.id]);
+    for (const p of [[8, -1.3], [9.5, -3]]) {
+      const best = Math.max(one.perSn(p)[0]!, two.perSn(p)[0]!);
+      assert.equal(both.perSn(p)[0], best);
+      assert.equal(both(p), Math.log(best));
+    }
+    assert.notEqual(one.perSn([8, -1.3])[0], two.perSn([8, -1.3])[0], 'the two maps give different probabilities');
   });
 
   it('sums the blurred SN position per group to at most 1, all of it in the SN group for a zero PSF', () => {

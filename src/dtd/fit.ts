@@ -98,6 +98,9 @@ export function fitDtd(hosts: readonly DtdHost[], options: DtdOptions = {}): Dtd
   if (o.burn >= o.nsteps) throw new UserError('usage', `dtd: burn (${o.burn}) must be below nsteps (${o.nsteps})`, 'lower burn or raise nsteps');
   if (o.nwalkers % 2 !== 0) throw new UserError('usage', `dtd: nwalkers must be even (got ${o.nwalkers})`, 'emcee splits the walkers into two equal halves');
   checkInt('seed', o.seed, 0);
+  if (!(o.a > 1)) throw new UserError('usage', `dtd: the stretch scale \`a\` must be > 1. Value: \`${o.a}\`.`, 'emcee uses 2');
+  if (!(o.startScale > 0) || !Number.isFinite(o.startScale)) throw new UserError('usage', `dtd: \`startScale\` must be a positive number. Value: \`${o.startScale}\`.`, 'the notebook uses 0.1');
+  if (o.kList.length === 0) throw new UserError('usage', 'dtd: `kList` is empty', 'give the k whose group maps the fit uses, e.g. [15]');
 
   const wanted = new Set(o.kList);
   const inK = hosts.filter((h) => wanted.has(h.k));

@@ -89,8 +89,10 @@ export function selectHosts(hosts: readonly DtdHost[], cuts: DtdCuts = NOTEBOOK_
       leave('not-ia', `SN Type is '${host.snType}', not exactly '${cuts.snType}'`);
       continue;
     }
-    if (host.psfSigma > cuts.maxPsfSigma) {
-      leave('psf-too-wide', `PSF sigma ${host.psfSigma.toFixed(3)} px > ${cuts.maxPsfSigma} px`);
+    // A PSF that is not a number would blur nothing (scipy skips sigma <= 1e-15, and NaN
+    // compares false), so it is left out rather than fitted as a point.
+    if (!(host.psfSigma >= 0) || host.psfSigma > cuts.maxPsfSigma) {
+      leave('psf-too-wide', Number.isFinite(host.psfSigma) ? `PSF sigma ${host.psfSigma.toFixed(3)} px > ${cuts.maxPsfSigma} px` : `PSF sigma is ${host.psfSigma}, not a number of pixels`);
       continue;
     }
     const [x, y] = host.snPixel;
