@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -322,6 +322,61 @@ describe('dtd (a): equals the notebook code run by Python on the same group maps
     const lnL = dtdLikelihood(CHAIN.model, sample(hosts));
     const other = runStretch({ p0: nums(ref.chain.p0), nwalkers: CHAIN.nwalkers, nsteps: CHAIN.nsteps, random: legacySeed(CHAIN.seed + 1), logProb: lnL });
     assert.ok(maxRel(other.chain, nums(ref.chain.chain)) > 1e-3);
+  });
+});
+
+describe("dtd (a): equals the notebook code on the notebook's own group maps (GroupSeparater output, several k)", EMCEE, () => {
+  // test/fixtures/parity: the notebook's GroupSeparater run on the parity dataset, seed 0:
+  // two SN Ia hosts at k = 2, 3, 4, 6 (galaxy 11 keeps 5 groups at k = 6). Their headers
+  // hold only TYPE, so the SN pixel and PSF come from the JSON the notebook's run wrote.
+  const DIR = path.join(ROOT, 'test', 'fixtures', 'parity', 'expected', 'seed0');
+  const HOSTS = [['11', 'SN2013aa'], ['45', 'SN2015bp']] as const;
+  const KS = [2, 3, 4, 6];
+  let dir = '';
+  let hosts: DtdHost[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let ref: any;
+  const POINTS: Record<DtdModel, number[][]> = {
+    MDA: [[8, -1.3], [8.9, -2.4]],
+    MDB: [[8, -0.3, -1.3, 9.5]],
+    MDC: [[8, -1.3, 0.5, 9.5]],
+    MDD: [[8, -1.3, -1.2, 0.5, 9.5]],
+  };
+
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'sfh-dtd-nb-'));
+    const entries = HOSTS.flatMap(([id, sn]) =>
+      KS.map((k) => {
+        const meta = JSON.parse(readFileSync(path.join(DIR, `${id}_${sn}_${k}.json`), 'utf8')) as { minpos: [number, number]; psfSig: number };
+        return { file: path.join(DIR, `${id}_${sn}_${k}.fits`), id, snName: sn, snType: 'Ia', k, snPixel: meta.minpos, psfSigma: meta.psfSig };
+      }),
+    );
+    hosts = entries.map((e) => readDtdHost(e.file, e));
+    const file = path.join(dir, 'request.json');
+    writeFileSync(file, JSON.stringify({ kList: KS, hosts: entries, points: POINTS }));
+    const run = spawnSync(PY, [REFERENCE, file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    assert.equal(run.status, 0, run.stderr);
+    ref = JSON.parse(run.stdout);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps every map (k = 6 with 5 groups included) and takes each SN at its best k', (t) => {
+    const kept = selectHosts(hosts).kept;
+    assert.equal(kept.length, 8);
+    assert.equal(kept.find((k) => k.host.id === '11' && k.host.k === 6)!.groups, 5);
+    let worst = 0;
+    for (const model of Object.keys(POINTS) as DtdModel[]) {
+      const lnL = dtdLikelihood(model, kept);
+      assert.deepEqual(lnL.sne, ref.sne);
+      for (const [i, row] of (ref.points[model] as { lnL: number | string; perSn: (number | string)[] }[]).entries()) {
+        const p = POINTS[model][i]!;
+        const relPer = maxRel(lnL.perSn(p), nums(row.perSn));
+        const rel = Math.abs(lnL(p) - num(row.lnL)) / Math.abs(num(row.lnL));
+        worst = Math.max(worst, rel, relPer);
+        assert.ok(relPer <= 1e-12 && rel <= 1e-12, `${model} ${p}: per-SN ${relPer}, ln L ${rel}`);
+      }
+    }
+    t.diagnostic(`largest relative difference ${worst}`);
   });
 });
 
