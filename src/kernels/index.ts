@@ -35,6 +35,7 @@ export {
   nanmedianBlockWidth,
   nanmedianScratchSize,
 } from './nanmedian.ts';
+export { correctlyRoundedLog } from './log.ts';
 export { numpyExp } from './numpyExp.ts';
 export { legacyCopy, legacyGauss, legacyInterval, legacyRandint, legacyRandomSample, legacySeed, legacyShuffle, mt19937Next32, mt19937Seed, seededRandint } from './random.ts';
 export type { LegacyRandomState, MT19937State } from './random.ts';
