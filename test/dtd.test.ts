@@ -256,6 +256,18 @@ describe('dtd (a): equals the notebook code run by Python on the same group maps
     }
   });
 
+  it('says which file lacks what: a notebook group map has no SN pixel cards, a one-HDU file is no group map', () => {
+    const nb = path.join(ROOT, 'test', 'fixtures', 'parity', 'expected', 'seed0', '11_SN2013aa_4.fits');
+    assert.throws(() => readDtdHost(nb, { snType: 'Ia' }), (err: unknown) => err instanceof UserError && err.message.includes(nb) && /GALAXY/.test(err.message));
+    assert.throws(
+      () => readDtdHost(nb, { snType: 'Ia', id: '11', snName: 'SN2013aa', k: 4, psfSigma: 0.85 }),
+      (err: unknown) => err instanceof UserError && /SNINTX\/SNINTY/.test(err.message) && /load-cubes/.test(err.hint ?? ''),
+    );
+    assert.throws(() => readDtdHost(entries[0]!.file), /SN type is not recorded/);
+    const mass = path.join(ROOT, 'test', 'fixtures', 'parity', 'expected', 'seed0', '11_SN2013aa_mass.fits');
+    assert.throws(() => readDtdHost(mass, { snType: 'Ia' }), /a group map has 3/);
+  });
+
   it('has the same age-bin edges', () => {
     const rel = maxRel(AGE_EDGES_YR, nums(ref.edges));
     assert.ok(rel <= 1e-15, `edges differ by ${rel}`);
