@@ -35,9 +35,10 @@ export {
   nanmedianBlockWidth,
   nanmedianScratchSize,
 } from './nanmedian.ts';
+export { correctlyRoundedLog } from './log.ts';
 export { numpyExp } from './numpyExp.ts';
-export { legacyRandint, legacyRandomSample, mt19937Next32, mt19937Seed, seededRandint } from './random.ts';
-export type { MT19937State } from './random.ts';
+export { legacyCopy, legacyGauss, legacyInterval, legacyRandint, legacyRandomSample, legacySeed, legacyShuffle, mt19937Next32, mt19937Seed, seededRandint } from './random.ts';
+export type { LegacyRandomState, MT19937State } from './random.ts';
 export {
   NUMPY1_SUM_BLOCK,
   NUMPY2_SUM_BLOCK,

@@ -4,6 +4,8 @@
  * is frozen by numpy's policy, so one implementation covers numpy 1.x and 2.x.
  */
 
+import { correctlyRoundedLog } from './log.ts';
+
 const N = 624;
 const M = 397;
 const MATRIX_A = 0x9908b0df;
@@ -125,4 +127,89 @@ export function legacyRandomSample(state: MT19937State): number {
   const a = mt19937Next32(state) >>> 5;
   const b = mt19937Next32(state) >>> 6;
   return (a * 67108864 + b) / 9007199254740992;
+}
+
+/**
+ * numpy's legacy `RandomState` as emcee 3 uses it: the MT19937 stream plus the cached
+ * second normal of the polar method (`has_gauss`/`gauss` in `get_state()`), which
+ * `EnsembleSampler` copies from the global state along with the words.
+ */
+export interface LegacyRandomState {
+  readonly mt: MT19937State;
+  hasGauss: boolean;
+  gauss: number;
+}
+
+/** The state after `np.random.seed(seed)` (no cached normal). */
+export function legacySeed(seed: number): LegacyRandomState {
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new RangeError(`legacySeed: \`seed\` must be an integer in [0, 2**32 - 1], as np.random.seed requires. Value: \`${seed}\`.`);
+  }
+  return { mt: mt19937Seed(seed), hasGauss: false, gauss: 0 };
+}
+
+/** An independent copy (what `RandomState().set_state(np.random.get_state())` makes). */
+export function legacyCopy(s: LegacyRandomState): LegacyRandomState {
+  return { mt: { key: Uint32Array.from(s.mt.key), pos: s.mt.pos }, hasGauss: s.hasGauss, gauss: s.gauss };
+}
+
+/**
+ * `np.random.standard_normal()` on the legacy generator (`legacy_gauss`): Marsaglia's polar
+ * method on two `random_sample` draws, returning f*x2 and caching f*x1 for the next call.
+ * The one libm call is glibc's log in numpy; here it is a correctly rounded log, which
+ * equals glibc's for all but ~0.08 % of arguments (Math.log: 7 %), so a value rarely
+ * differs from numpy's, and then in its last bit (docs/dtd.md).
+ */
+export function legacyGauss(s: LegacyRandomState): number {
+  if (s.hasGauss) {
+    const t = s.gauss;
+    s.hasGauss = false;
+    s.gauss = 0;
+    return t;
+  }
+  let x1: number;
+  let x2: number;
+  let r2: number;
+  do {
+    x1 = 2.0 * legacyRandomSample(s.mt) - 1.0;
+    x2 = 2.0 * legacyRandomSample(s.mt) - 1.0;
+    r2 = x1 * x1 + x2 * x2;
+  } while (r2 >= 1.0 || r2 === 0.0);
+  const f = Math.sqrt((-2.0 * correctlyRoundedLog(r2)) / r2);
+  s.gauss = f * x1;
+  s.hasGauss = true;
+  return f * x2;
+}
+
+/**
+ * numpy's `random_interval(max)`: a uniform integer in [0, max] by masked rejection on
+ * 32-bit draws (max < 2**32), as `RandomState.shuffle` uses it.
+ */
+export function legacyInterval(mt: MT19937State, max: number): number {
+  if (max === 0) return 0;
+  let mask = max;
+  mask |= mask >>> 1;
+  mask |= mask >>> 2;
+  mask |= mask >>> 4;
+  mask |= mask >>> 8;
+  mask |= mask >>> 16;
+  mask >>>= 0;
+  let v: number;
+  do {
+    v = (mt19937Next32(mt) & mask) >>> 0;
+  } while (v > max);
+  return v;
+}
+
+/**
+ * `RandomState.shuffle(x)` of a 1-D array in place: Fisher-Yates from the end, swapping
+ * x[i] with x[random_interval(i)] for i = n-1 .. 1 (numpy's `_shuffle_raw`).
+ */
+export function legacyShuffle(mt: MT19937State, x: { length: number; [i: number]: number }): void {
+  for (let i = x.length - 1; i >= 1; i--) {
+    const j = legacyInterval(mt, i);
+    const t = x[j]!;
+    x[j] = x[i]!;
+    x[i] = t;
+  }
 }

@@ -18,6 +18,7 @@ import { findResults, readResult, type GroupResult } from './result.ts';
 import { drawSfhPlot } from './sfh.ts';
 import { flagsOf, kChoicePath, picturePaths, type Thresholds } from './stats.ts';
 
+export { cornerTitle, drawCornerPlot, type CornerInput, type CornerLayout, type CornerParam } from './corner.ts';
 export { drawKChoice, type KChoiceLayout, type KPoint } from './kchoice.ts';
 export { drawGroupMap, pixelCentre, type MapLayout, type MapOptions } from './map.ts';
 export { compareGalaxies, findResults, isResultHeader, readResult, type GroupResult, type ResultEntry } from './result.ts';
