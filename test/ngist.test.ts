@@ -153,6 +153,22 @@ describe('nGIST input through the CLI (real GIST 3.1 tutorial results)', () => {
   });
 });
 
+describe('nGIST input from a catalog column', () => {
+  test('an NGIST column (relative to the catalog) with an SN and SKY_RES: no WCS in GIST 3.1, so the SN is not placed, said so', () => {
+    const d = path.join(tmp.dir, 'catalog');
+    mkdirSync(path.join(d, 'results'), { recursive: true });
+    for (const f of readdirSync(FIXTURE)) copyFileSync(path.join(FIXTURE, f), path.join(d, 'results', f));
+    writeFileSync(path.join(d, 'cat.csv'), ',SN Name,SN Type,ArcName,SN RA,SN DEC,NGIST,SKY_RES\n7,SN2099x,Ia,NGC0000,10.5,-20.25,results,0.9\n');
+    const r = runCli(['run', '--catalog', path.join(d, 'cat.csv'), '--galaxy', '7', '--k', '2', '--out', path.join(d, 'out'), '--cache', path.join(d, 'cache'), '--lock', path.join(d, 'sfh.lock'), '--plain', '--json', '--no-report'], { cwd: d });
+    assert.equal(r.code, 0, r.stderr);
+    const t = r.json!.tasks[0]!;
+    assert.ok(t.warnings.some((w) => /GIST <= 3\.1 writes no WCS\) nor a cube in --cubes gives a WCS, so the SN's group is not determined/.test(w)), t.warnings.join('\n'));
+    const res = read(path.join(d, 'out', '7_SN2099x_2.fits'));
+    assert.deepEqual(res.map, [30, 30]);
+    assert.ok(Math.abs((res.header.get('PSFSIG') as number) - 0.9 / 0.2000000000000001 / 2.355) < 1e-12, 'SKY_RES from the catalog');
+  });
+});
+
 describe('nGIST input: clear errors', () => {
   /** A copy of the fixture folder, to break. */
   function copy(name: string): string {
