@@ -128,6 +128,27 @@ describe('EMD on any number of age bins', () => {
     assert.deepEqual(js.pair, wasm.pair);
   });
 
+  test("relabel 'age' on a custom grid orders groups by the grid's ages, not the MILES ones", () => {
+    const bins = 53;
+    const sfh = sfhCube(bins, 10, 10, 33);
+    const mass = new Float32Array(100).fill(1);
+    // a grid whose ages fall with the index: youngest first must then mean highest index first
+    const ages = Float64Array.from({ length: bins }, (_, i) => 14 - i * 0.25);
+    const r = K.emdClustering({ sfh, mass, nAges: bins, ny: 10, nx: 10, k: 3, seed: 2, ages, relabel: 'age' });
+    assert.equal(r.failure, null);
+    const m = Array.from(r.meanAges);
+    assert.deepEqual(m, [...m].sort((a, b) => a - b));
+    for (let g = 0; g < r.groups; g++) {
+      let num = 0;
+      let den = 0;
+      for (let a = 0; a < bins; a++) {
+        num += ages[a]! * r.meanSfh[g * bins + a]!;
+        den += r.meanSfh[g * bins + a]!;
+      }
+      assert.ok(Math.abs(num / den - m[g]!) < 1e-12);
+    }
+  });
+
   test('emdKMeans refuses a grid of fewer than 2 ages and an ages list of the wrong length', () => {
     const sfh = sfhCube(53, 4, 4, 1);
     const mass = new Float32Array(16).fill(1);

@@ -178,6 +178,12 @@ describe('nGIST input: clear errors', () => {
     return d;
   }
 
+  test('--ngist with --catalog is a usage error, not a silent choice', () => {
+    const r = runCli(['run', '--ngist', FIXTURE, '--catalog', 'x.csv', '--k', '2'], { cwd: tmp.dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--ngist and --catalog both given/);
+  });
+
   test('a folder that is not an nGIST result names the folder and what it lacks', () => {
     const d = path.join(tmp.dir, 'notngist');
     mkdirSync(d);
