@@ -19,7 +19,9 @@ export function enumerate(params: Readonly<Record<string, ParamValue>>): Catalog
 
 /** The catalog file: its hash decides whether this stage re-runs (none for `--ngist`). */
 export function inputs(ctx: StageInputContext): string[] {
-  return String(ctx.params['ngist'] ?? '') !== '' ? [] : [String(ctx.params['catalog'])];
+  // (`in`, not a read: a pipeline file that predates the ngist parameter does not declare it)
+  const ngist = 'ngist' in ctx.params ? String(ctx.params['ngist']) : '';
+  return ngist !== '' ? [] : [String(ctx.params['catalog'])];
 }
 
 /** Checks the galaxy's row (numeric coordinates, names that are plain file names). */
