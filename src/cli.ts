@@ -96,6 +96,7 @@ export const PLAN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   catalog: { type: 'string' },
   cubes: { type: 'string' },
   sfh: { type: 'string' },
+  ngist: { type: 'string' },
   out: { type: 'string' },
   cache: { type: 'string' },
   set: { type: 'string', multiple: true },

@@ -21,6 +21,8 @@ export function run(ctx: StageContext): StageOutput {
   const init = String(ctx.params['init']) as EmdKMeansInit;
   const centroid = String(ctx.params['centroid']) as EmdKMeansCentroid;
   const relabel = String(ctx.params['relabel']) as Relabel;
+  // An nGIST run's own ages (Gyr) for the mean ages; the notebook's MILES grid otherwise.
+  const ages = ctx.upstream.get('collapse-smooth').meta['ages'];
   if (seed + restarts - 1 > 0xffffffff) {
     throw new UserError('usage', `galaxy ${ctx.row.id}: restarts use the seeds ${seed}..${seed + restarts - 1}, beyond np.random.seed's 2**32 - 1`, 'use a smaller seed or fewer restarts');
   }
@@ -38,6 +40,7 @@ export function run(ctx: StageContext): StageOutput {
     centroid,
     restarts,
     relabel,
+    ...(Array.isArray(ages) ? { ages: ages as number[] } : {}),
     onIteration: (restart, iteration) => ctx.progress(restarts > 1 ? { iteration, message: `restart ${restart + 1}/${restarts}` } : { iteration }),
   });
   if (result.valid > 0 && k > result.valid) {

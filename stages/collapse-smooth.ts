@@ -9,9 +9,10 @@ import { gaussianFilter2d } from '../src/kernels/index.ts';
 import { ndarray } from '../src/ndarray.ts';
 import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 
-/** The pPXF output (its SFH weights HDU). */
+/** The pPXF output (its SFH weights HDU); none for nGIST (load-cubes passes its SFH cube). */
 export function inputs(ctx: StageInputContext): string[] {
-  return [String(ctx.upstream.get('load-cubes').meta['sfh'])];
+  const m = ctx.upstream.get('load-cubes').meta;
+  return m['mode'] === 'ngist' ? [] : [String(m['sfh'])];
 }
 
 /** Collapses, cleans and smooths; returns the (ages, ny, nx) float64 cube. */
@@ -22,6 +23,25 @@ export function run(ctx: StageContext): StageOutput {
   const sigma = Number(loaded['psfSigma']);
   const truncate = Number(ctx.params['truncate']);
   const massData = mass.data as Float32Array;
+  if (loaded['mode'] === 'ngist') {
+    // nGIST: the bins' SFHs on the spaxels (already summed over metallicity), cleaned and
+    // smoothed exactly as a pPXF cube's; the run's ages go on to the clustering.
+    const cube = ctx.upstream.get('load-cubes').arrays?.['sfh'];
+    if (!cube) throw new Error('collapse-smooth: load-cubes produced no nGIST `sfh` array');
+    const [nAges, ny, nx] = cube.shape as [number, number, number];
+    const npix = ny * nx;
+    const w = cube.data as Float64Array;
+    const plane = new Float64Array(npix);
+    const out = new Float64Array(nAges * npix);
+    for (let a = 0; a < nAges; a++) {
+      for (let p = 0; p < npix; p++) {
+        const s = w[a * npix + p]!;
+        plane[p] = s < 0 || Number.isNaN(s) || Number.isNaN(massData[p] as number) ? 0 : s;
+      }
+      gaussianFilter2d(plane, ny, nx, sigma, truncate, out.subarray(a * npix, (a + 1) * npix));
+    }
+    return { meta: { sigma, truncate, ages: loaded['ages'] ?? null }, arrays: { sfh: ndarray(out, [nAges, ny, nx]) } };
+  }
   const fits = FitsFile.open(String(loaded['sfh']));
   try {
     const [nAges, nMetals, ny, nx] = fits.hdu(1).shape as [number, number, number, number];

@@ -10,7 +10,11 @@ import { cubeFile, sfhFile, type Galaxy } from '../src/catalog/galaxy.ts';
 import { UserError } from '../src/errors.ts';
 import { FitsFile } from '../src/fits/index.ts';
 import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
-import { celestialWcs, worldToPixel } from '../src/wcs/index.ts';
+import { ngistInputs, findNgistRun } from '../src/ngist/files.ts';
+import { ngistMaps } from '../src/ngist/map.ts';
+import { readNgist } from '../src/ngist/read.ts';
+import { ndarray } from '../src/ndarray.ts';
+import { celestialWcs, worldToPixel, type CelestialWcs } from '../src/wcs/index.ts';
 
 /** Number of SSP ages and metallicities of the pPXF template grid (MILES, as in the notebook). */
 export const N_AGES = 50;
@@ -21,16 +25,21 @@ function paths(ctx: StageInputContext): { galaxy: Galaxy; cube: string; sfh: str
   return { galaxy, cube: cubeFile(String(ctx.params['cubes']), galaxy), sfh: sfhFile(String(ctx.params['sfh']), galaxy) };
 }
 
-/** The cube and the pPXF output. */
+/**
+ * The cube and the pPXF output; for an nGIST galaxy its run's table, weights, mask and
+ * CONFIG (and the cube when it is there, for its WCS and SKY_RES).
+ */
 export function inputs(ctx: StageInputContext): string[] {
   const p = paths(ctx);
+  if (p.galaxy.ngist !== undefined) return [...ngistInputs(p.galaxy.ngist), ...(existsSync(p.cube) ? [p.cube] : [])];
   return [p.cube, p.sfh];
 }
 
-/** Checks the two files and locates the SN. */
+/** Checks the two files and locates the SN (or reads the nGIST run, see {@link runNgist}). */
 export function run(ctx: StageContext): StageOutput {
   const { galaxy, cube, sfh } = paths(ctx);
   const who = `galaxy ${galaxy.id} (${galaxy.snName})`;
+  if (galaxy.ngist !== undefined) return runNgist(ctx, galaxy, galaxy.ngist, cube, who);
   if (!existsSync(path.dirname(sfh))) {
     throw new UserError('missing-input', `${who}: the pPXF output folder ${path.dirname(sfh)} does not exist`, 'pass the folder of the <id>_<SN Name>.fits files with --sfh', sfh);
   }
@@ -75,12 +84,7 @@ export function run(ctx: StageContext): StageOutput {
     const pixelScale = Number(ctx.params['pixelScale']);
     const psfSigma = skyRes / pixelScale / 2.355;
     const wcs = celestialWcs(data.header, { file: cube });
-    const pos = worldToPixel(wcs, galaxy.ra, galaxy.dec);
-    const int = [Math.trunc(pos.x), Math.trunc(pos.y)];
-    const nearest = [Math.round(pos.x), Math.round(pos.y)];
-    const chosen = ctx.params['snPixel'] === 'int' ? int : nearest;
-    const inside = chosen[0]! >= 0 && chosen[0]! < nx && chosen[1]! >= 0 && chosen[1]! < ny;
-    if (!inside) ctx.warn(`${who}: the SN at pixel (${pos.x.toFixed(2)}, ${pos.y.toFixed(2)}) is outside the ${nx} x ${ny} cube; its group will be reported as none`);
+    const sn = snPixel(ctx, wcs, galaxy.ra ?? NaN, galaxy.dec ?? NaN, nx, ny, who);
     return {
       meta: {
         cube,
@@ -90,7 +94,7 @@ export function run(ctx: StageContext): StageOutput {
         skyRes,
         pixelScale,
         psfSigma,
-        sn: { x: pos.x, y: pos.y, int, nearest, pixel: chosen, inside },
+        sn,
         wcsCards: celestialCards(data.header),
       },
     };
@@ -100,20 +104,97 @@ export function run(ctx: StageContext): StageOutput {
   }
 }
 
+/** Where the SN falls on the map (the chosen pixel per `snPixel`), warning when it is off the map. */
+function snPixel(ctx: StageContext, wcs: CelestialWcs, ra: number, dec: number, nx: number, ny: number, who: string) {
+  const pos = worldToPixel(wcs, ra, dec);
+  const int = [Math.trunc(pos.x), Math.trunc(pos.y)];
+  const nearest = [Math.round(pos.x), Math.round(pos.y)];
+  const chosen = ctx.params['snPixel'] === 'int' ? int : nearest;
+  const inside = chosen[0]! >= 0 && chosen[0]! < nx && chosen[1]! >= 0 && chosen[1]! < ny;
+  if (!inside) ctx.warn(`${who}: the SN at pixel (${pos.x.toFixed(2)}, ${pos.y.toFixed(2)}) is outside the ${nx} x ${ny} cube; its group will be reported as none`);
+  return { x: pos.x, y: pos.y, int, nearest, pixel: chosen, inside };
+}
+
+/**
+ * An nGIST/GIST galaxy (docs/ngist.md): reads the run, maps each bin's SFH (summed over
+ * metallicity and alpha, over the run's own ages) onto its spaxels and takes the FLUX
+ * column as the mass map; both go downstream as arrays, so mass-map and collapse-smooth
+ * need not know the format. The pixel scale is PIXSIZE, the WCS the table's (nGIST) or
+ * the cube's, the seeing the cube's SKY_RES, the catalog's or `--set psfFwhm=`.
+ */
+function runNgist(ctx: StageContext, galaxy: Galaxy, dir: string, cube: string, who: string): StageOutput {
+  const files = findNgistRun(dir, who);
+  const ngist = readNgist(files, who);
+  const { nx, ny } = ngist;
+  const maps = ngistMaps(ngist);
+  const cubeFits = existsSync(cube) ? FitsFile.open(cube) : undefined;
+  try {
+    const data = cubeFits ? (cubeFits.hdus.find((h) => h.name.toUpperCase() === 'DATA') ?? cubeFits.hdu(1)) : undefined;
+    if (data && data.shape.slice(-2).join() !== [ny, nx].join()) {
+      throw new UserError('ngist-mismatch', `${who}: the cube ${cube} is ${data.shape.slice(-2).reverse().join(' x ')} spaxels, the nGIST run ${files.run} ${nx} x ${ny}`, 'the cube must be the one nGIST was run on (remove it from --cubes to use the nGIST files alone)', cube);
+    }
+    let pixelScale = ngist.pixsize;
+    if (pixelScale === undefined) {
+      pixelScale = Number(ctx.params['pixelScale']);
+      ctx.warn(`${who}: ${files.table} has no PIXSIZE; using pixelScale = ${pixelScale}" per spaxel`);
+    }
+    const skyRes = seeingOf(ctx, galaxy, cubeFits?.hdu(0).header.get('SKY_RES'), cubeFits ? cube : undefined, who, files.run);
+    const psfSigma = skyRes / pixelScale / 2.355;
+    const wcsHeader = ngist.wcsHeader ?? data?.header;
+    const wcsFile = ngist.wcsHeader ? files.table : cube;
+    let sn: ReturnType<typeof snPixel> | null = null;
+    if (galaxy.ra !== null && galaxy.dec !== null) {
+      if (wcsHeader) sn = snPixel(ctx, celestialWcs(wcsHeader, { file: wcsFile }), galaxy.ra, galaxy.dec, nx, ny, who);
+      else ctx.warn(`${who}: neither ${files.table} (GIST <= 3.1 writes no WCS) nor a cube in --cubes gives a WCS, so the SN's group is not determined`);
+    }
+    if (ngist.normalisation !== 'MASS') {
+      ctx.warn(
+        ngist.normalisation === 'LIGHT'
+          ? `${who}: the nGIST weights are LIGHT fractions (NORM_TEMP = LIGHT, from ${ngist.normalisationSource}); the notebook's groups are mass-weighted, so these groups and mean SFHs describe light, not mass (rerun nGIST with NORM_TEMP: MASS for mass fractions)`
+          : `${who}: could not tell whether the nGIST weights are mass or light fractions (${ngist.normalisationSource}); the notebook's groups assume mass fractions (nGIST's NORM_TEMP: MASS)`,
+      );
+    }
+    return {
+      meta: {
+        mode: 'ngist',
+        ngist: { dir: files.dir, run: files.run, table: files.table, weights: files.weights, mask: files.mask ?? null, config: files.config ?? null },
+        cube: cubeFits ? cube : null,
+        shape: [ngist.ages.length, ny, nx],
+        skyRes,
+        pixelScale,
+        psfSigma,
+        sn,
+        wcsCards: wcsHeader ? celestialCards(wcsHeader) : {},
+        ages: [...ngist.ages],
+        weights: ngist.normalisation,
+        weightsSource: ngist.normalisationSource,
+        massSource: 'FLUX',
+        bins: ngist.bins,
+        masked: ngist.masked,
+        noFlux: maps.noFlux,
+      },
+      arrays: { sfh: ndarray(maps.sfh, [ngist.ages.length, ny, nx]), mass: ndarray(maps.mass, [ny, nx]), bins: ndarray(maps.bins, [ny, nx]) },
+    };
+  } finally {
+    cubeFits?.close();
+  }
+}
+
 /**
  * The seeing FWHM (arcsec): `--set psfFwhm=...` when given, else the cube's SKY_RES, else
  * the catalog's SKY_RES column. Without any, the galaxy fails with a message saying how to
  * supply it (the PSF width drives the smoothing, so guessing would silently change results).
  */
-function seeingOf(ctx: StageContext, galaxy: Galaxy, header: unknown, cube: string, who: string): number {
+function seeingOf(ctx: StageContext, galaxy: Galaxy, header: unknown, cube: string | undefined, who: string, ngistRun?: string): number {
   const forced = Number(ctx.params['psfFwhm']);
   if (forced > 0) return forced;
   if (typeof header === 'number' && header > 0) return header;
   if (galaxy.skyRes !== undefined && galaxy.skyRes > 0) return galaxy.skyRes;
   const found = header === undefined ? 'has no SKY_RES' : `has SKY_RES = ${JSON.stringify(header)}, not a positive number of arcsec`;
+  const what = cube !== undefined ? `${cube} ${found} in its primary header` : `nGIST run ${ngistRun} records no seeing and there is no cube for it in --cubes`;
   throw new UserError(
     'missing-seeing',
-    `${who}: ${cube} ${found} in its primary header, and the catalog has no SKY_RES column value for it`,
+    `${who}: ${what}, and the catalog has no SKY_RES column value for it`,
     "give the seeing FWHM in arcsec: add a 'SKY_RES' column to the catalog, or pass --set psfFwhm=0.8 (applies to every selected galaxy)",
     cube,
   );
@@ -122,7 +203,7 @@ function seeingOf(ctx: StageContext, galaxy: Galaxy, header: unknown, cube: stri
 /** Keys of the celestial (2-D) WCS, copied into the group map so it can be overlaid on the sky. */
 const WCS_KEYS = ['WCSAXES', 'CTYPE1', 'CTYPE2', 'CUNIT1', 'CUNIT2', 'CRPIX1', 'CRPIX2', 'CRVAL1', 'CRVAL2', 'CD1_1', 'CD1_2', 'CD2_1', 'CD2_2', 'PC1_1', 'PC1_2', 'PC2_1', 'PC2_2', 'CDELT1', 'CDELT2', 'LONPOLE', 'LATPOLE', 'RADESYS', 'EQUINOX'];
 
-function celestialCards(header: { get(key: string): unknown }): Record<string, string | number> {
+function celestialCards(header: { get(key: string): unknown; has(key: string): boolean }): Record<string, string | number> {
   const cards: Record<string, string | number> = {};
   for (const key of WCS_KEYS) {
     const v = header.get(key);

@@ -9,9 +9,10 @@ import { nanmedianAxis0Parallel, sharedFloat32, startMedianHelpers } from '../sr
 import { ndarray } from '../src/ndarray.ts';
 import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 
-/** The cube and the pPXF output named by load-cubes. */
+/** The cube and the pPXF output named by load-cubes (none for nGIST: load-cubes read its files). */
 export function inputs(ctx: StageInputContext): string[] {
   const m = ctx.upstream.get('load-cubes').meta;
+  if (m['mode'] === 'ngist') return [];
   return [String(m['cube']), String(m['sfh'])];
 }
 
@@ -26,6 +27,14 @@ export function warm(): void {
  */
 export async function run(ctx: StageContext): Promise<StageOutput> {
   const m = ctx.upstream.get('load-cubes').meta;
+  if (m['mode'] === 'ngist') {
+    // nGIST: the spaxels' FLUX, mapped by load-cubes (src/ngist/map.ts says why FLUX).
+    const mass = ctx.upstream.get('load-cubes').arrays?.['mass'];
+    if (!mass) throw new Error('mass-map: load-cubes produced no nGIST `mass` array');
+    let excluded = 0;
+    for (const v of mass.data as Float32Array) if (Number.isNaN(v)) excluded++;
+    return { meta: { excluded, pixels: mass.data.length, source: 'FLUX' }, arrays: { mass } };
+  }
   const [nz, ny, nx] = m['shape'] as [number, number, number];
   const buffer = sharedFloat32(nz * ny * nx);
   const observed = await medianOf(String(m['cube']), Number(m['dataHdu']), buffer, nz, ny * nx);

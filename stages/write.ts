@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { resultFile, type Galaxy } from '../src/catalog/galaxy.ts';
 import { writeFits, type Card } from '../src/fits/index.ts';
+import { ndarray } from '../src/ndarray.ts';
 import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 
 function outputFile(ctx: StageInputContext): string {
@@ -38,7 +39,8 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   const file = outputFile(ctx);
   mkdirSync(path.dirname(file), { recursive: true });
 
-  const sn = loaded['sn'] as { x: number; y: number; int: number[]; nearest: number[]; pixel: number[]; inside: boolean };
+  // No SN (an nGIST folder given without a catalog, or no WCS to place it): its cards are undefined.
+  const sn = (loaded['sn'] as { x: number; y: number; int: number[]; nearest: number[]; pixel: number[]; inside: boolean } | null) ?? { x: null, y: null, int: [], nearest: [], pixel: [null, null], inside: false };
   const [px, py] = sn.pixel as [number, number];
   const nx = (loaded['shape'] as number[])[2] as number;
   const label = sn.inside ? (groupMap.data[py * nx + px] as number) : NaN;
@@ -66,13 +68,20 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
     { key: 'SNINTY', value: sn.int[1] ?? null, comment: "the notebook's int() of SNY" },
     { key: 'SNGROUP', value: snGroup, comment: 'group at the SN pixel (undefined: none)' },
     ...qualityCards(meta),
+    ...ngistCards(loaded),
   ];
   const agreement = arrays['agreement'];
+  const bins = ctx.upstream.get('load-cubes').arrays?.['bins'];
+  const ages = loaded['ages'];
   await writeFits(file, [
     { data: groupMap, cards: [{ key: 'TYPE', value: 'Group Map' }, ...wcs, ...produced, ...lineageCards(ctx)] },
     { data: meanSfh, cards: [{ key: 'TYPE', value: 'Mean SFH' }] },
     { data: masses, cards: [{ key: 'TYPE', value: 'Mass List' }] },
     ...(agreement ? [{ data: agreement, extname: 'AGREEMENT', cards: [{ key: 'TYPE', value: 'Agreement Map' }, ...wcs] }] : []),
+    // nGIST: the run's age grid (the mean SFH's columns) and the spaxels' Voronoi bins, so a
+    // reader can label the ages and check a map against the bins without the nGIST files.
+    ...(Array.isArray(ages) ? [{ data: ndarray(Float64Array.from(ages as number[]), [ages.length]), extname: 'AGES', cards: [{ key: 'TYPE', value: 'Age Grid' }, { key: 'BUNIT', value: 'Gyr', comment: 'age of each mean SFH column' }] }] : []),
+    ...(bins ? [{ data: bins, extname: 'BINS', cards: [{ key: 'TYPE', value: 'Bin Map' }, { key: 'COMMENT', value: 'nGIST BIN_ID of each spaxel; -1 = masked' }, ...wcs] }] : []),
   ]);
   return { meta: { output: file, snGroup }, files: [file] };
 }
@@ -98,6 +107,25 @@ function qualityCards(meta: StageOutput['meta']): Card[] {
 }
 
 /**
+ * What an nGIST input was and how it was read (docs/ngist.md): the run, whether its weights
+ * are mass or light fractions (the notebook's groups assume mass), and where the mass map
+ * came from. None for the notebook's pPXF cubes.
+ */
+function ngistCards(loaded: StageOutput['meta']): Card[] {
+  if (loaded['mode'] !== 'ngist') return [];
+  const ngist = loaded['ngist'] as { run: string };
+  return [
+    { key: 'INPUT', value: 'nGIST', comment: 'SFHs from an nGIST/GIST run' },
+    { key: 'NGISTRUN', value: ngist.run, comment: 'nGIST RUN_ID' },
+    { key: 'SFHWEIGH', value: String(loaded['weights']), comment: 'MASS or LIGHT fractions (NORM_TEMP), or unknown' },
+    { key: 'MASSSRC', value: String(loaded['massSource']), comment: 'per-spaxel map weighting the means: nGIST FLUX' },
+    { key: 'NAGES', value: (loaded['ages'] as number[]).length, comment: 'ages of the grid (AGES HDU)' },
+    { key: 'NBINS', value: Number(loaded['bins']), comment: 'Voronoi bins (BINS HDU)' },
+    { key: 'PIXSCALE', value: Number(loaded['pixelScale']), comment: '[arcsec] spaxel size (PIXSIZE)' },
+  ];
+}
+
+/**
  * The lineage as cards: every parameter of the chain (`HIERARCH SFH <NAME>`; folders by
  * their last component, so the bytes do not depend on where the data sits) and every input
  * file with its sha256 (`INFILEn`, `INSHAn`: short keys, so a 64-digit hash fits one card).
@@ -108,6 +136,8 @@ function lineageCards(ctx: StageContext): Card[] {
   for (const [name, value] of Object.entries(params)) {
     // Where the result goes is not what it is: a copy written elsewhere must be identical.
     if (name === 'out' || name === 'name') continue;
+    // An unset optional path (ngist for a catalog run) says nothing about the result.
+    if (value === '') continue;
     const v = typeof value === 'string' && path.isAbsolute(value) ? path.basename(value) : value;
     cards.push({ key: `SFH ${name.toUpperCase()}`, value: v, comment: 'pipeline parameter' });
   }

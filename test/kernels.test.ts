@@ -199,7 +199,7 @@ describe('public wrappers name the expectation', () => {
     const ok = { sfh: new Float64Array(200), mass: new Float32Array(4), ny: 2, nx: 2, k: 2, seed: 0 };
     assert.throws(() => K.emdKMeans({ ...ok, k: 0 }), /`k` must be an integer in \[1, /);
     assert.throws(() => K.emdKMeans({ ...ok, seed: 2 ** 32 }), /`seed` must be an integer/);
-    assert.throws(() => K.emdKMeans({ ...ok, nAges: 40 }), /`nAges` must be 50/);
+    assert.throws(() => K.emdKMeans({ ...ok, nAges: 1 }), /`nAges` must be an integer in \[2, 4096\]/);
     assert.throws(() => K.emdKMeans({ ...ok, sfh: new Float64Array(10) }), /`sfh` must hold nAges\*ny\*nx = 200 values/);
     assert.throws(() => K.emdKMeans({ ...ok, maxIter: 0 }), /`maxIter`/);
   });

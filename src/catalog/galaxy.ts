@@ -14,12 +14,29 @@ export interface Galaxy {
   readonly id: string;
   readonly snName: string;
   readonly snType: string;
-  /** ICRS degrees. */
-  readonly ra: number;
-  readonly dec: number;
+  /** ICRS degrees; null only for an nGIST galaxy given without an SN (`--ngist DIR`). */
+  readonly ra: number | null;
+  readonly dec: number | null;
   readonly arcName: string;
   /** Seeing FWHM in arcsec from an optional `SKY_RES` column, used when the cube lacks the card. */
   readonly skyRes?: number;
+  /**
+   * The galaxy's nGIST/GIST results folder (absolute), from an optional `NGIST` column
+   * (relative to the catalog's folder) or `--ngist`: its SFHs are then read from there
+   * (docs/ngist.md) instead of a pPXF cube.
+   */
+  readonly ngist?: string;
+}
+
+/** The catalog column naming a galaxy's nGIST results folder (matched case-insensitively). */
+export const NGIST_COLUMN = 'NGIST';
+
+/**
+ * The catalog row of a one-galaxy run on an nGIST folder without a catalog (`--ngist DIR`):
+ * the run id (the files' prefix) as id and ArcName, no SN. `run` must be a plain name.
+ */
+export function ngistRow(dir: string, run: string): CatalogRow {
+  return { id: run, fields: { 'SN Name': 'ngist', 'SN Type': '', ArcName: run, 'SN RA': '', 'SN DEC': '', [NGIST_COLUMN]: dir } };
 }
 
 /** Reads and checks one catalog row; errors name the galaxy and the column. */
@@ -38,14 +55,21 @@ export function galaxyOf(row: CatalogRow, catalogFile: string): Galaxy {
     return v;
   };
   const skyRes = f['SKY_RES'] !== undefined && f['SKY_RES'] !== '' ? Number(f['SKY_RES']) : undefined;
+  const ngistKey = Object.keys(f).find((c) => c.toUpperCase() === NGIST_COLUMN);
+  const ngistText = ngistKey === undefined ? '' : (f[ngistKey] ?? '');
+  const ngist = ngistText === '' ? undefined : path.resolve(path.dirname(catalogFile), ngistText);
+  // An nGIST galaxy may come without an SN (a plain clustering of the galaxy); a catalog
+  // galaxy always has one.
+  const noSn = ngist !== undefined && (f['SN RA'] ?? '') === '' && (f['SN DEC'] ?? '') === '';
   return {
     id: row.id,
     snName: text('SN Name'),
     snType: f['SN Type'] ?? '',
-    ra: deg('SN RA', 0, 360),
-    dec: deg('SN DEC', -90, 90),
+    ra: noSn ? null : deg('SN RA', 0, 360),
+    dec: noSn ? null : deg('SN DEC', -90, 90),
     arcName: text('ArcName'),
     ...(skyRes !== undefined && Number.isFinite(skyRes) ? { skyRes } : {}),
+    ...(ngist !== undefined ? { ngist } : {}),
   };
 }
 

@@ -27,6 +27,8 @@ export async function commandExample(v: { out?: string }): Promise<number> {
  */
 export async function ensureExampleData(_pipeline: Pipeline, values: ReadonlyMap<string, readonly ParamValue[]>, log: NodeJS.WritableStream): Promise<void> {
   const catalog = String(values.get('catalog')?.[0] ?? '');
+  // --ngist needs no catalog, so no example either.
+  if (String(values.get('ngist')?.[0] ?? '') !== '') return;
   if (!catalog.startsWith(EXAMPLE_DIR + path.sep) || existsSync(catalog)) return;
   log.write(`generating the bundled example dataset in ${path.relative(process.cwd(), EXAMPLE_DIR) || EXAMPLE_DIR} (first run only)\n`);
   await generateExample(EXAMPLE_DIR);

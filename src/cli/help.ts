@@ -43,6 +43,7 @@ Files (defaults: the bundled example data)
       --catalog FILE   the catalog CSV
       --cubes DIR      binned cubes, <ArcName with ADP replaced by CDP>.fits
       --sfh DIR        pPXF outputs, <id>_<SN Name>.fits
+      --ngist DIR      an nGIST/GIST results folder instead of a catalog (docs/ngist.md)
       --out DIR        results, <id>_<SN Name>_<k>.fits
       --pipeline FILE  the pipeline (default ./pipeline.yaml, else the bundled one)
 Running

@@ -26,6 +26,8 @@ export interface PlanValues {
   catalog?: string;
   cubes?: string;
   sfh?: string;
+  /** An nGIST results folder: a one-galaxy run without a catalog (docs/ngist.md). */
+  ngist?: string;
   out?: string;
   cache?: string;
   /** The lock file (run only; kept with the plan so --resume writes the same lock). */
@@ -82,7 +84,7 @@ export function openCache(dir: string): { cache: LocalCache; hasher: FileHasher 
 }
 
 /** Command-line flags that are shorthands for `--set NAME=VALUE`. */
-const SHORTHANDS = ['k', 'seed', 'catalog', 'cubes', 'sfh', 'out'] as const;
+const SHORTHANDS = ['k', 'seed', 'catalog', 'cubes', 'sfh', 'ngist', 'out'] as const;
 
 /** Parameter overrides from the shorthands and every `--set`. */
 export function overridesOf(v: PlanValues): Map<string, string> {
@@ -107,7 +109,15 @@ export function overridesOf(v: PlanValues): Map<string, string> {
 export async function preparePlan(v: PlanValues, log: NodeJS.WritableStream): Promise<Prepared> {
   const file = pipelineFile(v.pipeline);
   const pipeline = await openPipeline(file, cacheDirOf(file, v.cache));
-  const values = resolveParams(pipeline, overridesOf(v), process.cwd());
+  const overrides = overridesOf(v);
+  // --ngist replaces the catalog; taking one silently over the other would hide a mistake.
+  // (Only the flags: verify replays a lock's every parameter, the catalog's default included.)
+  if (v.ngist !== undefined && v.ngist !== '' && v.catalog !== undefined) {
+    throw new UserError('usage', '--ngist and --catalog both given', 'use --ngist DIR for one nGIST run without a catalog, or a catalog with an NGIST column naming each galaxy\'s folder');
+  }
+  const values = resolveParams(pipeline, overrides, process.cwd());
+  // --ngist is one galaxy (the run in the folder): nothing to choose.
+  if (!v.galaxy && String(values.get('ngist')?.[0] ?? '') !== '') v = { ...v, galaxy: 'all' };
   if (!v.galaxy) throw new UserError('usage', 'which galaxies? --galaxy is required', 'e.g. --galaxy 122, --galaxy 11,45, --galaxy 100..130 or --galaxy all');
   await ensureExampleData(pipeline, values, log);
   const rows = await enumerateRows(pipeline, values);

@@ -12,7 +12,7 @@ import type { Json } from '../stage.ts';
 import { cacheDirOf, pipelineFile, type PlanValues, type RunValues } from './plan.ts';
 
 /** The options a run record keeps, so `--resume` can plan the same run again. */
-const PLAN_KEYS = ['pipeline', 'galaxy', 'k', 'seed', 'catalog', 'cubes', 'sfh', 'out', 'cache', 'lock', 'set', 'where'] as const;
+const PLAN_KEYS = ['pipeline', 'galaxy', 'k', 'seed', 'catalog', 'cubes', 'sfh', 'ngist', 'out', 'cache', 'lock', 'set', 'where'] as const;
 
 /** The options a run record keeps (the Slurm driver records its runs the same way). */
 export function argsOf(v: PlanValues): { [key: string]: Json } {
@@ -25,7 +25,7 @@ export function argsOf(v: PlanValues): { [key: string]: Json } {
 }
 
 /** Options that name files or folders: compared after resolving each against its run's folder. */
-const PATH_KEYS = new Set<string>(['pipeline', 'catalog', 'cubes', 'sfh', 'out', 'cache', 'lock']);
+const PATH_KEYS = new Set<string>(['pipeline', 'catalog', 'cubes', 'sfh', 'ngist', 'out', 'cache', 'lock']);
 
 /** One option on which a command and the run it would resume disagree. */
 export interface OptionDifference {

@@ -16,6 +16,8 @@ export type FitsErrorReason =
   | 'size-mismatch'
   | 'bad-header'
   | 'not-image'
+  | 'not-table'
+  | 'no-such-column'
   | 'write-failed';
 
 /** Fields a {@link FitsError} is built from; `code` is the errno name (ENOSPC ...) when there is one. */

@@ -7,6 +7,7 @@
  *   file.hdus                      every HDU, in file order
  *   file.hdu(sel)                  by 0-based index or EXTNAME (case-insensitive); FitsError 'no-such-hdu'
  *   file.readImage(sel, opts)      physical values as an NDArray in numpy axis order
+ *   file.readTable(sel)            a BINTABLE's columns as typed arrays / strings (table.ts)
  *   file.close()
  *   writeFits(path, hdus)          atomic (temporary name, then rename); writeFitsSync likewise
  */
@@ -16,4 +17,5 @@ export { Header, type HeaderSource } from './header.ts';
 export { formatCard, formatFloat } from './format-card.ts';
 export type { HduInfo } from './hdu-info.ts';
 export { FitsFile, readFitsImage, type HduSelector, type ReadImageOptions } from './read.ts';
+export { decodeTable, parseTform, type ColumnArray, type ColumnData, type FitsTable, type TableColumn } from './table.ts';
 export { writeFits, writeFitsSync, type WriteHdu } from './write.ts';

@@ -10,6 +10,7 @@ import { FitsError, hduLabel } from './errors.ts';
 import { Header, parseCards } from './header.ts';
 import { BLOCK, describeHdu, padToBlock, type HduInfo } from './hdu-info.ts';
 import { MAX_CHUNK_BYTES, readBigEndianInto } from './raw-io.ts';
+import { decodeTable, type FitsTable } from './table.ts';
 import { flipSignBit, planScaling, scaleFloatInPlace, storedToFloat, type ScalePlan, type StoredInts } from './scaling.ts';
 
 /** Options of {@link FitsFile.readImage}. */
@@ -162,6 +163,37 @@ export class FitsFile {
     const chunkBytes = Math.max(1, Math.min(opts.chunkBytes ?? MAX_CHUNK_BYTES, MAX_CHUNK_BYTES));
     const data = this.#readPhysical(info, plan, elements, position, chunkBytes, where, opts.into);
     return ndarray(data, [count, ...rest]);
+  }
+
+  /**
+   * Reads a binary-table HDU (rows and heap) into one array per column (see table.ts).
+   * Throws FitsError 'not-table' for any other HDU, 'truncated' when the data is short.
+   */
+  readTable(sel: HduSelector): FitsTable {
+    const info = this.hdu(sel);
+    const where = `HDU ${hduLabel(info.index, info.name)}`;
+    if (info.xtension !== 'BINTABLE' || info.compressed) {
+      const what = info.compressed ? 'a tile-compressed image' : info.xtension === '' ? 'the primary HDU' : `a ${info.xtension}`;
+      throw new FitsError({
+        reason: 'not-table',
+        file: this.path,
+        detail: `${where} is ${what}, not a binary table${info.xtension === 'TABLE' ? ' (ASCII tables are not read)' : ''}`,
+        hint: `Pick a BINTABLE HDU: ${this.hdus.filter((h) => h.xtension === 'BINTABLE' && !h.compressed).map((h) => (h.name === '' ? `#${h.index}` : h.name)).join(', ') || 'this file has none'}.`,
+      });
+    }
+    const fd = this.#fd;
+    if (fd === undefined) throw new Error(`${this.path}: FitsFile was closed`);
+    if (info.dataOffset + info.dataBytes > this.size) {
+      throw new FitsError({
+        reason: 'truncated',
+        file: this.path,
+        detail: `${where} needs ${info.dataBytes} bytes of data at offset ${info.dataOffset}, but the file (${this.size} bytes) holds only ${Math.max(0, this.size - info.dataOffset)} of them`,
+        hint: 'The file is truncated (an interrupted download or copy?); fetch it again.',
+      });
+    }
+    const bytes = Buffer.alloc(info.dataBytes);
+    readFully(fd, bytes, info.dataOffset);
+    return decodeTable(info, bytes);
   }
 
   /** Closes the file descriptor; the FitsFile can still be inspected but not read. */

@@ -30,7 +30,7 @@ export function membersByLabel(labels: Int32Array, nValid: number, k: number, co
 
 /**
  * The notebook's centroid `np.sum(sfh[:, members] * mass[members], axis=1) / np.sum(mass)`
- * written to `out[row .. row + 50)` (which must hold zeros): numpy sums the Fortran-ordered
+ * written to `out[row .. row + B)` (which must hold zeros; B age bins, default 50): numpy sums the Fortran-ordered
  * `sfh[:, mask]` sequentially, member after member, and the masses as a float32 pairwise
  * sum. Returns that float32 mass sum (the group's reported mass). `massSel` is scratch of
  * at least m elements.
@@ -47,8 +47,8 @@ export function meanOfMembers(
   block: number,
   out: Float64Array,
   row: number,
+  B: number = EMD_BINS,
 ): number {
-  const B = EMD_BINS;
   for (let i = 0; i < m; i++) massSel[i] = mass[validIdx[order[first + i]!]!]!;
   const msum = numpySumF32(massSel, 0, m, 1, block);
   for (let i = 0; i < m; i++) {
@@ -70,7 +70,7 @@ export type MedianWeights = 'pixel' | 'mass';
 
 /**
  * The W1 median of a group: for every age bin, the lower weighted median of the members'
- * CDF values, written to `out[row .. row + 50)` as a CDF. For distributions on arange(50)
+ * CDF values, written to `out[row .. row + B)` as a CDF. For distributions on arange(B)
  * the EMD is the sum over bins of |F - G|, so this pointwise median minimises
  * sum_i w_i * EMD(member_i, centre); a pointwise median of non-decreasing CDFs is itself
  * non-decreasing and ends at 1. Returns the members' total weight (float64); a total that
@@ -89,8 +89,8 @@ export function w1MedianOfMembers(
   weights: Float64Array,
   out: Float64Array,
   row: number,
+  B: number = EMD_BINS,
 ): number {
-  const B = EMD_BINS;
   const byMass = by === 'mass';
   let total = 0;
   for (let i = 0; i < m; i++) total += byMass ? mass[validIdx[order[first + i]!]!]! : 1;

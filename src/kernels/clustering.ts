@@ -19,7 +19,8 @@
  * - relabel 'age': groups renumbered youngest first ({@link ageRanks}); labels, mean SFH
  *   rows, masses and centroid CDFs move together. Metrics do not depend on the names.
  */
-import { cdf50, EMD_BINS } from './emd.ts';
+import { EMD_BINS } from './emd.ts';
+import { cdfBins } from './emd-bins.ts';
 import { emdKMeans } from './emdKMeans.ts';
 import type { EmdKMeansOptions, EmdKMeansResult } from './emdKMeansTypes.ts';
 import { agreementFractions, meanPairwiseAri } from './partitions.ts';
@@ -37,6 +38,11 @@ export interface EmdClusteringOptions extends Omit<EmdKMeansOptions, 'onIteratio
   readonly relabel?: Relabel;
   /** The silhouette is exact up to this many pixels, sampled on this many beyond; default 1000. */
   readonly silhouetteSample?: number;
+  /**
+   * The age of each bin in Gyr, for the mean ages (and relabel 'age'); default the MILES
+   * grid of the notebook (50 ages). Another grid (an nGIST run's) passes its own.
+   */
+  readonly ages?: ArrayLike<number>;
   /** Called after every round of every restart (0-based restart, 1-based round). */
   readonly onIteration?: (restart: number, round: number, changed: number) => void;
 }
@@ -70,6 +76,9 @@ export function emdClustering(o: EmdClusteringOptions): EmdClusteringResult {
   if (!Number.isInteger(restarts) || restarts < 1) throw new RangeError(`emdClustering: \`restarts\` must be an integer >= 1. Value: \`${restarts}\`.`);
   if (o.seed + restarts - 1 > 0xffffffff) {
     throw new RangeError(`emdClustering: the restarts' seeds ${o.seed}..${o.seed + restarts - 1} must stay <= 2**32 - 1 (np.random.seed's range).`);
+  }
+  if (o.ages !== undefined && o.ages.length !== (o.nAges ?? EMD_BINS)) {
+    throw new RangeError(`emdClustering: \`ages\` must have one age per bin (${o.nAges ?? EMD_BINS}). Length: ${o.ages.length}.`);
   }
   if (relabel !== 'none' && relabel !== 'age') throw new RangeError(`emdClustering: \`relabel\` must be 'none' or 'age'. Value: \`${String(relabel)}\`.`);
 
@@ -109,23 +118,24 @@ export function emdClustering(o: EmdClusteringOptions): EmdClusteringResult {
   const ari = meanPairwiseAri(runs, n);
 
   const npix = kept.labels.length;
-  const cdfs = new Float64Array(n * EMD_BINS);
-  for (let v = 0; v < n; v++) cdf50(o.sfh, validIdx[v]!, npix, cdfs, v * EMD_BINS);
-  const sil = emdSilhouette(cdfs, keptLabels, n, { seed: o.seed, sample: o.silhouetteSample ?? SILHOUETTE_SAMPLE });
+  const B = o.nAges ?? EMD_BINS;
+  const cdfs = new Float64Array(n * B);
+  for (let v = 0; v < n; v++) cdfBins(o.sfh, validIdx[v]!, npix, cdfs, v * B, B);
+  const sil = emdSilhouette(cdfs, keptLabels, n, { seed: o.seed, sample: o.silhouetteSample ?? SILHOUETTE_SAMPLE, bins: B });
 
   let result: EmdKMeansResult = kept;
-  let meanAges = groupMeanAges(kept.meanSfh, kept.groups);
+  let meanAges = groupMeanAges(kept.meanSfh, kept.groups, o.ages);
   if (relabel === 'age') {
     const newLabel = ageRanks(meanAges);
-    const meanSfh = permuteRows(newLabel, kept.meanSfh, EMD_BINS);
+    const meanSfh = permuteRows(newLabel, kept.meanSfh, B);
     result = {
       ...kept,
       labels: permuteLabels(newLabel, kept.labels),
       meanSfh,
       masses: permuteRows(newLabel, kept.masses, 1),
-      centroidCdfs: permuteRows(newLabel, kept.centroidCdfs, EMD_BINS),
+      centroidCdfs: permuteRows(newLabel, kept.centroidCdfs, B),
     };
-    meanAges = groupMeanAges(meanSfh, kept.groups);
+    meanAges = groupMeanAges(meanSfh, kept.groups, o.ages);
   }
   return {
     ...result,

@@ -1,5 +1,6 @@
 /**
- * The notebook's `emdKnn`: k-means over pixels where a pixel is its 50-bin SFH, the
+ * The notebook's `emdKnn`: k-means over pixels where a pixel is its 50-bin SFH (or the
+ * B-bin SFH of another template grid, `nAges`; the EMD is then on arange(B)), the
  * centroid is the mass-weighted mean SFH and the distance is the 1-D earth mover's
  * distance. Reproduces the notebook (numpy 1.24 / scipy 1.10) exactly — same random start,
  * same sums in the same order, same tie-breaking — so a seed gives the notebook's group map
@@ -29,25 +30,25 @@
  * the pixels to the centroids they were last assigned to), round by round.
  */
 import { membersByLabel, meanOfMembers, w1MedianOfMembers } from './centroids.ts';
-import { cdf50, EMD_BINS } from './emd.ts';
+import { EMD_BINS } from './emd.ts';
+import { cdfBins, emdKernels, type EmdKernels } from './emd-bins.ts';
 import { kmeansPlusPlusLabels } from './kmeansPlusPlus.ts';
 import { legacyRandint, mt19937Seed } from './random.ts';
 import { NUMPY1_SUM_BLOCK, numpySum, numpySumF32, sumMiddleAxis } from './sums.ts';
 import { checkEmdKMeansOptions, type EmdKMeansFailure, type EmdKMeansOptions, type EmdKMeansResult } from './emdKMeansTypes.ts';
-import { emdWasm, type Region, ROW_BYTES } from './wasm/index.ts';
+import type { Region } from './wasm/index.ts';
 
 export type { EmdKMeansCentroid, EmdKMeansFailure, EmdKMeansInit, EmdKMeansOptions, EmdKMeansResult } from './emdKMeansTypes.ts';
 
-/** True when 50 weights are a distribution scipy accepts (no w < 0, 0 < np.sum < inf). */
-function acceptable(w: Float64Array, offset: number, stride: number, block: number): boolean {
-  for (let m = 0; m < EMD_BINS; m++) if (w[offset + m * stride]! < 0) return false;
-  const s = numpySum(w, offset, EMD_BINS, stride, block);
+/** True when B weights are a distribution scipy accepts (no w < 0, 0 < np.sum < inf). */
+function acceptable(w: Float64Array, offset: number, stride: number, block: number, B: number): boolean {
+  for (let m = 0; m < B; m++) if (w[offset + m * stride]! < 0) return false;
+  const s = numpySum(w, offset, B, stride, block);
   return s > 0 && s < Number.POSITIVE_INFINITY;
 }
 
-/** rows[v * 50 + a] = sfh[a * npix + validIdx[v]], plane by plane. */
-function copyPixelRows(sfh: Float64Array, npix: number, validIdx: Int32Array, rows: Float64Array): void {
-  const B = EMD_BINS;
+/** rows[v * B + a] = sfh[a * npix + validIdx[v]], plane by plane. */
+function copyPixelRows(sfh: Float64Array, npix: number, validIdx: Int32Array, rows: Float64Array, B: number): void {
   const n = validIdx.length;
   for (let a = 0; a < B; a++) {
     const plane = a * npix;
@@ -56,11 +57,10 @@ function copyPixelRows(sfh: Float64Array, npix: number, validIdx: Int32Array, ro
 }
 
 /** Each row's CDF into `cdfs`; the index of the first row scipy would refuse, or -1. */
-function pixelCdfs(rows: Float64Array, n: number, block: number, cdfs: Float64Array): number {
-  const B = EMD_BINS;
+function pixelCdfs(rows: Float64Array, n: number, block: number, cdfs: Float64Array, B: number): number {
   for (let v = 0; v < n; v++) {
-    if (!acceptable(rows, v * B, 1, block)) return v;
-    cdf50(rows, v * B, 1, cdfs, v * B);
+    if (!acceptable(rows, v * B, 1, block, B)) return v;
+    cdfBins(rows, v * B, 1, cdfs, v * B, B);
   }
   return -1;
 }
@@ -75,7 +75,7 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
   const maxIter = o.maxIter ?? 100;
   const minSum = o.minSfhSum ?? 0.8;
   const block = o.sumBlock ?? NUMPY1_SUM_BLOCK;
-  const B = EMD_BINS;
+  const B = o.nAges ?? EMD_BINS;
   const npix = ny * nx;
 
   // 1. validity, with numpy's sfh.sum(axis=0) (pairwise only when there is one pixel)
@@ -94,11 +94,13 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
   }
 
   // The per-pixel arrays the rounds work on live in the WebAssembly kernels' memory
-  // (src/kernels/wasm): the pixels' CDFs and weights as rows of 50, their labels and
+  // (src/kernels/wasm; JavaScript ones of the same contract for a grid of other than 50
+  // ages, emd-bins.ts): the pixels' CDFs and weights as rows of B, their labels and
   // masses; then each label's weighted sum and the kept centroids' CDFs.
   const median = o.centroid === 'w1-median';
   const maxKept = Math.min(k, nValid >> 1); // a kept group has >= 2 pixels
-  const wasm = emdWasm();
+  const wasm: EmdKernels = emdKernels(B);
+  const ROW_BYTES = wasm.rowBytes;
   const [rCdf, rRows, rCur, rMassValid, rSum, rCen] = wasm.layout(
     nValid * ROW_BYTES,
     nValid * ROW_BYTES,
@@ -150,8 +152,8 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
   // long one ran unoptimised for ~8 ms.
   const pixCdf = wasm.f64(rCdf);
   const rows = wasm.f64(rRows);
-  copyPixelRows(sfh, npix, validIdx, rows);
-  const bad = pixelCdfs(rows, nValid, block, pixCdf);
+  copyPixelRows(sfh, npix, validIdx, rows, B);
+  const bad = pixelCdfs(rows, nValid, block, pixCdf, B);
   if (bad >= 0) {
     const p = validIdx[bad]!;
     return fail('invalid-weights', 0, `pixel ${p} (x=${p % nx}, y=${Math.floor(p / nx)}) has a negative or non-finite SFH weight`, 'the smoothed SFH must be finite and >= 0 where it is used');
@@ -159,7 +161,7 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
   const massValid = wasm.f32(rMassValid);
   for (let v = 0; v < nValid; v++) massValid[v] = mass[validIdx[v]!]!;
   if (plusPlus) {
-    kmeansPlusPlusLabels(pixCdf, nValid, k, mt19937Seed(seed), cur, new Float64Array(nValid));
+    kmeansPlusPlusLabels(pixCdf, nValid, k, mt19937Seed(seed), cur, new Float64Array(nValid), B);
     for (let v = 0; v < nValid; v++) {
       initialLabels[validIdx[v]!] = cur[v]!;
       labels[validIdx[v]!] = cur[v]!;
@@ -202,7 +204,7 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
       end += m;
       if (m <= 1) continue;
       if (median) {
-        const w = w1MedianOfMembers(pixCdf, mass, o.medianWeights ?? 'pixel', validIdx, order, first, m, medValues, medWeights, cenCdf, kept * B);
+        const w = w1MedianOfMembers(pixCdf, mass, o.medianWeights ?? 'pixel', validIdx, order, first, m, medValues, medWeights, cenCdf, kept * B, B);
         if (!(w > 0 && w < Number.POSITIVE_INFINITY)) {
           return fail('invalid-weights', round, `group ${kept + 1}'s members have no positive finite total mass in round ${round} (${w}), so it has no weighted median`, 'pixels with zero mass should be excluded (NaN) from the mass map');
         }
@@ -222,10 +224,10 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
       return fail('no-groups', round, `every group had one pixel or none in round ${round} (${nValid} valid pixels, k=${k})`, 'use a smaller k');
     }
     for (let c = 0; c < kept && !median; c++) {
-      if (!acceptable(cen, c * B, 1, block)) {
+      if (!acceptable(cen, c * B, 1, block, B)) {
         return fail('invalid-weights', round, `group ${c + 1}'s mean SFH is not a valid distribution in round ${round} (mass ${mas[c]})`, 'pixels with zero mass should be excluded (NaN) from the mass map');
       }
-      cdf50(cen, c * B, 1, cenCdf, c * B);
+      cdfBins(cen, c * B, 1, cenCdf, c * B, B);
     }
     centroids = cen;
     masses = mas;
@@ -249,7 +251,7 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
     masses = new Float32Array(groups);
     for (let g = 1, end = 0; g <= groups; g++) {
       const m = counts[g]!;
-      masses[g - 1] = m === 0 ? 0 : meanOfMembers(sfh, npix, mass, validIdx, order, end, m, massSel, block, centroids, (g - 1) * B);
+      masses[g - 1] = m === 0 ? 0 : meanOfMembers(sfh, npix, mass, validIdx, order, end, m, massSel, block, centroids, (g - 1) * B, B);
       if (m === 0) centroids.fill(NaN, (g - 1) * B, g * B);
       end += m;
     }

@@ -18,7 +18,7 @@ export interface EmdKMeansOptions {
   readonly sfh: Float64Array;
   /** The mass map, C-ordered (ny, nx), float32; NaN excludes a pixel. */
   readonly mass: Float32Array;
-  /** Age bins; the notebook's EMD support is arange(50), so this must be 50. */
+  /** Age bins B, default 50 (the notebook's MILES grid); the EMD's support is arange(B). */
   readonly nAges?: number;
   readonly ny: number;
   readonly nx: number;
@@ -73,7 +73,7 @@ export interface EmdKMeansResult {
   readonly meanSfh: Float64Array;
   /** Mass per group (float32 sums), of the same groups as meanSfh. */
   readonly masses: Float32Array;
-  /** The CDFs the last round assigned against (groups x 50): the mean's or the median's. */
+  /** The CDFs the last round assigned against (groups x nAges): the mean's or the median's. */
   readonly centroidCdfs: Float64Array;
   /**
    * Total within-group EMD: the sum, over the grouped pixels in C order, of the EMD from
@@ -110,9 +110,7 @@ export function checkEmdKMeansOptions(o: EmdKMeansOptions): void {
   if (!(o.sfh instanceof Float64Array)) throw new TypeError('emdKMeans: `sfh` must be a Float64Array (the smoothed SFH cube).');
   if (!(o.mass instanceof Float32Array)) throw new TypeError('emdKMeans: `mass` must be a Float32Array (the float32 mass map).');
   const nAges = o.nAges ?? EMD_BINS;
-  if (nAges !== EMD_BINS) {
-    throw new RangeError(`emdKMeans: \`nAges\` must be ${EMD_BINS}: the notebook's EMD support is arange(${EMD_BINS}). Value: \`${nAges}\`.`);
-  }
+  int('nAges', nAges, 2, 4096);
   int('ny', o.ny, 1);
   int('nx', o.nx, 1);
   int('k', o.k, 1, 2 ** 20);

@@ -3,6 +3,7 @@
  * the notebook bit for bit. Stages import from here; nothing here imports from the engine.
  */
 export { cdf50, EMD_BINS, emd50, emdFromCdfs } from './emd.ts';
+export { cdfBins, emdBins, emdKernels, emdPairwise, jsEmdKernels, type EmdKernels } from './emd-bins.ts';
 export { emdKMeans } from './emdKMeans.ts';
 export type { EmdKMeansCentroid, EmdKMeansFailure, EmdKMeansInit, EmdKMeansOptions, EmdKMeansResult } from './emdKMeans.ts';
 export { membersByLabel, meanOfMembers, w1MedianOfMembers } from './centroids.ts';

@@ -15,11 +15,12 @@
  * 3. Every pixel is labelled 1 + the index of its nearest centre (the first on ties), the
  *    labels the first round then averages, exactly as it averages the random labels.
  */
-import { EMD_BINS, emdFromCdfs } from './emd.ts';
+import { EMD_BINS } from './emd.ts';
+import { emdBins } from './emd-bins.ts';
 import { legacyRandint, legacyRandomSample, type MT19937State } from './random.ts';
 
 /**
- * Draws the k-means++ centres among n pixels (CDFs `pixCdf[v * 50 ..]`) and writes each
+ * Draws the k-means++ centres among n pixels (CDFs `pixCdf[v * B ..]`, B age bins, default 50) and writes each
  * pixel's label (1-based nearest centre) to `labels[0..n)`. `dist` is scratch of n
  * elements (the distance to the nearest centre). Returns the centres drawn (<= k), as
  * indices into the valid pixels.
@@ -31,14 +32,14 @@ export function kmeansPlusPlusLabels(
   state: MT19937State,
   labels: Int32Array,
   dist: Float64Array,
+  B: number = EMD_BINS,
 ): Int32Array {
-  const B = EMD_BINS;
   const centres = new Int32Array(Math.min(k, n));
   const first = legacyRandint(state, n, 1, new Int32Array(1))[0]!;
   centres[0] = first;
   for (let v = 0; v < n; v++) {
     labels[v] = 1;
-    dist[v] = emdFromCdfs(pixCdf, first * B, pixCdf, v * B);
+    dist[v] = emdBins(pixCdf, first * B, pixCdf, v * B, B);
   }
   let chosen = 1;
   while (chosen < centres.length) {
@@ -63,7 +64,7 @@ export function kmeansPlusPlusLabels(
     chosen++;
     const po = pick * B;
     for (let v = 0; v < n; v++) {
-      const d = emdFromCdfs(pixCdf, po, pixCdf, v * B);
+      const d = emdBins(pixCdf, po, pixCdf, v * B, B);
       if (d < dist[v]!) {
         dist[v] = d;
         labels[v] = chosen;

@@ -14,16 +14,18 @@ export const MILES_AGES_GYR: Float64Array = Float64Array.from({ length: EMD_BINS
 
 /**
  * The mass-weighted mean age (Gyr, linear) of each group's mean SFH (rows of `meanSfh`,
- * groups x 50): sum_i age_i w_i / sum_i w_i, summed in age order. NaN for a NaN row.
+ * groups x ages.length): sum_i age_i w_i / sum_i w_i, summed in age order. NaN for a NaN
+ * row. `ages` defaults to the MILES grid; an nGIST run passes its own grid's ages.
  */
-export function groupMeanAges(meanSfh: Float64Array, groups: number): Float64Array {
+export function groupMeanAges(meanSfh: Float64Array, groups: number, ages: ArrayLike<number> = MILES_AGES_GYR): Float64Array {
   const out = new Float64Array(groups);
+  const B = ages.length;
   for (let g = 0; g < groups; g++) {
     let num = 0;
     let den = 0;
-    for (let i = 0; i < EMD_BINS; i++) {
-      const w = meanSfh[g * EMD_BINS + i]!;
-      num += MILES_AGES_GYR[i]! * w;
+    for (let i = 0; i < B; i++) {
+      const w = meanSfh[g * B + i]!;
+      num += ages[i]! * w;
       den += w;
     }
     out[g] = num / den;

@@ -20,7 +20,8 @@
  */
 import { EMD_BINS } from './emd.ts';
 import { legacyRandint, mt19937Seed } from './random.ts';
-import { emdWasm, type Region, ROW_BYTES } from './wasm/index.ts';
+import { emdKernels } from './emd-bins.ts';
+import type { Region } from './wasm/index.ts';
 
 /** Default sample size: exact up to 1000 pixels; beyond, 1000 sampled (5e5 EMDs, ~12 ms: it runs for every k of a sweep). */
 export const SILHOUETTE_SAMPLE = 1000;
@@ -51,14 +52,14 @@ function coefficient(sums: Float64Array, base: number, own: number, counts: Int3
 }
 
 /**
- * The mean EMD silhouette of n pixels with CDFs `cdfs[i * 50 ..]` and labels
+ * The mean EMD silhouette of n pixels with CDFs `cdfs[i * B ..]` (B = `bins`, default 50) and labels
  * `labels[i]` in 1..groups, exact when n <= `sample`, else estimated on `sample` pixels
  * drawn from `seed` (see the module comment for exactly how).
  */
-export function emdSilhouette(cdfs: Float64Array, labels: Int32Array, n: number, options: { seed: number; sample?: number }): SilhouetteResult {
+export function emdSilhouette(cdfs: Float64Array, labels: Int32Array, n: number, options: { seed: number; sample?: number; bins?: number }): SilhouetteResult {
   const sample = options.sample ?? SILHOUETTE_SAMPLE;
   if (!Number.isInteger(sample) || sample < 1) throw new RangeError(`emdSilhouette: \`sample\` must be a positive integer. Value: \`${sample}\`.`);
-  const B = EMD_BINS;
+  const B = options.bins ?? EMD_BINS;
   let groups = 0;
   for (let i = 0; i < n; i++) if (labels[i]! > groups) groups = labels[i]!;
   const counts = new Int32Array(groups + 1);
@@ -67,7 +68,7 @@ export function emdSilhouette(cdfs: Float64Array, labels: Int32Array, n: number,
   for (let g = 1; g <= groups; g++) if (counts[g]! > 0) nonEmpty++;
   if (nonEmpty < 2) return { value: null, pixels: 0, exact: n <= sample };
 
-  if (n <= sample) return { value: exactMean(cdfs, labels, n, groups, counts), pixels: n, exact: true };
+  if (n <= sample) return { value: exactMean(cdfs, labels, n, groups, counts, B), pixels: n, exact: true };
 
   const idx = new Int32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
@@ -92,7 +93,7 @@ export function emdSilhouette(cdfs: Float64Array, labels: Int32Array, n: number,
   let inSample = 0;
   for (let g = 1; g <= groups; g++) if (subCounts[g]! > 0) inSample++;
   if (inSample < 2) return { value: null, pixels: sample, exact: false };
-  return { value: exactMean(subCdfs, subLabels, sample, groups, subCounts), pixels: sample, exact: false };
+  return { value: exactMean(subCdfs, subLabels, sample, groups, subCounts, B), pixels: sample, exact: false };
 }
 
 /**
@@ -100,10 +101,10 @@ export function emdSilhouette(cdfs: Float64Array, labels: Int32Array, n: number,
  * O(n^2) distance sums run in WebAssembly (src/kernels/wasm/emd.wat `pairSums`: each pair's
  * EMD once, i ascending then j, as the plain double loop adds them).
  */
-function exactMean(cdfs: Float64Array, labels: Int32Array, n: number, groups: number, counts: Int32Array): number {
-  const wasm = emdWasm();
-  const [rCdf, rLabels, rSums] = wasm.layout(n * ROW_BYTES, n * 4, n * groups * 8) as [Region, Region, Region];
-  wasm.f64(rCdf).set(cdfs.subarray(0, n * EMD_BINS));
+function exactMean(cdfs: Float64Array, labels: Int32Array, n: number, groups: number, counts: Int32Array, B: number): number {
+  const wasm = emdKernels(B);
+  const [rCdf, rLabels, rSums] = wasm.layout(n * wasm.rowBytes, n * 4, n * groups * 8) as [Region, Region, Region];
+  wasm.f64(rCdf).set(cdfs.subarray(0, n * B));
   wasm.i32(rLabels).set(labels.subarray(0, n));
   const sums = wasm.f64(rSums);
   sums.fill(0);

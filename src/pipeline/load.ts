@@ -136,7 +136,7 @@ function readParams(node: unknown, at: At, parent: Node): Map<string, ParamDecl>
       continue;
     }
     const value = defNode.value;
-    const problem = checkValue({ name, type: type as ParamType, default: 0, min, max, choices, doc }, value);
+    const problem = checkValue({ name, type: type as ParamType, default: value, min, max, choices, doc }, value);
     if (problem) {
       at(defNode, `default of \`${name}\`: ${problem}`);
       continue;

@@ -81,7 +81,8 @@ export function resolveParams(pipeline: Pipeline, overrides: ReadonlyMap<string,
     const text = overrides.get(decl.name);
     const values = text === undefined ? [decl.default] : parseParamValues(decl, text);
     const base = text === undefined ? pipeline.root : cwd;
-    out.set(decl.name, decl.type === 'path' ? values.map((v) => path.resolve(base, String(v))) : values);
+    // An optional path (declared with default "") stays "" when not given: unset, not the cwd.
+    out.set(decl.name, decl.type === 'path' ? values.map((v) => (v === '' ? v : path.resolve(base, String(v)))) : values);
   }
   return out;
 }
@@ -100,6 +101,7 @@ export function checkValue(decl: Omit<ParamDecl, 'default'> & { default?: unknow
       return undefined;
     case 'string':
     case 'path':
+      if (decl.type === 'path' && decl.default === '' && value === '') return undefined;
       if (typeof value !== 'string' || value === '') return `expected a non-empty string, got ${JSON.stringify(value)}`;
       if (decl.choices && !decl.choices.includes(value)) return `expected one of ${decl.choices.join(', ')}, got ${JSON.stringify(value)}`;
       return undefined;

@@ -107,8 +107,9 @@ export function drawGroupMap(r: GroupResult, opts: MapOptions = {}): { png: Buff
     drawSnStar(ctx, x, y, rad);
     snMark = { x, y, r: rad };
   } else {
-    const where = r.sn ? ` (x = ${r.sn.x.toFixed(1)}, y = ${r.sn.y.toFixed(1)})` : '';
-    text(ctx, `SN outside the map${where}`, mapX + mapW, below + 24, { size: 13, bold: true, colour: WARN, align: 'right' });
+    // No SNX card: no SN was given (an nGIST folder clustered on its own), or no WCS placed it.
+    const what = r.sn ? `SN outside the map (x = ${r.sn.x.toFixed(1)}, y = ${r.sn.y.toFixed(1)})` : 'no SN position';
+    text(ctx, what, mapX + mapW, below + 24, { size: 13, bold: true, colour: r.sn ? WARN : MUTED, align: 'right' });
   }
 
   const scaleBar = drawScaleBar(ctx, r, mapX, below, cell);
@@ -147,7 +148,7 @@ function drawLegend(ctx: SKRSContext2D, r: GroupResult, x: number, y0: number): 
     const opts = { size: 13, bold: isSn, baseline: 'middle' as const };
     text(ctx, `Group ${g}`, x + 24, cy, opts);
     text(ctx, formatPercent(fractions[g - 1] ?? NaN), x + 150, cy, { ...opts, align: 'right' });
-    text(ctx, formatGyr(meanAgeGyr(r.meanSfh[g - 1] ?? [])), x + 236, cy, { ...opts, align: 'right' });
+    text(ctx, formatGyr(meanAgeGyr(r.meanSfh[g - 1] ?? [], r.ages ?? undefined)), x + 236, cy, { ...opts, align: 'right' });
     if (isSn) drawSnStar(ctx, x + 250, cy, 6.5);
     rows.push({ group: g, x: x + 8, y: cy, sn: isSn });
   }
@@ -159,7 +160,7 @@ function drawLegend(ctx: SKRSContext2D, r: GroupResult, x: number, y0: number): 
   text(ctx, 'excluded (no data)', x + 24, ny, { size: 13, baseline: 'middle' });
   const sy = ny + ROW;
   drawSnStar(ctx, x + 8, sy, 8);
-  const where = r.snGroup !== null ? `in group ${r.snGroup}` : r.sn && r.snPixel ? 'pixel not grouped' : 'no group';
+  const where = r.snGroup !== null ? `in group ${r.snGroup}` : r.sn && r.snPixel ? 'pixel not grouped' : r.sn ? 'no group' : 'no SN position';
   text(ctx, `${r.snName}: ${where}`, x + 24, sy, { size: 13, baseline: 'middle' });
   return { rows, noData: { x: x + 8, y: ny } };
 }

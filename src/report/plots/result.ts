@@ -48,6 +48,10 @@ export interface GroupResult {
   readonly agreement: Float64Array | null;
   /** The map's celestial WCS, null when the file has none or one we cannot use. */
   readonly wcs: CelestialWcs | null;
+  /** The ages (Gyr) of the mean SFH's columns (AGES HDU, nGIST inputs); null: the MILES grid. */
+  readonly ages: readonly number[] | null;
+  /** SFHWEIGH (nGIST inputs): MASS, LIGHT or unknown; null when the card is absent (pPXF cubes). */
+  readonly weights: string | null;
 }
 
 /** The clustering cards the report shows when present. */
@@ -73,6 +77,9 @@ export function readResult(file: string): GroupResult {
     const meanSfh = Array.from({ length: groups }, (_, g) => Float64Array.from(sfh.data.subarray(g * nAges, (g + 1) * nAges) as ArrayLike<number>));
     const agreementHdu = fits.hdus.find((x) => x.name.toUpperCase() === 'AGREEMENT' && x.isImage);
     const agreement = agreementHdu ? Float64Array.from(fits.readImage(agreementHdu.index).data as ArrayLike<number>) : null;
+    const agesHdu = fits.hdus.find((x) => x.name.toUpperCase() === 'AGES' && x.isImage);
+    const ages = agesHdu ? Array.from(fits.readImage(agesHdu.index).data as ArrayLike<number>, Number) : null;
+    const weights = h.get('SFHWEIGH');
     const mapData = Float64Array.from(map.data as ArrayLike<number>);
     let counted = 0;
     for (const v of mapData) if (!Number.isNaN(v)) counted++;
@@ -110,6 +117,8 @@ export function readResult(file: string): GroupResult {
       masses: Array.from(masses.data as ArrayLike<number>, Number),
       agreement,
       wcs: wcsOf(h, file),
+      ages: ages && (groups === 0 || ages.length === nAges) ? ages : null,
+      weights: typeof weights === 'string' ? weights : null,
     };
   } finally {
     fits.close();

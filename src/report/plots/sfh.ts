@@ -35,11 +35,13 @@ export function drawSfhPlot(r: GroupResult, opts: { snType?: string; flags?: rea
   const series = r.meanSfh.map((s) => normalised(s));
   let max = 0;
   for (const s of series) for (const v of s) if (Number.isFinite(v)) max = Math.max(max, v);
-  const frame: Frame = { left: 82, top: 52, right: WIDTH - 214, bottom: HEIGHT - 66, x: [Math.log10(AGES_GYR[0] as number) - 0.05, Math.log10(AGES_GYR[AGES_GYR.length - 1] as number) + 0.05], y: niceRange(0, max > 0 ? max : 1, true), logX: true };
+  // The result's own age grid (an nGIST run's AGES HDU), else the notebook's MILES ages.
+  const ages = r.ages ?? AGES_GYR;
+  const frame: Frame = { left: 82, top: 52, right: WIDTH - 214, bottom: HEIGHT - 66, x: [Math.log10(ages[0] as number) - 0.05, Math.log10(ages[ages.length - 1] as number) + 0.05], y: niceRange(0, max > 0 ? max : 1, true), logX: true };
   const yTicks = niceTicks(frame.y[0], frame.y[1], 5).filter((v) => v <= frame.y[1] + 1e-12);
   drawAxes(ctx, frame, { x: AGE_TICKS, y: yTicks, minorX: MINOR_TICKS, xLabel: (v) => String(v) });
   text(ctx, 'stellar age [Gyr]', (frame.left + frame.right) / 2, HEIGHT - 22, { size: 14, align: 'center' });
-  text(ctx, "fraction of the group's mass per age bin", 22, (frame.top + frame.bottom) / 2, { size: 14, align: 'center', rotate: -Math.PI / 2 });
+  text(ctx, `fraction of the group's ${r.weights === 'LIGHT' ? 'light' : 'mass'} per age bin`, 22, (frame.top + frame.bottom) / 2, { size: 14, align: 'center', rotate: -Math.PI / 2 });
 
   // 1 Gyr: the line the summary's "younger than 1 Gyr" splits at.
   ctx.save();
@@ -63,18 +65,18 @@ export function drawSfhPlot(r: GroupResult, opts: { snType?: string; flags?: rea
     const isSn = g === r.snGroup;
     const width = isSn ? 5 : 2.5;
     // The SN's group: thick, with a dark edge, so even yellow stands out on white.
-    if (isSn) drawLine(ctx, frame, series[g - 1] ?? [], INK, width + 2.5);
-    else if (isLight(groupColour(g))) drawLine(ctx, frame, series[g - 1] ?? [], '#8c8c8c', width + 1.5);
-    drawLine(ctx, frame, series[g - 1] ?? [], groupColour(g), width);
+    if (isSn) drawLine(ctx, frame, ages, series[g - 1] ?? [], INK, width + 2.5);
+    else if (isLight(groupColour(g))) drawLine(ctx, frame, ages, series[g - 1] ?? [], '#8c8c8c', width + 1.5);
+    drawLine(ctx, frame, ages, series[g - 1] ?? [], groupColour(g), width);
     lines.push({ group: g, width, sn: isSn });
   }
   ctx.restore();
-  if (r.snGroup !== null && series[r.snGroup - 1]) labelPeak(ctx, frame, series[r.snGroup - 1] as number[], `Group ${r.snGroup} (SN)`);
+  if (r.snGroup !== null && series[r.snGroup - 1]) labelPeak(ctx, frame, ages, series[r.snGroup - 1] as number[], `Group ${r.snGroup} (SN)`);
   drawLegend(ctx, r, frame.right + 22, frame.top + 4);
   return { png: encodePng(canvas), layout: { width: WIDTH, height: HEIGHT, frame, lines: lines.sort((a, b) => a.group - b.group) } };
 }
 
-function drawLine(ctx: SKRSContext2D, f: Frame, values: readonly number[], colour: string, width: number): void {
+function drawLine(ctx: SKRSContext2D, f: Frame, ages: readonly number[], values: readonly number[], colour: string, width: number): void {
   ctx.save();
   ctx.strokeStyle = colour;
   ctx.lineWidth = width;
@@ -84,7 +86,7 @@ function drawLine(ctx: SKRSContext2D, f: Frame, values: readonly number[], colou
   let started = false;
   values.forEach((v, i) => {
     if (!Number.isFinite(v)) return;
-    const [x, y] = [xOf(f, AGES_GYR[i] as number), yOf(f, v)];
+    const [x, y] = [xOf(f, ages[i] as number), yOf(f, v)];
     if (started) ctx.lineTo(x, y);
     else ctx.moveTo(x, y);
     started = true;
@@ -94,12 +96,12 @@ function drawLine(ctx: SKRSContext2D, f: Frame, values: readonly number[], colou
 }
 
 /** A label with a white box above the highest point of the SN group's line. */
-function labelPeak(ctx: SKRSContext2D, f: Frame, values: readonly number[], label: string): void {
+function labelPeak(ctx: SKRSContext2D, f: Frame, ages: readonly number[], values: readonly number[], label: string): void {
   let best = 0;
   values.forEach((v, i) => {
     if (v > (values[best] ?? -Infinity)) best = i;
   });
-  const x = xOf(f, AGES_GYR[best] as number);
+  const x = xOf(f, ages[best] as number);
   const y = yOf(f, values[best] ?? 0);
   const w = textWidth(ctx, label, 13, true) + 12;
   const bx = Math.min(Math.max(x - w / 2, f.left + 4), f.right - w - 4);
@@ -134,7 +136,7 @@ function drawLegend(ctx: SKRSContext2D, r: GroupResult, x: number, y0: number): 
     ctx.restore();
     text(ctx, `Group ${g}`, x + 36, y, { size: 13, bold: isSn, baseline: 'middle' });
     if (isSn) drawSnStar(ctx, x + 36 + textWidth(ctx, `Group ${g}`, 13, true) + 12, y, 6.5);
-    text(ctx, `${formatPercent(fractions[g - 1] ?? NaN)} · ${formatGyr(meanAgeGyr(r.meanSfh[g - 1] ?? []))}`, x + 36, y + 16, { size: 12, colour: MUTED, baseline: 'middle' });
+    text(ctx, `${formatPercent(fractions[g - 1] ?? NaN)} · ${formatGyr(meanAgeGyr(r.meanSfh[g - 1] ?? [], r.ages ?? undefined))}`, x + 36, y + 16, { size: 12, colour: MUTED, baseline: 'middle' });
   }
   const y = y0 + 10 + (r.groups + 1) * 40 - 14;
   ctx.save();

@@ -26,26 +26,31 @@ export function massFractions(masses: readonly number[]): number[] {
 
 /**
  * Mass-weighted mean age in Gyr of one mean SFH: sum_i age_i w_i / sum_i w_i, with the
- * weights w_i of the group's mean SFH (NaN when the weights sum to 0).
+ * weights w_i of the group's mean SFH (NaN when the weights sum to 0). `ages`: the
+ * result's own grid (an nGIST run's), default the MILES ages.
  */
-export function meanAgeGyr(sfh: ArrayLike<number>): number {
+export function meanAgeGyr(sfh: ArrayLike<number>, ages: ArrayLike<number> = AGES_GYR): number {
   let num = 0;
   let den = 0;
-  for (let i = 0; i < Math.min(sfh.length, N_AGES); i++) {
+  for (let i = 0; i < Math.min(sfh.length, ages.length); i++) {
     const w = sfh[i] as number;
-    num += (AGES_GYR[i] as number) * w;
+    num += (ages[i] as number) * w;
     den += w;
   }
   return den > 0 ? num / den : NaN;
 }
 
-/** Fraction of a mean SFH's weight in bins younger than 1 Gyr (see {@link YOUNG_BINS}). */
-export function youngFraction(sfh: ArrayLike<number>): number {
+/**
+ * Fraction of a mean SFH's weight in bins younger than 1 Gyr: on the MILES grid by index
+ * ({@link YOUNG_BINS}); on a result's own grid (`ages`, Gyr), the bins with age < 1.
+ */
+export function youngFraction(sfh: ArrayLike<number>, ages?: ArrayLike<number>): number {
   let young = 0;
   let all = 0;
-  for (let i = 0; i < Math.min(sfh.length, N_AGES); i++) {
+  const n = ages ? ages.length : N_AGES;
+  for (let i = 0; i < Math.min(sfh.length, n); i++) {
     const w = sfh[i] as number;
-    if (i < YOUNG_BINS) young += w;
+    if (ages ? (ages[i] as number) < 1 : i < YOUNG_BINS) young += w;
     all += w;
   }
   return all > 0 ? young / all : NaN;
