@@ -3,7 +3,7 @@
  * into a temporary folder, and compare content hashes. Exit 0 when all match. This is how
  * a paper's numbers are shown to be reproducible bit for bit.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FileHasher } from '../cache/file-hash.ts';
@@ -40,6 +40,7 @@ export async function commandVerify(v: { pipeline?: string; lock?: string; jobs?
       set.push(`out=${out}`);
       if (ks.length) set.push(`k=${[...new Set(ks)].join(',')}`);
       for (const [name, values] of Object.entries(sweep ?? {})) set.push(`${name}=${values.join(',')}`);
+      if (sweep) seedFolder(entries, out);
       const prepared = await preparePlan({ ...(v.pipeline ? { pipeline: v.pipeline } : {}), galaxy, set }, process.stderr);
       // A galaxy's outputs need no catalog-level stage; a catalog-level output needs them all.
       const plan = sweep ? prepared.plan : restrictPlan(prepared.plan, () => true);
@@ -83,6 +84,24 @@ export async function commandVerify(v: { pipeline?: string; lock?: string; jobs?
   }
   process.stdout.write(`${checked - differ} of ${checked} outputs reproduced bit for bit\n`);
   return differ === 0 ? 0 : 1;
+}
+
+/**
+ * A catalog-level stage may read files of its output folder beyond its galaxies' results
+ * (report.html shows every result there, earlier runs' too): those it read, as its lock
+ * entry lists them, are copied into the scratch folder first, so it is recomputed from the
+ * same inputs. The run's own results are then recomputed over their copies. One changed
+ * since the lock was written makes the output differ, and the message names it.
+ */
+function seedFolder(entries: readonly [string, LockEntry][], out: string): void {
+  mkdirSync(out, { recursive: true });
+  for (const [, entry] of entries) {
+    const dir = String(entry.params['out'] ?? '');
+    for (const file of Object.keys(entry.inputs)) {
+      if (path.dirname(file) !== dir || !existsSync(file)) continue;
+      copyFileSync(file, path.join(out, path.basename(file)));
+    }
+  }
 }
 
 /**
