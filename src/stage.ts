@@ -49,9 +49,67 @@ export interface RunInfo {
 export interface StageInputContext {
   readonly stage: string;
   readonly run: RunInfo;
+  /** The galaxy; for a catalog-level stage the row `all` (its galaxies are in `items`). */
   readonly row: CatalogRow;
   readonly params: Readonly<Record<string, ParamValue>>;
+  /** A per-galaxy stage's upstream outputs; a catalog-level stage reads `items` instead. */
   readonly upstream: Upstream;
+  /**
+   * Only for a catalog-level stage (`over: catalog`): one item per selected galaxy and
+   * point of the axes it gathers whose upstream instances all ended well, in catalog order.
+   */
+  readonly items?: readonly FanInItemContext[];
+  /** Only for a catalog-level stage: the galaxies (and points) left out, and why. */
+  readonly excluded?: readonly Excluded[];
+  /**
+   * Only for a catalog-level stage: the outputs of the catalog-level stages it needs, one
+   * per instance (a `dtd` with `per: [k]` gives one per k), e.g. for a report section.
+   */
+  readonly catalog?: readonly CatalogUpstream[];
+}
+
+/** One galaxy at one point, as a catalog-level stage reads it. */
+export interface FanInItemContext {
+  /** The galaxy id (its fields are the source stage's: read them from its output). */
+  readonly row: { readonly id: string };
+  /** The item's values on the sweep axes its upstream depends on and the stage gathers, e.g. `{k: 4}`. */
+  readonly point: Readonly<Record<string, ParamValue>>;
+  /** The item's upstream outputs, by stage name (its per-galaxy `needs`). */
+  readonly upstream: Upstream;
+}
+
+/**
+ * A galaxy (or a catalog-level upstream instance) a catalog-level stage runs without,
+ * because an instance it needed failed or was skipped. The stage's key covers it, so the
+ * galaxy's recovery reruns the stage.
+ */
+export interface Excluded {
+  /** The galaxy id (`all` for a catalog-level upstream). */
+  readonly galaxy: string;
+  readonly point: Readonly<Record<string, ParamValue>>;
+  /** The instance that did not end well, e.g. `cluster[122 k=4]`. */
+  readonly instance: string;
+  readonly status: 'failed' | 'skipped' | 'upstream-failed' | 'cancelled';
+  readonly reason: string;
+}
+
+/** The output of a catalog-level instance that a catalog-level stage needs. */
+export interface CatalogUpstream {
+  readonly stage: string;
+  readonly point: Readonly<Record<string, ParamValue>>;
+  readonly output: StageOutput;
+}
+
+/**
+ * A section a catalog-level stage offers the report (`meta.report` of its output): the
+ * report stage shows one per catalog-level stage it needs (docs/pipeline.md). Images are
+ * PNG files the stage wrote; the report inlines them.
+ */
+export interface ReportSection {
+  readonly title: string;
+  readonly text?: string;
+  readonly table?: { readonly columns: readonly string[]; readonly rows: readonly (readonly (string | number | null)[])[] };
+  readonly images?: readonly { readonly file: string; readonly alt: string }[];
 }
 
 /**

@@ -105,10 +105,14 @@ export function overridesOf(v: PlanValues): Map<string, string> {
   return overrides;
 }
 
-/** Loads, resolves, enumerates, selects and expands. */
-export async function preparePlan(v: PlanValues, log: NodeJS.WritableStream): Promise<Prepared> {
+/**
+ * Loads, resolves, enumerates, selects and expands. `without` names stages to leave out of
+ * the plan, with everything that needs them (`run --no-report` leaves out `report`); a
+ * name the pipeline does not have is ignored, so a user's pipeline without it still runs.
+ */
+export async function preparePlan(v: PlanValues, log: NodeJS.WritableStream, options: { without?: readonly string[] } = {}): Promise<Prepared> {
   const file = pipelineFile(v.pipeline);
-  const pipeline = await openPipeline(file, cacheDirOf(file, v.cache));
+  const pipeline = withoutStages(await openPipeline(file, cacheDirOf(file, v.cache)), options.without ?? []);
   const overrides = overridesOf(v);
   // --ngist replaces the catalog; taking one silently over the other would hide a mistake.
   // (Only the flags: verify replays a lock's every parameter, the catalog's default included.)
@@ -124,6 +128,15 @@ export async function preparePlan(v: PlanValues, log: NodeJS.WritableStream): Pr
   const catalog = String(values.get('catalog')?.[0] ?? 'the catalog');
   const plan = analyse(pipeline, selectRows(rows, v.galaxy, v.where ?? [], catalog), values);
   return { pipeline, values, plan, ...openCache(cacheDir(pipeline, v.cache)) };
+}
+
+/** The pipeline without the named stages and those that need them (directly or not). */
+function withoutStages(pipeline: Pipeline, names: readonly string[]): Pipeline {
+  const gone = new Set(names.filter((n) => pipeline.stages.some((s) => s.name === n)));
+  if (gone.size === 0) return pipeline;
+  // (stages are in topological order: a stage's needs are decided before it)
+  for (const s of pipeline.stages) if (s.needs.some((n) => gone.has(n))) gone.add(s.name);
+  return { ...pipeline, stages: pipeline.stages.filter((s) => !gone.has(s.name)) };
 }
 
 /** Asks the source stage for every catalog row (its parameters cannot be swept). */

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { KeyFields } from '../cache/key.ts';
 import type { Instance, Plan, Task } from '../pipeline/analyse.ts';
+import type { Excluded, Json } from '../stage.ts';
 
 /** How an instance ended. `cached` means its output came from the cache without running. */
 export type InstanceStatus = 'ran' | 'cached' | 'failed' | 'skipped' | 'upstream-failed' | 'cancelled';
@@ -34,6 +35,18 @@ export interface InstanceResult {
   /** The instance's key and its parts, when it ran or was cached (for the lock file). */
   readonly key?: string;
   readonly fields?: KeyFields;
+  /** Only for a catalog-level instance that ran or was cached: what it covered and said. */
+  readonly catalog?: CatalogRun;
+}
+
+/** What a catalog-level instance ran over. */
+export interface CatalogRun {
+  /** The items it was given (galaxies x gathered points), excluded ones included. */
+  readonly items: number;
+  /** The ones left out, and why. */
+  readonly excluded: readonly Excluded[];
+  /** Its output's meta (e.g. the lines to print after the run: `meta.print`). */
+  readonly meta: { readonly [key: string]: Json };
 }
 
 /** The end of one task. */
@@ -54,6 +67,8 @@ export interface EngineEvents {
   'instance-warning': [instance: Instance, message: string];
   'instance-end': [result: InstanceResult];
   'task-end': [result: TaskResult];
+  /** Every catalog-level instance's end, in plan order, just before 'run-end'. */
+  'catalog-end': [results: readonly InstanceResult[]];
   'run-end': [results: readonly TaskResult[]];
 }
 

@@ -9,7 +9,7 @@ import type { Instance, Plan, Task } from '../pipeline/analyse.ts';
 import type { RunInfo, StageOutput } from '../stage.ts';
 import type { Cache } from '../cache/store.ts';
 import { FileHasher } from '../cache/file-hash.ts';
-import { executeInstance, type RunContext } from './instance.ts';
+import { executeInstance, gather, type RunContext } from './instance.ts';
 import { runnableModulePath } from './modules.ts';
 import { WorkerPool, WORKERS_AVAILABLE } from './worker-pool.ts';
 import { EngineEmitter, type Failure, type InstanceResult, type TaskResult } from './events.ts';
@@ -36,6 +36,11 @@ export interface ExecuteOptions {
   readonly pool?: WorkerPool;
   /** Who is running, for the stages' provenance. */
   readonly run: RunInfo;
+  /**
+   * Answer per-galaxy instances from the cache only (a miss fails them) and run only the
+   * catalog-level ones: how the Slurm driver finishes a run after its array.
+   */
+  readonly cachedOnly?: boolean;
 }
 
 /** Runs the plan, emitting {@link EngineEvents} on `events`; resolves with one result per task. */
@@ -54,6 +59,8 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     signal: abort.signal,
     claimed: new Map(),
     done: new Map(),
+    ended: new Map(),
+    ...(options.cachedOnly ? { cachedOnly: true } : {}),
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
     ...(options.pool ? { pool: options.pool } : options.workers !== false && WORKERS_AVAILABLE ? { pool: new WorkerPool(Math.max(1, options.jobs)) } : {}),
   };
@@ -84,8 +91,10 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     if (!p) {
       p = (async () => {
         const deps = await Promise.all([...inst.deps.values()].map(resultOf));
-        const failed = deps.find((d) => d.status === 'failed' || d.status === 'upstream-failed' || d.status === 'cancelled');
-        const skipped = deps.find((d) => d.status === 'skipped');
+        // A catalog-level instance runs on the galaxies that ended well and records the
+        // rest (src/engine/instance.ts gather); --fail-fast still cancels it below.
+        const failed = inst.items ? undefined : deps.find((d) => d.status === 'failed' || d.status === 'upstream-failed' || d.status === 'cancelled');
+        const skipped = inst.items ? undefined : deps.find((d) => d.status === 'skipped');
         let result: InstanceResult;
         if (failed) {
           const failure: Failure = failed.failure ?? { reason: 'upstream-failed', message: `${failed.instance.stage.name} did not finish` };
@@ -96,6 +105,9 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
           result = await limit(() => (abort.signal.aborted ? cancelled(inst) : runOne(rc, inst)));
         }
         releaseDeps(inst);
+        if (result.status === 'failed' || result.status === 'upstream-failed' || result.status === 'cancelled') {
+          rc.ended?.set(inst.id, { status: result.status, reason: result.failure?.message ?? result.status });
+        } else if (result.status === 'skipped' && !rc.done.has(inst.id)) rc.ended?.set(inst.id, { status: 'skipped', reason: result.skipReason ?? 'skipped' });
         if (result.status === 'failed' && options.failFast) abort.abort();
         events.emit('instance-end', result);
         return result;
@@ -108,6 +120,8 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
   const byGalaxy = new Map<string, Task[]>();
   for (const task of plan.tasks) byGalaxy.set(task.row.id, [...(byGalaxy.get(task.row.id) ?? []), task]);
   const taskResults: TaskResult[] = [];
+  // Catalog-level instances wait on their galaxies' instances through resultOf, like any other.
+  const catalogDone = Promise.all(plan.catalog.map(resultOf));
   await Promise.all(
     [...byGalaxy.values()].map((tasks) =>
       galaxyLimit(async () => {
@@ -122,11 +136,13 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
       }),
     ),
   );
+  const catalog = await catalogDone;
   options.signal?.removeEventListener('abort', onOuterAbort);
   rc.hasher.offload = undefined;
   if (!options.pool) await rc.pool?.close();
   const order = new Map(plan.tasks.map((t, i) => [t, i]));
   taskResults.sort((a, b) => (order.get(a.task) ?? 0) - (order.get(b.task) ?? 0));
+  events.emit('catalog-end', catalog);
   events.emit('run-end', taskResults);
   return taskResults;
 }
@@ -157,7 +173,8 @@ async function runOne(rc: RunContext, inst: Instance): Promise<InstanceResult> {
     const done = await executeInstance(rc, inst, warnings);
     rc.done.set(inst.id, done);
     const ms = performance.now() - started;
-    return { instance: inst, status: done.status, ms, ...(done.skip !== undefined ? { skipReason: done.skip } : {}), warnings, files: done.files, key: done.key, fields: done.fields };
+    const catalog = inst.items ? { excluded: gather(rc, inst).excluded, items: inst.items.length, meta: done.output?.meta ?? done.record?.output.meta ?? {} } : undefined;
+    return { instance: inst, status: done.status, ms, ...(done.skip !== undefined ? { skipReason: done.skip } : {}), warnings, files: done.files, key: done.key, fields: done.fields, ...(catalog ? { catalog } : {}) };
   } catch (err) {
     return { instance: inst, status: 'failed', ms: performance.now() - started, failure: toFailure(err), warnings, files: [] };
   }

@@ -14,7 +14,7 @@ import { CACHE_FORMAT } from '../cache/store.ts';
 import { UserError } from '../errors.ts';
 import type { NDArray } from '../ndarray.ts';
 import type { Instance } from '../pipeline/analyse.ts';
-import type { Lineage, ParamValue, RunInfo, StageContext, StageModule, StageOutput } from '../stage.ts';
+import type { CatalogUpstream, Excluded, FanInItemContext, Lineage, ParamValue, RunInfo, StageContext, StageModule, StageOutput, Upstream } from '../stage.ts';
 import type { EngineEmitter, InstanceStatus } from './events.ts';
 import { loadStageModule, runnableModulePath } from './modules.ts';
 import { shellCodeHash } from './shell.ts';
@@ -48,6 +48,13 @@ export interface RunContext {
   readonly onOutput?: (instance: Instance, output: StageOutput) => void;
   /** Worker threads to run stages in (the source stage always runs in the main thread). */
   readonly pool?: WorkerPool;
+  /** Instances that did not end well, with how and why: what a catalog-level stage leaves out. */
+  readonly ended?: Map<string, { status: Excluded['status']; reason: string }>;
+  /**
+   * Per-galaxy instances are only answered from the cache, never run (a miss fails them):
+   * the Slurm driver runs the catalog-level stages this way after the array.
+   */
+  readonly cachedOnly?: boolean;
 }
 
 /** Executes (or answers from the cache) one instance whose dependencies are all done. */
@@ -74,6 +81,9 @@ export async function executeInstance(rc: RunContext, inst: Instance, warnings: 
     rc.cache?.remember(rc.root, inst.stage.name, inst.row.id, key);
     return { status: record.output.skip !== null ? 'skipped' : 'cached', outputHash: record.outputHash, key, fields, files: Object.keys(record.output.files), ...(record.output.skip !== null ? { skip: record.output.skip } : {}), record };
   }
+  if (rc.cachedOnly && !inst.items) {
+    throw new UserError('not-run', `${inst.id} is not in the cache: its Slurm array element did not finish it`, 'see the element\'s log in the job folder; `run --resume` reruns what did not finish');
+  }
   return runAndStore(rc, inst, module, ctx, key, fields);
 }
 
@@ -88,7 +98,9 @@ export function keyFor(rc: RunContext, inst: Instance, module: StageModule, ctx:
     // A shell stage's code is its command templates and the script it runs.
     code: inst.stage.run ? shellCodeHash(inst.stage, rc.root) : codeHash(sourceOf(rc.root, inst.stage.module), rc.root),
     params: sortedParams(inst.params),
-    upstream: Object.fromEntries([...inst.deps].map(([name, dep]) => [name, rc.done.get(dep.id)?.outputHash ?? 'missing'])),
+    // (a catalog-level instance's deps are by instance id, so which galaxy changed is in
+    // the key's diff; one left out is `excluded`, so its recovery reruns the fan-in)
+    upstream: Object.fromEntries([...inst.deps].map(([name, dep]) => [name, rc.done.get(dep.id)?.outputHash ?? (inst.items ? 'excluded' : 'missing')])),
     inputs,
     // A stage that writes provenance cards is keyed on everything the cards record.
     ...(module.provenance ? { lineage: lineageOf(rc, inst, inst.params, inputs), producer: { version: rc.run.version, pipelineHash: rc.run.pipelineHash } } : {}),
@@ -98,8 +110,10 @@ export function keyFor(rc: RunContext, inst: Instance, module: StageModule, ctx:
 
 async function runAndStore(rc: RunContext, inst: Instance, module: StageModule, ctx: StageContext, key: string, fields: KeyFields): Promise<Done> {
   const upstream: Record<string, StageOutput> = {};
-  for (const [name, dep] of inst.deps) upstream[name] = await materialize(rc, dep);
-  const output = rc.pool && !inst.stage.source && inst.stage.module
+  for (const [name, dep] of inst.deps) if (!inst.items || rc.done.has(dep.id)) upstream[name] = await materialize(rc, dep);
+  // A catalog-level stage runs in the main thread: it reads every galaxy's outputs, which
+  // are here already, and runs once, after the workers are done with the galaxies.
+  const output = rc.pool && !inst.stage.source && inst.stage.module && !inst.items
     ? await rc.pool.run(
         { module: runnableModulePath(rc.root, inst.stage.module), stage: inst.stage.name, run: rc.run, row: { id: inst.row.id, fields: null }, params: inst.params, lineage: ctx.lineage, upstream },
         { progress: (info) => ctx.progress(info), warn: (message) => ctx.warn(message) },
@@ -139,22 +153,71 @@ export async function materialize(rc: RunContext, inst: Instance): Promise<Stage
   }
 }
 
+/** The output of a done upstream instance, from memory or (meta and files) from its record. */
+function outputOf(rc: RunContext, dep: Instance): StageOutput {
+  const done = rc.done.get(dep.id);
+  if (done?.output) return done.output;
+  if (done?.record) return { meta: done.record.output.meta, files: Object.keys(done.record.output.files), arrays: lazyArrays(rc, dep, done) };
+  throw new Error(`internal: ${dep.id} has no output`);
+}
+
+function upstreamOf(rc: RunContext, stage: string, deps: ReadonlyMap<string, Instance>): Upstream {
+  return {
+    get(name: string): StageOutput {
+      const dep = deps.get(name);
+      if (!dep) throw new Error(`stage ${stage} read the output of \`${name}\`, which is not in its needs (pipeline.yaml)`);
+      return outputOf(rc, dep);
+    },
+  };
+}
+
+/**
+ * What a catalog-level instance runs on: the items whose upstream instances all ended
+ * well (ran or cached, not skipped), the rest as {@link Excluded}, and the outputs of the
+ * catalog-level instances it needs.
+ */
+export function gather(rc: RunContext, inst: Instance): { items: FanInItemContext[]; excluded: Excluded[]; catalog: CatalogUpstream[] } {
+  const items: FanInItemContext[] = [];
+  const excluded: Excluded[] = [];
+  const badOf = (dep: Instance): { status: Excluded['status']; reason: string } | undefined => {
+    const done = rc.done.get(dep.id);
+    if (done) return done.status === 'skipped' ? { status: 'skipped', reason: done.skip ?? 'skipped' } : undefined;
+    // (explain has no ended map: an upstream it cannot tell yet counts as left out)
+    return rc.ended?.get(dep.id) ?? { status: 'failed', reason: 'did not finish' };
+  };
+  for (const item of inst.items ?? []) {
+    let bad: Excluded | undefined;
+    for (const dep of item.deps.values()) {
+      const b = badOf(dep);
+      if (b) {
+        bad = { galaxy: item.row.id, point: item.point, instance: dep.id, ...b };
+        break;
+      }
+    }
+    if (bad) excluded.push(bad);
+    else items.push({ row: { id: item.row.id }, point: item.point, upstream: upstreamOf(rc, inst.stage.name, item.deps) });
+  }
+  const catalog: CatalogUpstream[] = [];
+  for (const dep of inst.deps.values()) {
+    if (!dep.items) continue;
+    const b = badOf(dep);
+    if (b) excluded.push({ galaxy: dep.row.id, point: dep.point, instance: dep.id, ...b });
+    else catalog.push({ stage: dep.stage.name, point: dep.point, output: outputOf(rc, dep) });
+  }
+  return { items, excluded, catalog };
+}
+
 export function contextFor(rc: RunContext, inst: Instance, warnings: string[], own: { inputs?: Readonly<Record<string, string>> } = {}): StageContext {
+  const fanIn = inst.items ? gather(rc, inst) : undefined;
   return {
     stage: inst.stage.name,
     run: rc.run,
-    row: inst.stage.source ? inst.row : guardRow(inst),
+    row: inst.stage.source || inst.items ? inst.row : guardRow(inst),
     params: guardParams(inst),
-    upstream: {
-      get(stage: string): StageOutput {
-        const dep = inst.deps.get(stage);
-        if (!dep) throw new Error(`stage ${inst.stage.name} read the output of \`${stage}\`, which is not in its needs (pipeline.yaml)`);
-        const done = rc.done.get(dep.id);
-        if (done?.output) return done.output;
-        if (done?.record) return { meta: done.record.output.meta, files: Object.keys(done.record.output.files), arrays: lazyArrays(rc, dep, done) };
-        throw new Error(`internal: ${dep.id} has no output`);
-      },
-    },
+    upstream: inst.items
+      ? { get: (name: string): never => { throw new Error(`stage ${inst.stage.name} is catalog-level: read \`${name}\` of each galaxy from ctx.items[i].upstream, and catalog-level needs from ctx.catalog`); } }
+      : upstreamOf(rc, inst.stage.name, inst.deps),
+    ...(fanIn ?? {}),
     progress: (info) => rc.events.emit('instance-progress', inst, info),
     warn: (message) => {
       warnings.push(message);

@@ -6,13 +6,14 @@
  * is always one literal argument and never command text. Values from the catalog that
  * could pick a path or an option (`/`, `..`, a leading `-`) fail their galaxy.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { sha256 } from '../cache/canonical.ts';
 import { codeHash } from '../cache/code-hash.ts';
 import { UserError } from '../errors.ts';
 import { templateParts, type StageDecl } from '../pipeline/types.ts';
 import type { StageContext, StageInputContext, StageModule, StageOutput } from '../stage.ts';
+import { writeManifests, type Manifests } from './manifest.ts';
 
 /** How much of a failed command's stderr a failure keeps: enough for a traceback's end. */
 const STDERR_TAIL = 4096;
@@ -63,7 +64,19 @@ export function scriptOf(decl: StageDecl, root: string): string | undefined {
 }
 
 async function runCommand(root: string, decl: StageDecl, ctx: StageContext): Promise<StageOutput> {
-  const argv = (decl.run ?? []).map((word) => fill(word, decl, ctx));
+  if (!decl.over) return runFilled(root, decl, ctx, {});
+  // A catalog-level command reads its galaxies from a manifest the engine writes for it
+  // (src/engine/manifest.ts), in a private temporary folder removed after the command.
+  const written = writeManifests(decl, ctx);
+  try {
+    return await runFilled(root, decl, ctx, written);
+  } finally {
+    rmSync(path.dirname(written.manifest), { recursive: true, force: true });
+  }
+}
+
+async function runFilled(root: string, decl: StageDecl, ctx: StageContext, manifest: Partial<Manifests>): Promise<StageOutput> {
+  const argv = (decl.run ?? []).map((word) => fill(word, decl, ctx, manifest.manifest));
   const galaxy = ctx.row.id;
   for (const t of decl.inputs ?? []) {
     const file = path.resolve(root, fill(t, decl, ctx));
@@ -79,7 +92,7 @@ async function runCommand(root: string, decl: StageDecl, ctx: StageContext): Pro
   const shown = argv.map(quote).join(' ');
   // Shell, quoting and prefix are pinned: a ZX_SHELL=sh in the environment must not turn
   // bash's $'...' quoting into text that sh would read differently.
-  const result = await $({ cwd: root, env: envOf(decl, ctx), shell: bash, quote, prefix: '', postfix: '', nothrow: true, quiet: true, verbose: false, stdio: ['ignore', 'pipe', 'pipe'], signal: ctx.signal })`${argv}`;
+  const result = await $({ cwd: root, env: { ...envOf(decl, ctx), ...(manifest.manifest ? { SFH_MANIFEST: manifest.manifest, SFH_EXCLUDED: manifest.excluded, SFH_ITEMS: String(manifest.items) } : {}) }, shell: bash, quote, prefix: '', postfix: '', nothrow: true, quiet: true, verbose: false, stdio: ['ignore', 'pipe', 'pipe'], signal: ctx.signal })`${argv}`;
   if (result.exitCode !== 0) {
     const how = result.exitCode === null ? `was stopped${result.signal ? ` by ${result.signal}` : ''}` : `exited with code ${result.exitCode}`;
     const err = result.stderr.length > STDERR_TAIL ? `...${result.stderr.slice(-STDERR_TAIL)}` : result.stderr;
@@ -95,12 +108,16 @@ async function runCommand(root: string, decl: StageDecl, ctx: StageContext): Pro
 }
 
 /** A template word with its placeholders filled in for one instance. */
-function fill(word: string, decl: StageDecl, ctx: StageInputContext): string {
-  return templateParts(word).map((p) => ('text' in p ? p.text : valueOf(p.name, decl, ctx))).join('');
+function fill(word: string, decl: StageDecl, ctx: StageInputContext, manifest?: string): string {
+  return templateParts(word).map((p) => ('text' in p ? p.text : valueOf(p.name, decl, ctx, manifest))).join('');
 }
 
-function valueOf(name: string, decl: StageDecl, ctx: StageInputContext): string {
+function valueOf(name: string, decl: StageDecl, ctx: StageInputContext, manifest?: string): string {
   const galaxy = ctx.row.id;
+  if (name === 'manifest') {
+    if (manifest === undefined) throw new UserError('pipeline-invalid', `stage \`${decl.name}\` uses {manifest} in \`inputs\` or \`outputs\`; the manifest exists only while the command runs`, 'use {manifest} (or $SFH_MANIFEST) in `run` only');
+    return manifest;
+  }
   if (name === 'galaxy') return plainName(galaxy, 'catalog id', galaxy);
   if (name === 'sn') return plainName(snOf(decl, ctx) ?? '', 'SN Name', galaxy);
   let value: string;
@@ -137,10 +154,12 @@ function snOf(decl: StageDecl, ctx: StageInputContext): string | undefined {
 
 /** The environment of a command: the run's, plus the galaxy and the stage's parameters. */
 function envOf(decl: StageDecl, ctx: StageContext): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, SFH_STAGE: decl.name, SFH_GALAXY: ctx.row.id };
+  const env: NodeJS.ProcessEnv = { ...process.env, SFH_STAGE: decl.name };
+  for (const p of decl.params) env[`SFH_PARAM_${p.toUpperCase().replaceAll('-', '_')}`] = String(ctx.params[p]);
+  if (decl.over) return env;
+  env['SFH_GALAXY'] = ctx.row.id;
   const sn = snOf(decl, ctx);
   if (sn !== undefined) env['SFH_SN'] = sn;
-  for (const p of decl.params) env[`SFH_PARAM_${p.toUpperCase().replaceAll('-', '_')}`] = String(ctx.params[p]);
   return env;
 }
 

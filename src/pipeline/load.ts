@@ -17,7 +17,7 @@ import { templateParts, type ParamDecl, type ParamType, type Pipeline, type Pipe
 
 const PARAM_TYPES: readonly ParamType[] = ['int', 'number', 'string', 'path', 'bool'];
 const PARAM_KEYS = ['type', 'default', 'min', 'max', 'choices', 'doc'];
-const STAGE_KEYS = ['module', 'run', 'inputs', 'outputs', 'source', 'needs', 'params', 'doc'];
+const STAGE_KEYS = ['module', 'run', 'inputs', 'outputs', 'source', 'over', 'per', 'needs', 'params', 'doc'];
 const NAME = /^[a-z][a-zA-Z0-9-]*$/;
 
 /** Thrown when pipeline.yaml has problems; `problems` holds every one of them. */
@@ -187,12 +187,14 @@ function readStages(node: unknown, params: Map<string, ParamDecl>, root: string,
       if (!params.has(p)) at(used.nodes[i], `stage \`${name}\` reads parameter \`${p}\`, which is not declared`, `declare it under \`params:\` (known: ${[...params.keys()].join(', ')})`);
     });
     needNodes.set(name, needs.nodes);
+    const over = readOver(decl, name, params, at);
     const docNode = decl.get('doc', true);
     decls.set(name, {
       name,
       module: shell ? '' : module,
       ...(shell ? { run: shell.run, inputs: shell.inputs, outputs: shell.outputs } : {}),
       source: isScalar(sourceNode) && sourceNode.value === true,
+      ...(over ? { over } : {}),
       needs: needs.names,
       params: used.names,
       doc: isScalar(docNode) ? String(docNode.value) : '',
@@ -207,9 +209,39 @@ function readStages(node: unknown, params: Map<string, ParamDecl>, root: string,
   if (sources.length !== 1) at(parent, `exactly one stage must be \`source: true\` (the one that enumerates the catalog); found ${sources.length}`);
   for (const s of sources) if (s.needs.length) at(keyNodes.get(s.name), `the source stage \`${s.name}\` cannot have \`needs\``);
   for (const s of sources) if (s.run) at(keyNodes.get(s.name), `the source stage \`${s.name}\` cannot be a \`run\` command`, 'the source stage is a module that exports enumerate(params)');
+  for (const s of sources) if (s.over) at(keyNodes.get(s.name), `the source stage \`${s.name}\` cannot be \`over: catalog\``, 'the source stage enumerates the galaxies; put catalog-wide work in a stage of its own');
+  // A per-galaxy stage runs before the catalog-level ones: it cannot wait for all galaxies.
+  for (const decl of decls.values()) {
+    if (decl.over) continue;
+    decl.needs.forEach((need, i) => {
+      if (decls.get(need)?.over) at(needNodes.get(decl.name)?.[i], `stage \`${decl.name}\` runs per galaxy but needs \`${need}\`, which runs once over the catalog`, `make \`${decl.name}\` catalog-level too (over: catalog), or drop \`${need}\` from its needs`);
+    });
+  }
   for (const decl of decls.values()) checkPlaceholders(decl, templates.get(decl.name) ?? [], sources[0]?.name, at);
   const order = topoOrder(decls, (cycle) => at(keyNodes.get(cycle[0] ?? ''), `the stages form a cycle: ${cycle.join(' -> ')}`, 'remove one of these `needs`'));
   return order;
+}
+
+/**
+ * `over: catalog` and `per: [axis, ...]`: a catalog-level (fan-in) stage, optionally split
+ * on some sweep axes. Undefined for a per-galaxy stage.
+ */
+function readOver(decl: YAMLMap, name: string, params: Map<string, ParamDecl>, at: At): { per: string[] } | undefined {
+  const overNode = decl.get('over', true);
+  const perNode = decl.get('per', true);
+  if (overNode === undefined) {
+    if (perNode !== undefined) at(perNode as Node, `\`per\` of stage \`${name}\` is only for catalog-level stages`, 'add `over: catalog` to run it once over all galaxies (and once per value of the axes in `per`), or remove `per`');
+    return undefined;
+  }
+  if (!isScalar(overNode) || overNode.value !== 'catalog') {
+    at(overNode as Node, `\`over\` of stage \`${name}\` must be \`catalog\``, 'write `over: catalog` for a stage that runs once over every selected galaxy; leave `over` out for a per-galaxy stage');
+    return undefined;
+  }
+  const per = stringList(perNode, `\`per\` of stage \`${name}\``, at, 'a list of parameter names, e.g. [k]');
+  per.names.forEach((p, i) => {
+    if (!params.has(p)) at(per.nodes[i], `stage \`${name}\` runs per \`${p}\`, which is not a declared parameter`, `declare it under \`params:\` (known: ${[...params.keys()].join(', ')})`);
+  });
+  return { per: per.names };
 }
 
 /** Stages ordered so every stage comes after its needs; reports each cycle found. */

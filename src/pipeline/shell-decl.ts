@@ -52,12 +52,15 @@ export function readShell(decl: YAMLMap, stage: string, at: At, text: string): {
 
 /** Placeholders whose values come from the catalog or from files: data, not configuration. */
 const UNTRUSTED = (name: string): boolean => name === 'galaxy' || name === 'sn' || name.startsWith('upstream.');
+// ({manifest} is a path the engine makes in the cache folder: configuration, not data.)
 /** A flag after which an interpreter reads program text (`sh -c`, `python3 -c`, `node -e`). */
 const CODE_FLAG = /^(-[a-zA-Z]*[ce]|--command|--eval)$/;
 
 /** Every placeholder must name a value the stage can read, and data must never become code. */
 export function checkPlaceholders(decl: StageDecl, templates: readonly Template[], source: string | undefined, at: At): void {
-  const allowed = ['galaxy', ...(source && decl.needs.includes(source) ? ['sn'] : []), ...decl.params, ...decl.needs.map((n) => `upstream.${n}`)];
+  // A catalog-level stage has no one galaxy: it reads the list of its upstream files from
+  // {manifest} (src/engine/manifest.ts) instead of {galaxy}, {sn} and {upstream.<stage>}.
+  const allowed = decl.over ? ['manifest', ...decl.params] : ['galaxy', ...(source && decl.needs.includes(source) ? ['sn'] : []), ...decl.params, ...decl.needs.map((n) => `upstream.${n}`)];
   for (const t of templates) {
     for (const part of templateParts(t.word)) {
       if (!('name' in part)) continue;
@@ -65,7 +68,8 @@ export function checkPlaceholders(decl: StageDecl, templates: readonly Template[
       const label = `stage \`${decl.name}\` uses {${part.name}} in \`${t.where}\``;
       if (!allowed.includes(part.name)) {
         const fix =
-          part.name === 'sn' && source ? `{sn} comes from the output of \`${source}\`: add it to this stage's needs. `
+          decl.over && ['galaxy', 'sn'].includes(part.name) || decl.over && part.name.startsWith('upstream.') ? `a catalog-level stage runs once for every galaxy: read the galaxies and their upstream files from the manifest ({manifest}, or $SFH_MANIFEST). `
+          : part.name === 'sn' && source ? `{sn} comes from the output of \`${source}\`: add it to this stage's needs. `
           : part.name.startsWith('upstream.') ? `add \`${part.name.slice('upstream.'.length)}\` to this stage's needs. `
           : `list a parameter under the stage's params to use it; write {{ and }} for literal braces. `;
         at(offset, `${label}, which it cannot read`, `${fix}Allowed here: ${allowed.map((n) => `{${n}}`).join(', ')}`);

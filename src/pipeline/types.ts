@@ -42,6 +42,14 @@ export interface StageDecl {
   readonly outputs?: readonly string[];
   /** The stage that enumerates the catalog rows a run can select. */
   readonly source: boolean;
+  /**
+   * A catalog-level (fan-in) stage (`over: catalog`): it runs once over every selected
+   * galaxy instead of once per galaxy, reading the outputs of its `needs` for all of them
+   * (docs/pipeline.md). `per` lists the sweep axes it still runs once per value of (one DTD
+   * per k); any other axis of its needs is gathered into its one instance. Absent for a
+   * per-galaxy stage.
+   */
+  readonly over?: { readonly per: readonly string[] };
   readonly needs: readonly string[];
   readonly params: readonly string[];
   readonly doc: string;

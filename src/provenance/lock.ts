@@ -10,7 +10,9 @@ import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 
 import path from 'node:path';
 import { writeFileAtomic } from '../cache/atomic.ts';
 import type { FileHasher } from '../cache/file-hash.ts';
-import type { TaskResult } from '../engine/events.ts';
+import type { KeyFields } from '../cache/key.ts';
+import type { InstanceResult, TaskResult } from '../engine/events.ts';
+import type { Instance } from '../pipeline/analyse.ts';
 import { UserError } from '../errors.ts';
 import type { Pipeline } from '../pipeline/types.ts';
 import type { ParamValue } from '../stage.ts';
@@ -27,6 +29,15 @@ export interface LockEntry {
   inputs: Record<string, string>;
   /** Per stage: its code hash and its instance key. */
   stages: Record<string, { code: string; key: string }>;
+  /**
+   * Only for an output of a catalog-level stage (whose `galaxy` is `all`): the galaxies it
+   * ran over (in catalog order, those left out included, so verify selects the same),
+   * the values of every sweep axis it covered, and the output hash of each upstream
+   * instance it read (`excluded` for one left out).
+   */
+  galaxies?: string[];
+  sweep?: Record<string, ParamValue[]>;
+  upstream?: Record<string, string>;
 }
 
 /** The lock file. */
@@ -66,8 +77,11 @@ export function readLock(file: string): Lock {
  * the task wrote (the result FITS, a plot, a shell stage's output), each with the lineage
  * of the stages up to the one that wrote it.
  */
-export function lockEntries(results: readonly TaskResult[], hasher: FileHasher): Map<string, LockEntry> {
+export function lockEntries(results: readonly TaskResult[], hasher: FileHasher, catalog: readonly InstanceResult[] = []): Map<string, LockEntry> {
   const out = new Map<string, LockEntry>();
+  const fields = new Map<string, KeyFields>();
+  for (const r of results) for (const i of r.instances) if (i.fields) fields.set(i.instance.id, i.fields);
+  for (const [file, entry] of catalogLockEntries(catalog, hasher, fields)) out.set(file, entry);
   for (const r of results) {
     if (r.status !== 'ok') continue;
     const params: Record<string, ParamValue> = {};
@@ -82,6 +96,53 @@ export function lockEntries(results: readonly TaskResult[], hasher: FileHasher):
       for (const file of i.files) {
         out.set(file, { sha256: hasher.hash(file), galaxy: r.task.row.id, params: sortKeys(params), inputs: sortKeys(inputs), stages: { ...stages } });
       }
+    }
+  }
+  return out;
+}
+
+/**
+ * The lock entries of the catalog-level instances that ran or were cached: each file they
+ * wrote, with the galaxies and sweep values they covered (what verify needs to plan them
+ * again) and their own parameters, code and key.
+ */
+export function catalogLockEntries(results: readonly InstanceResult[], hasher: FileHasher, upstreamFields: ReadonlyMap<string, KeyFields> = new Map()): Map<string, LockEntry> {
+  const out = new Map<string, LockEntry>();
+  for (const r of results) {
+    if ((r.status !== 'ran' && r.status !== 'cached') || !r.fields || !r.key) continue;
+    const inst = r.instance;
+    const galaxies = [...new Set((inst.items ?? []).map((i) => i.row.id))];
+    const sweep: Record<string, ParamValue[]> = {};
+    for (const point of [inst.point, ...(inst.items ?? []).map((i) => i.point)]) {
+      for (const [axis, value] of Object.entries(point)) if (!sweep[axis]?.includes(value)) (sweep[axis] ??= []).push(value);
+    }
+    for (const values of Object.values(sweep)) values.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    // The parameters of the chains it read (the first value where galaxies differ; the
+    // swept ones are in `sweep`), then its own.
+    const params: Record<string, ParamValue> = {};
+    const inputs: Record<string, string> = {};
+    const seen = new Set<string>();
+    const visit = (node: Instance): void => {
+      if (seen.has(node.id)) return;
+      seen.add(node.id);
+      for (const dep of node.deps.values()) visit(dep);
+      const f = upstreamFields.get(node.id);
+      for (const [name, value] of Object.entries(f?.params ?? {})) if (!(name in sweep) && !(name in params)) params[name] = value;
+    };
+    for (const dep of inst.deps.values()) visit(dep);
+    Object.assign(params, r.fields.params);
+    Object.assign(inputs, r.fields.inputs);
+    for (const file of r.files) {
+      out.set(file, {
+        sha256: hasher.hash(file),
+        galaxy: inst.row.id,
+        params: sortKeys(params),
+        inputs: sortKeys(inputs),
+        stages: { [inst.stage.name]: { code: r.fields.code.hash, key: r.key } },
+        galaxies,
+        sweep: sortKeys(sweep),
+        upstream: sortKeys(r.fields.upstream),
+      });
     }
   }
   return out;

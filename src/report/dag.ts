@@ -3,7 +3,7 @@
  * cached or stale (would run) from `explainPlan`.
  */
 import type { Explanation } from '../engine/explain.ts';
-import type { Plan } from '../pipeline/analyse.ts';
+import type { Instance, Plan } from '../pipeline/analyse.ts';
 
 /** One line per instance, after its dependencies: `cluster[122 k=4]  <- collapse-smooth[122], mass-map[122]  [cached]`. */
 export function dagText(plan: Plan, explained: readonly Explanation[]): string {
@@ -11,11 +11,32 @@ export function dagText(plan: Plan, explained: readonly Explanation[]): string {
   const width = Math.max(...plan.instances.map((i) => i.id.length));
   const lines = plan.instances.map((inst) => {
     const e = state.get(inst.id);
-    const deps = [...inst.deps.values()].map((d) => d.id).join(', ');
+    const deps = inst.items ? gathered(inst) : [...inst.deps.values()].map((d) => d.id).join(', ');
     const mark = e ? (e.state === 'cached' ? '[cached]' : `[stale: ${e.reasons[0] ?? ''}]`) : '';
     return `${inst.id.padEnd(width)}  ${deps ? `<- ${deps}` : '(source)'}  ${mark}`.trimEnd();
   });
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What a catalog-level instance gathers, by stage: `catalog x 4 galaxies, write x 4
+ * galaxies x k=2,3`, rather than one id per galaxy (a catalog has hundreds).
+ */
+function gathered(inst: Instance): string {
+  const parts: string[] = [];
+  const stages = new Map<string, { galaxies: Set<string>; points: Map<string, Set<string>> }>();
+  for (const dep of inst.deps.values()) {
+    if (dep.items) {
+      parts.push(dep.id);
+      continue;
+    }
+    const s = stages.get(dep.stage.name) ?? { galaxies: new Set(), points: new Map() };
+    s.galaxies.add(dep.row.id);
+    for (const [a, v] of Object.entries(dep.point)) s.points.set(a, (s.points.get(a) ?? new Set()).add(String(v)));
+    stages.set(dep.stage.name, s);
+  }
+  const per = [...stages].map(([name, s]) => `${name} x ${s.galaxies.size} galax${s.galaxies.size === 1 ? 'y' : 'ies'}${[...s.points].map(([a, v]) => ` x ${a}=${[...v].join(',')}`).join('')}`);
+  return [...per, ...parts].join(', ');
 }
 
 /** A Mermaid flowchart (paste into a Markdown file on GitHub, or mermaid.live). */
@@ -26,7 +47,10 @@ export function dagMermaid(plan: Plan, explained: readonly Explanation[]): strin
   for (const inst of plan.instances) {
     const point = Object.entries(inst.point).map(([k, v]) => ` ${k}=${v}`).join('');
     const cls = state.get(inst.id) === 'cached' ? 'cached' : 'stale';
-    lines.push(`  ${ids.get(inst.id)}["${inst.stage.name}<br/>${inst.row.id}${point}"]:::${cls}`);
+    // A catalog-level instance is a stadium, labelled with the galaxies it gathers.
+    const [open, close] = inst.items ? ['([', '])'] : ['[', ']'];
+    const label = inst.items ? `${inst.stage.name}<br/>all ${new Set(inst.items.map((i) => i.row.id)).size} galaxies${point}` : `${inst.stage.name}<br/>${inst.row.id}${point}`;
+    lines.push(`  ${ids.get(inst.id)}${open}"${label}"${close}:::${cls}`);
   }
   for (const inst of plan.instances) for (const dep of inst.deps.values()) lines.push(`  ${ids.get(dep.id)} --> ${ids.get(inst.id)}`);
   lines.push('  classDef cached fill:#d9f2d9,stroke:#2e7d32;', '  classDef stale fill:#fde0c5,stroke:#e65100;');

@@ -5,6 +5,7 @@
  * forbids anything else, so the file opens anywhere (mailed, on a laptop offline) and
  * needs no JavaScript. The same inputs give the same bytes (no time stamp).
  */
+import type { ReportSection } from '../stage.ts';
 import type { SummaryRow } from './summary.ts';
 
 /** One result as the report shows it. */
@@ -46,8 +47,11 @@ figure.kchoice{width:460px}figure img{display:block;width:100%;height:auto;margi
 figcaption{font-size:13px;color:#333}a{color:#0059a3}
 `;
 
-/** The report's HTML text. */
-export function reportHtml(galaxies: readonly ReportGalaxy[], info: ReportInfo): string {
+/**
+ * The report's HTML text. `sections` (from catalog-level stages, e.g. the DTD fit) follow
+ * the index; `images` holds the bytes of their pictures by file.
+ */
+export function reportHtml(galaxies: readonly ReportGalaxy[], info: ReportInfo, sections: readonly ReportSection[] = [], images: ReadonlyMap<string, Buffer> = new Map()): string {
   const results = galaxies.reduce((n, g) => n + g.results.length, 0);
   const t = info.thresholds;
   const out: string[] = [
@@ -62,6 +66,7 @@ export function reportHtml(galaxies: readonly ReportGalaxy[], info: ReportInfo):
   ];
   if (!galaxies.length) out.push('<p class="warn">No results found: run <code>sfh-pipeline run</code> first, or point --out at the folder of the result FITS.</p>');
   else out.push(indexTable(galaxies));
+  sections.forEach((s, i) => out.push(catalogSection(s, i, images)));
   for (const g of galaxies) out.push(galaxySection(g));
   out.push('</body></html>', '');
   return out.join('\n');
@@ -83,6 +88,23 @@ function indexTable(galaxies: readonly ReportGalaxy[]): string {
     });
   }
   return `<h2 id="index">Galaxies</h2>\n<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+}
+
+function catalogSection(s: ReportSection, i: number, images: ReadonlyMap<string, Buffer>): string {
+  const parts = [`<section id="catalog-${i}"><h2>${esc(s.title)}</h2>`];
+  if (s.text) parts.push(`<p>${esc(s.text)}</p>`);
+  if (s.table) {
+    const head = s.table.columns.map((c) => `<th>${esc(c)}</th>`).join('');
+    const body = s.table.rows.map((r) => `<tr>${r.map((v) => `<td${typeof v === 'number' ? '' : ' class="l"'}>${v === null ? '' : esc(String(v))}</td>`).join('')}</tr>`).join('\n');
+    parts.push(`<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`);
+  }
+  const figures = (s.images ?? []).flatMap((im) => {
+    const png = images.get(im.file);
+    return png ? [`<figure>${img(png, im.alt)}<figcaption>${esc(im.alt)}</figcaption></figure>`] : [];
+  });
+  if (figures.length) parts.push(`<div class="row">\n${figures.join('\n')}\n</div>`);
+  parts.push('<p><a href="#index">back to the index</a></p></section>');
+  return parts.join('\n');
 }
 
 function galaxySection(g: ReportGalaxy): string {

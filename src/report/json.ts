@@ -2,7 +2,7 @@
  * The `--json` record of a run: one entry per task (a galaxy at a sweep point), with the
  * status of every stage it needed. A stable shape that scripts and tests rely on.
  */
-import type { TaskResult } from '../engine/events.ts';
+import type { InstanceResult, TaskResult } from '../engine/events.ts';
 import type { Json } from '../stage.ts';
 
 /** One task of the `--json` record. */
@@ -44,5 +44,39 @@ export function taskRecord(result: TaskResult, values: ReadonlyMap<string, reado
     output: result.output ?? null,
     warnings: [...new Set(result.instances.flatMap((r) => r.warnings))],
     stages: result.instances.map((r) => ({ name: r.instance.stage.name, status: r.status, ms: Math.round(r.ms * 10) / 10 })),
+  };
+}
+
+/** One catalog-level instance of the `--json` record (its `catalog` list). */
+export interface CatalogRecord {
+  /** The instance id, e.g. `summarise[all]`, `dtd[all k=15]`. */
+  id: string;
+  stage: string;
+  /** Its values on the sweep axes it runs per (`per`, or its own swept params). */
+  point: { [name: string]: Json };
+  status: string;
+  ms: number;
+  /** Galaxies x gathered points it was given, and those left out. */
+  items: number;
+  excluded: { galaxy: string; point: { [name: string]: Json }; instance: string; status: string; reason: string }[];
+  files: string[];
+  error: string | null;
+  reason: string | null;
+}
+
+/** Builds the record of one catalog-level instance. */
+export function catalogRecord(r: InstanceResult): CatalogRecord {
+  const failure = r.failure;
+  return {
+    id: r.instance.id,
+    stage: r.instance.stage.name,
+    point: { ...r.instance.point },
+    status: r.status,
+    ms: Math.round(r.ms * 10) / 10,
+    items: r.instance.items?.length ?? 0,
+    excluded: (r.catalog?.excluded ?? []).map((e) => ({ galaxy: e.galaxy, point: { ...e.point }, instance: e.instance, status: e.status, reason: e.reason })),
+    files: [...r.files],
+    error: failure ? (failure.hint ? `${failure.message} (${failure.hint})` : failure.message) : null,
+    reason: failure?.reason ?? null,
   };
 }

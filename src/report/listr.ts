@@ -152,7 +152,9 @@ export function attachListrView(events: EngineEmitter, plan: Plan, out: NodeJS.W
   for (const inst of plan.instances) {
     let galaxy = galaxies.get(inst.row.id);
     if (!galaxy) {
-      galaxy = { title: `${inst.row.id} ${inst.row.fields['SN Name'] ?? ''}`.trim(), slots: [], begun: deferred() };
+      // The catalog-level instances share one line after the galaxies': they run over all of them.
+      const title = inst.items ? 'all galaxies (catalog-level stages)' : `${inst.row.id} ${inst.row.fields['SN Name'] ?? ''}`.trim();
+      galaxy = { title, slots: [], begun: deferred() };
       galaxies.set(inst.row.id, galaxy);
     }
     const title = [inst.stage.name, ...Object.entries(inst.point).map(([k, v]) => `${k}=${v}`)].join(' ');
@@ -161,7 +163,7 @@ export function attachListrView(events: EngineEmitter, plan: Plan, out: NodeJS.W
     slots.set(inst.id, slot);
   }
   // Galaxies in the order the engine takes them (the plan's task order).
-  const order = [...new Set(plan.tasks.map((t) => t.row.id))].flatMap((id) => galaxies.get(id) ?? []);
+  const order = [...new Set([...plan.tasks.map((t) => t.row.id), ...plan.catalog.map((i) => i.row.id)])].flatMap((id) => galaxies.get(id) ?? []);
 
   const after: string[] = [];
   const runEnded = deferred<void>();

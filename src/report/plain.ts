@@ -2,7 +2,7 @@
  * The plain log: one greppable line per event, for CI, pipes and log files, and the
  * closing summary. Subscribes to the engine's events; writes to the stream it is given.
  */
-import type { EngineEmitter, TaskResult } from '../engine/events.ts';
+import type { EngineEmitter, InstanceResult, TaskResult } from '../engine/events.ts';
 
 /** Formats a duration for a person. */
 export function formatMs(ms: number): string {
@@ -35,5 +35,32 @@ export function summaryLines(results: readonly TaskResult[]): string[] {
     if (r.status === 'skipped' && !skipped.has(galaxy)) skipped.set(galaxy, r.skipReason ?? '');
   }
   for (const [galaxy, reason] of skipped) lines.push(`  skipped ${galaxy}: ${reason}`);
+  return lines;
+}
+
+/**
+ * After the summary lines: what each catalog-level stage says (`meta.print`, e.g. the
+ * summary table), who it left out, and its failure. Printed for a cached stage as for one
+ * that ran, so a rerun's end looks the same.
+ */
+export function catalogLines(results: readonly InstanceResult[]): string[] {
+  const lines: string[] = [];
+  for (const r of results) {
+    const print = r.catalog?.meta['print'];
+    if (typeof print === 'string' && print) lines.push(print.replace(/\n$/, ''));
+    // A galaxy left out at every point for one reason is one entry, as in the summary lines.
+    const left = new Map<string, string[]>();
+    for (const e of r.catalog?.excluded ?? []) {
+      const why = `${e.galaxy}: ${e.status}${e.status === 'skipped' ? '' : ` at ${e.instance.replace(/\[.*$/, '')}`} (${e.reason})`;
+      left.set(why, [...(left.get(why) ?? []), ...Object.entries(e.point).map(([a, v]) => `${a}=${v}`)]);
+    }
+    if (left.size) {
+      const n = r.catalog?.items ?? 0;
+      const out = r.catalog?.excluded.length ?? 0;
+      lines.push(`${r.instance.id}: ran over ${n - out} of ${n}; left out ${[...left].map(([why, points]) => (points.length ? why.replace(':', ` (${[...new Set(points)].join(', ')}):`) : why)).join('; ')}`);
+    }
+    if (r.status === 'failed' || r.status === 'upstream-failed') lines.push(`  failed  ${r.instance.id}: ${r.failure?.message ?? ''}${r.failure?.hint ? ` (${r.failure.hint})` : ''}`);
+    if (r.status === 'cancelled') lines.push(`  not run ${r.instance.id}: ${r.failure?.message ?? 'cancelled'}`);
+  }
   return lines;
 }

@@ -9,15 +9,17 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { RunLog, taskId } from '../../cache/runs.ts';
 import { UserError } from '../../errors.ts';
-import { EngineEmitter, type TaskResult } from '../../engine/events.ts';
+import type { KeyFields } from '../../cache/key.ts';
+import { EngineEmitter, type InstanceResult, type TaskResult } from '../../engine/events.ts';
+import { execute } from '../../engine/execute.ts';
 import { PACKAGE_ROOT } from '../../engine/modules.ts';
-import type { Task } from '../../pipeline/analyse.ts';
+import { restrictPlan, type Task } from '../../pipeline/analyse.ts';
 import { SLURM_DEFAULTS, type SlurmSettings } from '../../pipeline/executor.ts';
-import { lockPath, updateLock, type LockEntry } from '../../provenance/lock.ts';
-import { taskRecord } from '../../report/json.ts';
-import { attachPlainLog, summaryLines } from '../../report/plain.ts';
+import { catalogLockEntries, lockPath, updateLock, type LockEntry } from '../../provenance/lock.ts';
+import { catalogRecord, taskRecord } from '../../report/json.ts';
+import { attachPlainLog, catalogLines, summaryLines } from '../../report/plain.ts';
 import { VERSION } from '../../cli/help.ts';
-import { cacheDirOf, overridesOf, pipelineFile, preparePlan, type PlanValues, type RunValues } from '../../cli/plan.ts';
+import { cacheDirOf, overridesOf, pipelineFile, preparePlan, type PlanValues, type Prepared, type RunValues } from '../../cli/plan.ts';
 import { openPipeline } from '../../pipeline/open.ts';
 import { resolveParams } from '../../pipeline/params.ts';
 import { argsOf, resumeFrom } from '../../cli/resume.ts';
@@ -49,7 +51,7 @@ export async function runOnSlurm(v: RunValues): Promise<number> {
   if (!existsSync(ELEMENT)) throw new UserError('usage', `${ELEMENT} is missing`, 'run `npm run build` (npm ci does it): array elements run the compiled CLI');
   const log = new RunLog(path.join(cache, 'runs'), { cwd: process.cwd(), args: { ...argsOf(planValues), executor: 'slurm' } });
   const runId = path.basename(log.file, '.jsonl');
-  const prepared = await preparePlan(planValues, process.stderr);
+  const prepared = await preparePlan(planValues, process.stderr, { without: v['no-report'] ? ['report'] : [] });
   const { pipeline, values } = prepared;
   const settings = pipeline.executor?.slurm ?? SLURM_DEFAULTS;
   const events = new EngineEmitter();
@@ -58,7 +60,7 @@ export async function runOnSlurm(v: RunValues): Promise<number> {
 
   // --resume: what the last run (or its elements, after its driver stopped) finished stays done.
   const { plan, locks, watched } = resumed ? await takeOver(resumed, prepared.plan, log.file, process.stderr) : { plan: prepared.plan, locks: new Map<string, LockEntry>(), watched: [] as WatchedJob[] };
-  if (plan.tasks.length === 0) {
+  if (plan.tasks.length === 0 && prepared.plan.catalog.length === 0) {
     process.stderr.write('nothing to resume\n');
     return 0;
   }
@@ -89,13 +91,15 @@ export async function runOnSlurm(v: RunValues): Promise<number> {
 
   const results: TaskResult[] = plan.tasks.flatMap((t) => follower.out.results.get(t) ?? []);
   const count = (s: string) => results.filter((r) => r.status === s).length;
+  // The catalog-level stages run here, on the submitting side, once the array is done.
+  const { catalog, fields } = interrupts ? { catalog: [], fields: new Map<string, KeyFields>() } : await runCatalog(prepared, events, v['fail-fast'] === true && count('failed') > 0);
   log.end({ ok: count('ok'), failed: count('failed'), skipped: count('skipped') });
   for (const [output, entry] of follower.out.locks) locks.set(output, entry);
+  for (const [output, entry] of catalogLockEntries(catalog, prepared.hasher, fields)) locks.set(output, entry);
   updateLock(lockPath(pipeline, planValues.lock), pipeline, `sfh-pipeline ${VERSION}`, locks);
   for (const p of follower.out.cacheProblems as { reason?: string; file?: string; detail?: string }[]) process.stderr.write(`cache: ${p.reason} ${p.file}: ${p.detail} (recomputed)\n`);
   for (const line of summaryLines(results)) process.stderr.write(`${line}\n`);
-  // What a local run does after its tasks (summary.csv, k-choice plots, report.html), here.
-  (await import('../../cli/report.ts')).afterRun(results, values, { report: !v['no-report'] }, process.stderr);
+  for (const line of catalogLines(catalog)) process.stderr.write(`${line}\n`);
   if (v.json) {
     const record = {
       tool: 'sfh-pipeline',
@@ -107,11 +111,41 @@ export async function runOnSlurm(v: RunValues): Promise<number> {
       inputsHashed: follower.out.inputsHashed,
       cacheProblems: follower.out.cacheProblems,
       tasks: results.map((r) => taskRecord(r, values)),
+      catalog: catalog.map(catalogRecord),
     };
     process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
   }
   if (interrupts) return 130;
-  return count('failed') > 0 ? 1 : 0;
+  return count('failed') > 0 || catalog.some((r) => r.status === 'failed') ? 1 : 0;
+}
+
+/**
+ * Runs the plan's catalog-level stages in this process after the array: every galaxy's
+ * instances are answered from the shared cache the elements filled (one an element did not
+ * finish is left out, never recomputed here), and only the fan-ins run. A dependent Slurm
+ * job would wait in the queue again and start a Node process to do the same; here the
+ * driver, which follows the array anyway, needs neither. Only the catalog-level instances'
+ * ends reach the run's log. After a --fail-fast stop they are reported cancelled.
+ */
+async function runCatalog(prepared: Prepared, events: EngineEmitter, stopped: boolean): Promise<{ catalog: InstanceResult[]; fields: Map<string, KeyFields> }> {
+  const { plan: full, pipeline, cache, hasher } = prepared;
+  const fields = new Map<string, KeyFields>();
+  if (full.catalog.length === 0) return { catalog: [], fields };
+  const plan = restrictPlan(full, () => false, { catalog: true });
+  const mine = new EngineEmitter();
+  const ids = new Set(plan.catalog.map((i) => i.id));
+  mine.on('instance-start', (inst) => ids.has(inst.id) && events.emit('instance-start', inst));
+  mine.on('instance-warning', (inst, message) => ids.has(inst.id) && events.emit('instance-warning', inst, message));
+  mine.on('instance-end', (r) => {
+    if (r.fields) fields.set(r.instance.id, r.fields);
+    if (ids.has(r.instance.id)) events.emit('instance-end', r);
+  });
+  let catalog: InstanceResult[] = [];
+  mine.on('catalog-end', (r) => (catalog = [...r]));
+  const abort = new AbortController();
+  if (stopped) abort.abort();
+  await execute(plan, { jobs: 1, workers: false, failFast: false, cachedOnly: true, cache, hasher, signal: abort.signal, run: { version: VERSION, pipelineHash: pipeline.hash } }, mine);
+  return { catalog, fields };
 }
 
 /** The plan's tasks grouped by galaxy, in catalog order: one array element each. */
