@@ -5,6 +5,7 @@
  * the run's result FITS (through the write stage's output hashes), so an unchanged rerun
  * answers it from the cache and one more galaxy, or one changed result, reruns it.
  */
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Galaxy } from '../src/catalog/galaxy.ts';
 import type { FanInItemContext, StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
@@ -22,6 +23,25 @@ function resultsOf(ctx: StageInputContext): Row[] {
     const galaxy = item.upstream.get('catalog').meta['galaxy'] as unknown as Galaxy;
     return { galaxy: galaxy.id, sn: galaxy.snName, snType: galaxy.snType ?? '', fits: String(item.upstream.get('write').meta['output']) };
   });
+}
+
+/**
+ * Every result FITS in the output folders: summary.csv reads this run's, but a galaxy's
+ * k-choice plot shows each of its results there, an earlier run's other k too, so all are
+ * inputs (their hashes key the stage, and verify recomputes it from the same files).
+ */
+export function inputs(ctx: StageInputContext): string[] {
+  const files: string[] = [];
+  for (const dir of new Set(resultsOf(ctx).map((r) => path.dirname(r.fits)))) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      // a folder not made yet holds nothing
+    }
+    for (const n of names.sort()) if (!n.startsWith('.') && /\.fits$/i.test(n)) files.push(path.join(dir, n));
+  }
+  return files;
 }
 
 /** summary.csv of each output folder and the k-choice plot of each galaxy in it. */
