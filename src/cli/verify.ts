@@ -131,7 +131,8 @@ function planGroups(outputs: Record<string, LockEntry>): PlanGroup[] {
       const key = Object.values(entry.stages)[0]?.key;
       const same = groups.find((g) => g.sweep && Object.values(g.entries[0]?.[1].stages ?? {})[0]?.key === key);
       if (same) same.entries.push([stored, entry]);
-      else groups.push({ galaxy: entry.galaxies.join(','), params: { ...entry.params }, entries: [[stored, entry]], ks: [], sweep: entry.sweep ?? {} });
+      // k not swept (one --k) is a plain parameter of the instance: the plan must have it too.
+      else groups.push({ galaxy: entry.galaxies.join(','), params: { ...entry.params }, entries: [[stored, entry]], ks: typeof entry.params['k'] === 'number' && !(entry.sweep && 'k' in entry.sweep) ? [entry.params['k']] : [], sweep: entry.sweep ?? {} });
       continue;
     }
     const { k, out: _out, ...rest } = entry.params;
