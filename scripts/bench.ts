@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: sfh-pipeline against the original notebook on MUSE-sized data.
+ * `npm run bench`: sfh-pipeline against a vectorized numpy peer and the original notebook on
+ * MUSE-sized data.
  *
  *   npm run bench                        the 3x3-binned galaxy (3681 x 100 x 100)
  *   npm run bench -- --size tiny         3681 x 20 x 20, seconds (CI)
@@ -9,8 +10,9 @@
  *
  * Generates the inputs deterministically in the notebook's layout under bench/work/ (reused
  * while their manifest matches), times our CLI as whole processes (cold k=4, warm new k,
- * cold sweep k=2..8), the notebook's Python port (bench/python/notebook.py) on the same
- * files, compares the group maps pixel by pixel, times the cluster kernel alone and its
+ * cold sweep k=2..8), the vectorized numpy peer (bench/python/peer.py) and the notebook's
+ * Python port (bench/python/notebook.py) on the same files, compares every group map
+ * with the notebook's pixel by pixel, times the cluster kernel alone and its
  * scaling, prints a table and writes bench/results.json. Timings are reported, never
  * asserted: the exit status is 1 only when a run failed or a group map differs.
  * See docs/benchmark.md.
@@ -26,7 +28,7 @@ import { benchOneGalaxy, type GalaxyResult } from './bench/galaxy.ts';
 import { fitCost, scaling, type ScalingPoint } from './bench/kernels.ts';
 import { hasGnuTime } from './bench/measure.ts';
 import { benchGalaxy, MUSE_AXIS } from './bench/model.ts';
-import { pythonProblem, PYTHON } from './bench/python.ts';
+import { pythonProblem, PYTHON, type PyRun } from './bench/python.ts';
 import { galaxyReport, rowsOf, scalingReport, targets, targetsReport } from './bench/report.ts';
 
 const USAGE = `usage: npm run bench -- [--size tiny|binned|full] [--skip-python] [--repeat N] [--no-build]\n`;
@@ -42,6 +44,11 @@ const SIZES: Record<string, GalaxyName[]> = { tiny: ['tiny'], binned: ['binned']
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** One Python process as results.json keeps it: timings, not the paths of its maps. */
+function slimPy(p: PyRun) {
+  return { k: p.k, maxRounds: p.maxRounds, ok: p.ok, wallSeconds: p.wallSeconds, peakRssBytes: p.peakRssBytes, steps: p.report?.steps, cluster: p.report?.cluster.map(({ output, ...c }) => c), error: p.error };
+}
 
 async function main(): Promise<number> {
   let values;
@@ -139,8 +146,10 @@ async function main(): Promise<number> {
       mustHoldBytes: g.mustHoldBytes,
       table: rowsOf(g),
       ours: Object.fromEntries(Object.entries(g.ours).map(([k, runs]) => [k, runs.map((r) => ({ ...r, results: r.results.map(({ file, ...rest }) => ({ ...rest, file: path.relative(root, file) })) }))])),
-      original: g.original && { ...g.original, processes: g.original.processes.map((p) => ({ k: p.k, maxRounds: p.maxRounds, ok: p.ok, wallSeconds: p.wallSeconds, peakRssBytes: p.peakRssBytes, steps: p.report?.steps, cluster: p.report?.cluster.map(({ output, ...c }) => c), error: p.error })) },
+      original: g.original && { ...g.original, processes: g.original.processes.map(slimPy) },
       groupMaps: g.maps,
+      peer: g.peer && Object.fromEntries(Object.entries(g.peer).map(([kind, v]) => [kind, v === null ? null : (Array.isArray(v) ? v : [v]).map(slimPy)])),
+      peerGroupMaps: g.peerMaps,
       clusterAlone: g.clusterAlone,
     })),
     scaling: { points: scalingPoints, fit: fitCost(scalingPoints) },
