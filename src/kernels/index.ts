@@ -34,7 +34,9 @@ export {
   nanmedianAxis0F32Range,
   nanmedianBlockWidth,
   nanmedianScratchSize,
+  nanmedianTransposeRange,
 } from './nanmedian.ts';
+export { BRACKET_MIN_AXIS, nanmedianBracketRange } from './bracket-median.ts';
 export { numpyExp } from './numpyExp.ts';
 export { legacyRandint, legacyRandomSample, mt19937Next32, mt19937Seed, seededRandint } from './random.ts';
 export type { MT19937State } from './random.ts';

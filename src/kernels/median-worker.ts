@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { collectLargeBuffers, LARGE_BUFFERS_BYTES } from '../gc.ts';
 import { nanmedianAxis0F32Range } from './nanmedian.ts';
+import { adoptCubeMemory, type CubeMemory } from './wasm/median.ts';
 
 /** A range of pixels to do. */
 export interface MedianJob {
@@ -14,10 +15,14 @@ export interface MedianJob {
   readonly npix: number;
   readonly p0: number;
   readonly p1: number;
+  /** The cube's WebAssembly memory (its buffer is `cube`), when it was read into one, and this helper's slot in it. */
+  readonly memory: { readonly memory: CubeMemory; readonly scratch0: number; readonly scratchBytes: number } | null;
+  readonly thread: number;
 }
 
 parentPort?.on('message', (job: MedianJob) => {
-  nanmedianAxis0F32Range(new Float32Array(job.cube), job.nz, job.npix, job.p0, job.p1, new Float32Array(job.out));
+  const buffer = job.memory ? adoptCubeMemory(job.memory.memory, job.memory.scratch0, job.memory.scratchBytes) : job.cube;
+  nanmedianAxis0F32Range(new Float32Array(buffer, 0, job.nz * job.npix), job.nz, job.npix, job.p0, job.p1, new Float32Array(job.out), undefined, job.thread);
   parentPort?.postMessage('done');
   // once this message is let go, the cube's last reference here is gone: an idle thread
   // would not collect it for as long as it lives (src/gc.ts)
