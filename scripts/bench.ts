@@ -24,14 +24,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureDataset, type Dataset } from './bench/generate.ts';
-import { benchOneGalaxy, type GalaxyResult } from './bench/galaxy.ts';
+import { benchCatalog, type CatalogResult } from './bench/catalog.ts';
+import { benchOneGalaxy, SWEEP, type GalaxyResult } from './bench/galaxy.ts';
 import { fitCost, scaling, type ScalingPoint } from './bench/kernels.ts';
 import { hasGnuTime } from './bench/measure.ts';
 import { benchGalaxy, MUSE_AXIS } from './bench/model.ts';
 import { pythonProblem, PYTHON, type PyRun } from './bench/python.ts';
-import { galaxyReport, rowsOf, scalingReport, targets, targetsReport } from './bench/report.ts';
+import { catalogReport, galaxyReport, rowsOf, scalingReport, startupReport, targets, targetsReport } from './bench/report.ts';
+import { startupCosts, type StartupRow } from './bench/startup.ts';
 
-const USAGE = `usage: npm run bench -- [--size tiny|binned|full] [--skip-python] [--repeat N] [--no-build]\n`;
+const USAGE = `usage: npm run bench -- [--size tiny|binned|full] [--skip-python] [--repeat N] [--catalog N] [--no-build]\n`;
 
 /** The galaxies of each --size. */
 const GALAXIES = {
@@ -54,7 +56,7 @@ async function main(): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
-      options: { size: { type: 'string', default: 'binned' }, 'skip-python': { type: 'boolean' }, repeat: { type: 'string' }, 'no-build': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { size: { type: 'string', default: 'binned' }, 'skip-python': { type: 'boolean' }, repeat: { type: 'string' }, catalog: { type: 'string' }, 'no-build': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (err) {
     process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}`);
@@ -72,6 +74,13 @@ async function main(): Promise<number> {
   const repeat = values.repeat === undefined ? undefined : Number(values.repeat);
   if (repeat !== undefined && !(Number.isInteger(repeat) && repeat >= 1)) {
     process.stderr.write(`bench: --repeat ${values.repeat}: expected a whole number >= 1\n`);
+    return 2;
+  }
+  const quick = values.size === 'tiny';
+  // A study's catalog: 20 binned galaxies (3 tiny ones in CI), --catalog 0 to skip it.
+  const catalogCount = values.catalog === undefined ? (quick ? 3 : 20) : Number(values.catalog);
+  if (!(Number.isInteger(catalogCount) && catalogCount >= 0)) {
+    process.stderr.write(`bench: --catalog ${values.catalog}: expected a whole number >= 0 (galaxies)\n`);
     return 2;
   }
   const python = !values['skip-python'];
@@ -121,21 +130,34 @@ async function main(): Promise<number> {
     results.push(await benchOneGalaxy(root, name, ds, { work, repeat: rep, python, bounded: name === 'full', log }));
   }
 
-  const quick = values.size === 'tiny';
+  let catalog: CatalogResult | null = null;
+  if (catalogCount > 0) {
+    const free = statfsSync(work);
+    const n = quick ? GALAXIES.tiny.n : GALAXIES.binned.n;
+    const need = catalogCount * MUSE_AXIS.nwave * n * n * 4 * 3.2;
+    if (free.bavail * free.bsize < need) notes.push(`catalog run skipped: ${catalogCount} galaxies need ~${(need / 1e9).toFixed(1)} GB free in ${work}`);
+    else catalog = await benchCatalog(root, work, { count: catalogCount, n, ks: `${SWEEP.from}..${SWEEP.to}`, python, log });
+  }
+  log('startup: the ways of starting the CLI');
+  const startup: StartupRow[] = await startupCosts(root, quick ? 3 : 7);
   const scalingPoints: ScalingPoint[] = scaling(quick ? [25, 50] : [25, 50, 100, 200], [2, 4, 8], 5, log);
 
   for (const g of results) process.stdout.write(`${galaxyReport(g)}\n`);
+  if (catalog) process.stdout.write(`${catalogReport(catalog)}\n`);
+  process.stdout.write(`${startupReport(startup)}\n`);
   process.stdout.write(`${scalingReport(scalingPoints)}\n`);
-  const ts = targets(results);
+  const ts = targets(results, catalog);
   process.stdout.write(`${targetsReport(ts)}\n`);
   for (const g of results) problems.push(...g.problems);
+  if (catalog) problems.push(...catalog.problems);
+  for (const r of startup) if (!r.ok) problems.push(`startup: \`${r.command}\` failed`);
 
   const pyVersions = results.flatMap((g) => g.original?.processes ?? []).find((p) => p.report)?.report?.versions ?? null;
   const record = {
     tool: 'sfh-pipeline bench',
     date: new Date().toISOString(),
     source,
-    options: { size: values.size, python, repeat: repeat ?? 'default (3; 1 at full resolution)' },
+    options: { size: values.size, python, catalog: catalogCount, repeat: repeat ?? 'default (3; 1 at full resolution)' },
     machine: { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', memoryBytes: os.totalmem(), python: python ? { exe: PYTHON, ...pyVersions } : null },
     datasets: datasets.map((d) => ({ name: path.basename(d.dir), id: d.galaxy.id, shape: [d.galaxy.nwave, d.galaxy.n, d.galaxy.n], pixelScale: d.galaxy.pixelScale, stat: d.galaxy.stat, files: d.files, fittedPixels: d.fittedPixels, generatedSeconds: d.generatedSeconds })),
     galaxies: results.map((g) => ({
@@ -152,6 +174,8 @@ async function main(): Promise<number> {
       peerGroupMaps: g.peerMaps,
       clusterAlone: g.clusterAlone,
     })),
+    catalog,
+    startup,
     scaling: { points: scalingPoints, fit: fitCost(scalingPoints) },
     targets: ts,
     notes,

@@ -5,6 +5,7 @@
  */
 import { bestWall, COLD_K, maxRss, medianWall, SWEEP, WARM_K, type GalaxyResult } from './galaxy.ts';
 import { fitCost, type ScalingPoint } from './kernels.ts';
+import type { CatalogResult } from './catalog.ts';
 import type { OurRun } from './ours.ts';
 import type { PyRun } from './python.ts';
 
@@ -168,6 +169,26 @@ export function galaxyReport(g: GalaxyResult): string {
   return lines.join('\n');
 }
 
+/** The catalog run: galaxies per minute, ours (one process) against the peer (a process per galaxy). */
+export function catalogReport(c: CatalogResult): string {
+  const [nw, ny, nx] = c.shape;
+  const rows: string[][] = [
+    ['', 'wall', 'galaxies/minute', 'peak RSS'],
+    ['ours (one process, --galaxy all)', secs(c.ours.wallSeconds), c.galaxiesPerMinute.ours?.toFixed(1) ?? '-', mb(c.ours.peakRssBytes)],
+  ];
+  if (c.peer) rows.push(['numpy peer (a process per galaxy)', secs(c.peer.wallSeconds), c.galaxiesPerMinute.peer?.toFixed(1) ?? '-', mb(c.peer.peakRssBytes)]);
+  return [
+    `\n== catalog: ${c.galaxies} galaxies of ${nw} x ${ny} x ${nx}, k=${c.ks} ==`,
+    table(rows),
+    c.peer ? `group maps, ours vs the peer: ${c.maps.differing.length === 0 ? `ALL EQUAL (${c.maps.compared})` : `${c.maps.differing.length} DIFFER`}` : '',
+  ].filter(Boolean).join('\n');
+}
+
+/** What starting the CLI costs, by how it is started. */
+export function startupReport(rows: readonly { how: string; medianSeconds: number; bestSeconds: number; runs: number; ok: boolean }[]): string {
+  return `\n== start-up (median of ${rows[0]?.runs ?? 0}, a project with sfh-pipeline installed) ==\n${table([['', 'median', 'best'], ...rows.map((r) => [r.how + (r.ok ? '' : ' (FAILED)'), secs(r.medianSeconds), secs(r.bestSeconds)])])}`;
+}
+
 /** The scaling table, and the cost model fitted to it. */
 export function scalingReport(points: readonly ScalingPoint[]): string {
   const fit = fitCost(points);
@@ -195,7 +216,7 @@ export interface Target {
 }
 
 /** The issue's targets, evaluated (informational; the bench never fails on them). */
-export function targets(galaxies: readonly GalaxyResult[]): Target[] {
+export function targets(galaxies: readonly GalaxyResult[], catalog: CatalogResult | null = null): Target[] {
   const out: Target[] = [];
   const binned = galaxies.find((g) => g.name === 'binned') ?? galaxies.find((g) => g.name === 'tiny');
   const full = galaxies.find((g) => g.name === 'full');
@@ -218,6 +239,10 @@ export function targets(galaxies: readonly GalaxyResult[]): Target[] {
     out.push({ target: 'full-resolution peak RSS <= 1.3x the largest cube (one float32 cube)', measured: rss === null ? '-' : `${mb(rss)} = ${(rss / full.mustHoldBytes).toFixed(2)}x ${mb(full.mustHoldBytes)}`, met: rss === null ? null : rss <= 1.3 * full.mustHoldBytes });
     const cold = rowsOf(full)[0]!;
     out.push({ target: 'full-resolution cold k=4 vs the numpy peer', measured: x(cold.ratioPeer), met: null });
+  }
+  if (catalog) {
+    const g = catalog.galaxiesPerMinute;
+    out.push({ target: `catalog of ${catalog.galaxies} x k=${catalog.ks}: galaxies per minute, ours vs the numpy peer`, measured: `${g.ours?.toFixed(1) ?? '-'} vs ${g.peer?.toFixed(1) ?? '-'}${g.ours && g.peer ? ` (${(g.ours / g.peer).toFixed(1)}x)` : ''}`, met: null });
   }
   return out;
 }
