@@ -9,6 +9,7 @@ import path from 'node:path';
 import { differingPixels, loadDump, loadFromCache, maxAbsDiff, readMap, type ClusterInputs } from './arrays.ts';
 import type { Dataset } from './generate.ts';
 import { timeKernel } from './kernels.ts';
+import { measureFloor, type Floor } from './medians.ts';
 import { runOurs, type OurRun } from './ours.ts';
 import { comparePeerMaps, runPeer, type PeerMapComparison, type PeerRuns } from './peer.ts';
 import { runPython, type PyRun } from './python.ts';
@@ -81,6 +82,8 @@ export interface GalaxyResult {
   readonly peer: PeerRuns | null;
   readonly peerMaps: PeerMapComparison[];
   readonly clusterAlone: ClusterAlone | null;
+  /** Reading the files from the page cache, and both nanmedians alone (null if it failed). */
+  readonly floor: Floor | null;
   /** 1-minute load average before and after this galaxy's runs (other work on the machine skews timings). */
   readonly loadAverage: { readonly before: number; readonly after: number };
   readonly problems: string[];
@@ -152,6 +155,15 @@ export async function benchOneGalaxy(
   const ourIters = new Map<number, number>();
   for (const r of [...ours.sweep, ...ours.coldK4, ...ours.warm]) for (const res of r.results) ourIters.set(res.k, res.iterations);
   const validPixels = ours.coldK4.find((r) => r.ok)?.results[0]?.valid ?? null;
+
+  // The floor: plain reads of the files, and the two medians alone, in this process.
+  let floor: Floor | null = null;
+  try {
+    floor = await measureFloor(root, ds, opts.bounded ? 1 : 5);
+    log(`floor ${name}: read ${(floor.bytes / 1e6).toFixed(0)} MB from the page cache in ${floor.pageCacheReadSeconds.toFixed(3)} s; both medians ${floor.mediansSeconds.toFixed(3)} s (2 threads; reading them in ${floor.readIntoBufferSeconds.toFixed(3)} s)`);
+  } catch (err) {
+    problems.push(`${name}: the floor (reads, medians alone) failed: ${(err as Error).message}`);
+  }
 
   // The vectorized numpy peer, every run a whole process like ours.
   let peer: PeerRuns | null = null;
@@ -264,6 +276,7 @@ export async function benchOneGalaxy(
     peer,
     peerMaps,
     clusterAlone,
+    floor,
     loadAverage: { before: loadBefore, after: os.loadavg()[0]! },
     problems,
   };
