@@ -3,7 +3,7 @@
  * pixels of a cube held in a SharedArrayBuffer, writing into a shared output.
  */
 import { parentPort } from 'node:worker_threads';
-import { collectLargeBuffers, LARGE_BUFFERS_BYTES } from '../gc.ts';
+import { collectLargeBuffers, NOTED_BYTES } from '../gc.ts';
 import { nanmedianAxis0F32Range } from './nanmedian.ts';
 import { adoptCubeMemory, type CubeMemory } from './wasm/median.ts';
 
@@ -26,5 +26,6 @@ parentPort?.on('message', (job: MedianJob) => {
   parentPort?.postMessage('done');
   // once this message is let go, the cube's last reference here is gone: an idle thread
   // would not collect it for as long as it lives (src/gc.ts)
-  if (job.cube.byteLength > LARGE_BUFFERS_BYTES) setImmediate(() => collectLargeBuffers(true));
+  // (any cube: a binned one, 147 MB, kept per galaxy, grew a catalog run by that much each)
+  if (job.cube.byteLength > NOTED_BYTES) setImmediate(() => collectLargeBuffers(true));
 });

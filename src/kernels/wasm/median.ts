@@ -9,6 +9,7 @@
  * bracket; V8 compiles those comparisons to branches that mispredict on about every other
  * value (~7 ns per value), the SIMD version compares four pixels at once without a branch.
  */
+import { noteLargeBuffer } from '../../gc.ts';
 import { MEDIAN_WASM_BASE64 } from './median-wasm.ts';
 
 // The slice of the WebAssembly JS API used here (lib "dom" has it; @types/node 20 does not).
@@ -73,6 +74,7 @@ export function cubeInWasmMemory(length: number, scratchBytes: number): Float32A
     return null;
   }
   memories.set(memory.buffer, { memory, scratch0, scratchBytes });
+  noteLargeBuffer(pages * PAGE);
   return new Float32Array(memory.buffer, 0, length);
 }
 
