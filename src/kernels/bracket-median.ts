@@ -7,8 +7,8 @@
  * was ~0.4 s of CPU per binned cube. Here, per block of pixels:
  * 1. a sample (every {@link SAMPLE_STEP}-th plane) gives each pixel a bracket [lo, hi]
  *    around its sample median, wide enough that the true median falls inside it except in
- *    a few pixels in a hundred (±{@link BRACKET_SIGMAS} standard deviations of the sample
- *    median's rank);
+ *    a few pixels in a thousand (±{@link BRACKET_SIGMAS} standard deviations of the sample
+ *    median's rank; 0.4% of the binned bench cube's pixels, the sample being evenly spread);
  * 2. one branch-free pass over all planes counts per pixel the values below the bracket
  *    and above it, and appends the values inside it to the pixel's small buffer;
  * 3. if the median's rank(s) fall inside the bracket, the median is selected among the
