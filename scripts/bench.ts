@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: sfh-pipeline against the original notebook on MUSE-sized data.
+ * `npm run bench`: sfh-pipeline against a vectorized numpy peer and the original notebook on
+ * MUSE-sized data.
  *
  *   npm run bench                        the 3x3-binned galaxy (3681 x 100 x 100)
  *   npm run bench -- --size tiny         3681 x 20 x 20, seconds (CI)
@@ -9,8 +10,9 @@
  *
  * Generates the inputs deterministically in the notebook's layout under bench/work/ (reused
  * while their manifest matches), times our CLI as whole processes (cold k=4, warm new k,
- * cold sweep k=2..8), the notebook's Python port (bench/python/notebook.py) on the same
- * files, compares the group maps pixel by pixel, times the cluster kernel alone and its
+ * cold sweep k=2..8), the vectorized numpy peer (bench/python/peer.py) and the notebook's
+ * Python port (bench/python/notebook.py) on the same files, compares every group map
+ * with the notebook's pixel by pixel, times the cluster kernel alone and its
  * scaling, prints a table and writes bench/results.json. Timings are reported, never
  * asserted: the exit status is 1 only when a run failed or a group map differs.
  * See docs/benchmark.md.
@@ -22,14 +24,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureDataset, type Dataset } from './bench/generate.ts';
-import { benchOneGalaxy, type GalaxyResult } from './bench/galaxy.ts';
+import { benchCatalog, type CatalogResult } from './bench/catalog.ts';
+import { benchOneGalaxy, SWEEP, type GalaxyResult } from './bench/galaxy.ts';
 import { fitCost, scaling, type ScalingPoint } from './bench/kernels.ts';
 import { hasGnuTime } from './bench/measure.ts';
 import { benchGalaxy, MUSE_AXIS } from './bench/model.ts';
-import { pythonProblem, PYTHON } from './bench/python.ts';
-import { galaxyReport, rowsOf, scalingReport, targets, targetsReport } from './bench/report.ts';
+import { pythonProblem, PYTHON, type PyRun } from './bench/python.ts';
+import { catalogReport, galaxyReport, rowsOf, scalingReport, startupReport, targets, targetsReport } from './bench/report.ts';
+import { startupCosts, type StartupRow } from './bench/startup.ts';
 
-const USAGE = `usage: npm run bench -- [--size tiny|binned|full] [--skip-python] [--repeat N] [--no-build]\n`;
+const USAGE = `usage: npm run bench -- [--size tiny|binned|full] [--skip-python] [--repeat N] [--catalog N] [--no-build]\n`;
 
 /** The galaxies of each --size. */
 const GALAXIES = {
@@ -43,11 +47,16 @@ const SIZES: Record<string, GalaxyName[]> = { tiny: ['tiny'], binned: ['binned']
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/** One Python process as results.json keeps it: timings, not the paths of its maps. */
+function slimPy(p: PyRun) {
+  return { k: p.k, maxRounds: p.maxRounds, ok: p.ok, wallSeconds: p.wallSeconds, peakRssBytes: p.peakRssBytes, steps: p.report?.steps, cluster: p.report?.cluster.map(({ output, ...c }) => c), error: p.error };
+}
+
 async function main(): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
-      options: { size: { type: 'string', default: 'binned' }, 'skip-python': { type: 'boolean' }, repeat: { type: 'string' }, 'no-build': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { size: { type: 'string', default: 'binned' }, 'skip-python': { type: 'boolean' }, repeat: { type: 'string' }, catalog: { type: 'string' }, 'no-build': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (err) {
     process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}`);
@@ -65,6 +74,13 @@ async function main(): Promise<number> {
   const repeat = values.repeat === undefined ? undefined : Number(values.repeat);
   if (repeat !== undefined && !(Number.isInteger(repeat) && repeat >= 1)) {
     process.stderr.write(`bench: --repeat ${values.repeat}: expected a whole number >= 1\n`);
+    return 2;
+  }
+  const quick = values.size === 'tiny';
+  // A study's catalog: 20 binned galaxies (3 tiny ones in CI), --catalog 0 to skip it.
+  const catalogCount = values.catalog === undefined ? (quick ? 3 : 20) : Number(values.catalog);
+  if (!(Number.isInteger(catalogCount) && catalogCount >= 0)) {
+    process.stderr.write(`bench: --catalog ${values.catalog}: expected a whole number >= 0 (galaxies)\n`);
     return 2;
   }
   const python = !values['skip-python'];
@@ -114,21 +130,34 @@ async function main(): Promise<number> {
     results.push(await benchOneGalaxy(root, name, ds, { work, repeat: rep, python, bounded: name === 'full', log }));
   }
 
-  const quick = values.size === 'tiny';
+  let catalog: CatalogResult | null = null;
+  if (catalogCount > 0) {
+    const free = statfsSync(work);
+    const n = quick ? GALAXIES.tiny.n : GALAXIES.binned.n;
+    const need = catalogCount * MUSE_AXIS.nwave * n * n * 4 * 3.2;
+    if (free.bavail * free.bsize < need) notes.push(`catalog run skipped: ${catalogCount} galaxies need ~${(need / 1e9).toFixed(1)} GB free in ${work}`);
+    else catalog = await benchCatalog(root, work, { count: catalogCount, n, ks: `${SWEEP.from}..${SWEEP.to}`, python, log });
+  }
+  log('startup: the ways of starting the CLI');
+  const startup: StartupRow[] = await startupCosts(root, quick ? 3 : 7);
   const scalingPoints: ScalingPoint[] = scaling(quick ? [25, 50] : [25, 50, 100, 200], [2, 4, 8], 5, log);
 
   for (const g of results) process.stdout.write(`${galaxyReport(g)}\n`);
+  if (catalog) process.stdout.write(`${catalogReport(catalog)}\n`);
+  process.stdout.write(`${startupReport(startup)}\n`);
   process.stdout.write(`${scalingReport(scalingPoints)}\n`);
-  const ts = targets(results);
+  const ts = targets(results, catalog);
   process.stdout.write(`${targetsReport(ts)}\n`);
   for (const g of results) problems.push(...g.problems);
+  if (catalog) problems.push(...catalog.problems);
+  for (const r of startup) if (!r.ok) problems.push(`startup: \`${r.command}\` failed`);
 
   const pyVersions = results.flatMap((g) => g.original?.processes ?? []).find((p) => p.report)?.report?.versions ?? null;
   const record = {
     tool: 'sfh-pipeline bench',
     date: new Date().toISOString(),
     source,
-    options: { size: values.size, python, repeat: repeat ?? 'default (3; 1 at full resolution)' },
+    options: { size: values.size, python, catalog: catalogCount, repeat: repeat ?? 'default (3; 1 at full resolution)' },
     machine: { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', memoryBytes: os.totalmem(), python: python ? { exe: PYTHON, ...pyVersions } : null },
     datasets: datasets.map((d) => ({ name: path.basename(d.dir), id: d.galaxy.id, shape: [d.galaxy.nwave, d.galaxy.n, d.galaxy.n], pixelScale: d.galaxy.pixelScale, stat: d.galaxy.stat, files: d.files, fittedPixels: d.fittedPixels, generatedSeconds: d.generatedSeconds })),
     galaxies: results.map((g) => ({
@@ -139,10 +168,14 @@ async function main(): Promise<number> {
       mustHoldBytes: g.mustHoldBytes,
       table: rowsOf(g),
       ours: Object.fromEntries(Object.entries(g.ours).map(([k, runs]) => [k, runs.map((r) => ({ ...r, results: r.results.map(({ file, ...rest }) => ({ ...rest, file: path.relative(root, file) })) }))])),
-      original: g.original && { ...g.original, processes: g.original.processes.map((p) => ({ k: p.k, maxRounds: p.maxRounds, ok: p.ok, wallSeconds: p.wallSeconds, peakRssBytes: p.peakRssBytes, steps: p.report?.steps, cluster: p.report?.cluster.map(({ output, ...c }) => c), error: p.error })) },
+      original: g.original && { ...g.original, processes: g.original.processes.map(slimPy) },
       groupMaps: g.maps,
+      peer: g.peer && Object.fromEntries(Object.entries(g.peer).map(([kind, v]) => [kind, v === null ? null : (Array.isArray(v) ? v : [v]).map(slimPy)])),
+      peerGroupMaps: g.peerMaps,
       clusterAlone: g.clusterAlone,
     })),
+    catalog,
+    startup,
     scaling: { points: scalingPoints, fit: fitCost(scalingPoints) },
     targets: ts,
     notes,

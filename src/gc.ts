@@ -16,6 +16,21 @@ import v8 from 'node:v8';
 /** Array buffers beyond this many bytes in a thread make it collect after a job. */
 export const LARGE_BUFFERS_BYTES = 256 * 1024 * 1024;
 
+/**
+ * Memory allocated since the last collection that `process.memoryUsage().arrayBuffers` does
+ * not count: WebAssembly memories (the mass map's cube buffer). A binned cube (147 MB) is
+ * below {@link LARGE_BUFFERS_BYTES}, yet a catalog run that kept one per galaxy grew by that
+ * much per galaxy (20 galaxies: 3.5 GB), so these count from {@link NOTED_BYTES}.
+ */
+let noted = 0;
+/** Noted allocations beyond this many bytes make a thread collect after its job. */
+export const NOTED_BYTES = 32 * 1024 * 1024;
+
+/** Records a large allocation that arrayBuffers does not see (a WebAssembly memory), so the job's thread collects it afterwards. */
+export function noteLargeBuffer(bytes: number): void {
+  noted += bytes;
+}
+
 let exposed = false;
 
 /** Sets --expose-gc for the worker threads started from now on (idempotent). */
@@ -32,6 +47,12 @@ export function exposeGcToWorkers(): void {
  */
 export function collectLargeBuffers(force = false): void {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return;
-  if (force || process.memoryUsage().arrayBuffers > LARGE_BUFFERS_BYTES) gc();
+  if (!gc) {
+    noted = 0;
+    return;
+  }
+  if (force || noted > NOTED_BYTES || process.memoryUsage().arrayBuffers > LARGE_BUFFERS_BYTES) {
+    noted = 0;
+    gc();
+  }
 }

@@ -5,7 +5,7 @@
  * and non-finite ratios (a zero best fit, where the notebook would crash) are excluded (NaN).
  */
 import { FitsFile } from '../src/fits/index.ts';
-import { nanmedianAxis0Parallel, sharedFloat32, startMedianHelpers } from '../src/kernels/parallel-median.ts';
+import { medianCubeBuffer, nanmedianAxis0Parallel, startMedianHelpers } from '../src/kernels/parallel-median.ts';
 import { ndarray } from '../src/ndarray.ts';
 import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 
@@ -22,8 +22,9 @@ export function warm(): void {
 }
 
 /**
- * Medians of the two cubes, one after the other through one shared buffer: only one cube is
- * in memory at a time, and the medians run on two threads that read it without a copy.
+ * Medians of the two cubes, one after the other through one shared buffer (a WebAssembly
+ * memory, for the SIMD pass): only one cube is in memory at a time, and the medians run on
+ * two threads that read it without a copy.
  */
 export async function run(ctx: StageContext): Promise<StageOutput> {
   const m = ctx.upstream.get('load-cubes').meta;
@@ -36,7 +37,7 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
     return { meta: { excluded, pixels: mass.data.length, source: 'FLUX' }, arrays: { mass } };
   }
   const [nz, ny, nx] = m['shape'] as [number, number, number];
-  const buffer = sharedFloat32(nz * ny * nx);
+  const buffer = medianCubeBuffer(nz, ny * nx);
   const observed = await medianOf(String(m['cube']), Number(m['dataHdu']), buffer, nz, ny * nx);
   const model = await medianOf(String(m['sfh']), 0, buffer, nz, ny * nx);
   const mass = new Float32Array(ny * nx);

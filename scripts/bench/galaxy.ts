@@ -9,7 +9,9 @@ import path from 'node:path';
 import { differingPixels, loadDump, loadFromCache, maxAbsDiff, readMap, type ClusterInputs } from './arrays.ts';
 import type { Dataset } from './generate.ts';
 import { timeKernel } from './kernels.ts';
+import { measureFloor, type Floor } from './medians.ts';
 import { runOurs, type OurRun } from './ours.ts';
+import { comparePeerMaps, runPeer, type PeerMapComparison, type PeerRuns } from './peer.ts';
 import { runPython, type PyRun } from './python.ts';
 
 /** The sweep every galaxy is run over, and the k of the cold and warm single runs. */
@@ -76,7 +78,12 @@ export interface GalaxyResult {
   readonly ours: { coldK4: OurRun[]; warm: OurRun[]; cached: OurRun[]; sweep: OurRun[] };
   readonly original: Original | null;
   readonly maps: MapComparison[];
+  /** The vectorized numpy peer's runs (null with --skip-python) and its maps against the notebook's (or ours). */
+  readonly peer: PeerRuns | null;
+  readonly peerMaps: PeerMapComparison[];
   readonly clusterAlone: ClusterAlone | null;
+  /** Reading the files from the page cache, and both nanmedians alone (null if it failed). */
+  readonly floor: Floor | null;
   /** 1-minute load average before and after this galaxy's runs (other work on the machine skews timings). */
   readonly loadAverage: { readonly before: number; readonly after: number };
   readonly problems: string[];
@@ -149,6 +156,24 @@ export async function benchOneGalaxy(
   for (const r of [...ours.sweep, ...ours.coldK4, ...ours.warm]) for (const res of r.results) ourIters.set(res.k, res.iterations);
   const validPixels = ours.coldK4.find((r) => r.ok)?.results[0]?.valid ?? null;
 
+  // The floor: plain reads of the files, and the two medians alone, in this process.
+  let floor: Floor | null = null;
+  try {
+    floor = await measureFloor(root, ds, opts.bounded ? 1 : 5);
+    log(`floor ${name}: read ${(floor.bytes / 1e6).toFixed(0)} MB from the page cache in ${floor.pageCacheReadSeconds.toFixed(3)} s; both medians ${floor.mediansSeconds.toFixed(3)} s (2 threads; reading them in ${floor.readIntoBufferSeconds.toFixed(3)} s)`);
+  } catch (err) {
+    problems.push(`${name}: the floor (reads, medians alone) failed: ${(err as Error).message}`);
+  }
+
+  // The vectorized numpy peer, every run a whole process like ours.
+  let peer: PeerRuns | null = null;
+  if (opts.python) {
+    peer = await runPeer(root, ds, runs, { name, repeat: opts.repeat, coldK: COLD_K, warmK: WARM_K, sweep: `${SWEEP.from}..${SWEEP.to}`, oneRound: opts.bounded, log });
+    for (const [what, list] of [[`cold k=${COLD_K}`, peer.coldK4], [`k=${WARM_K}`, peer.warm], [`sweep`, peer.sweep], ['one round per k', peer.oneRound ? [peer.oneRound] : []]] as const) {
+      for (const r of list) if (!r.ok) problems.push(`${name} numpy peer ${what} failed: ${r.error} (${r.command})`);
+    }
+  }
+
   // The notebook port.
   let original: Original | null = null;
   const maps: MapComparison[] = [];
@@ -175,6 +200,25 @@ export async function benchOneGalaxy(
       original = opts.bounded ? extrapolate(processes[0]!, ourIters) : measured(processes);
       maps.push(...compareMaps(name, ours, processes, opts.bounded, dump, problems));
     }
+  }
+  const peerMaps: PeerMapComparison[] = [];
+  if (peer) {
+    const notebookMaps = new Map(original ? original.processes.flatMap((p) => p.report!.cluster.map((c) => [c.k, c.output] as const)) : []);
+    const converged = [
+      { label: 'peer sweep', run: peer.sweep.find((r) => r.ok) },
+      { label: `peer k=${COLD_K}`, run: peer.coldK4.find((r) => r.ok) },
+      { label: `peer k=${WARM_K}`, run: peer.warm.find((r) => r.ok) },
+    ];
+    if (!opts.bounded) peerMaps.push(...comparePeerMaps(converged, notebookMaps, 'notebook'));
+    else {
+      // The notebook stopped after one round here: the peer's one-round maps against its maps,
+      // the peer's converged maps against our cold sweep's (equal to the notebook's per round).
+      peerMaps.push(...comparePeerMaps([{ label: 'peer, 1 round', run: peer.oneRound ?? undefined }], notebookMaps, 'notebook, 1 round'));
+      const oursSweep = new Map((ours.sweep.find((r) => r.ok)?.results ?? []).map((r) => [r.k, r.file] as const));
+      peerMaps.push(...comparePeerMaps(converged, oursSweep, 'our cold sweep'));
+    }
+    for (const m of peerMaps) if (!m.equal) problems.push(`${name}: the numpy peer's group map k=${m.k} (${m.peer}) differs from the ${m.against} map on ${m.differingPixels} of ${m.pixels} pixels`);
+    if (original && peerMaps.length === 0) problems.push(`${name}: no numpy peer group map could be compared`);
   }
 
   // The cluster kernel alone, on the notebook's arrays when we have them.
@@ -229,7 +273,10 @@ export async function benchOneGalaxy(
     ours,
     original,
     maps,
+    peer,
+    peerMaps,
     clusterAlone,
+    floor,
     loadAverage: { before: loadBefore, after: os.loadavg()[0]! },
     problems,
   };

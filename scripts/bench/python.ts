@@ -1,7 +1,8 @@
 /**
- * Runs the notebook's Python port (bench/python/notebook.py) with Debian's python3 (numpy
- * 1.24, scipy 1.10, astropy 5.2: the notebook's versions) as a whole process, and reads the
- * timings it prints.
+ * Runs the Python side of the benchmark with Debian's python3 (numpy 1.24, scipy 1.10,
+ * astropy 5.2: the notebook's versions) as whole processes, and reads the timings they print:
+ * the notebook's port (bench/python/notebook.py) and the vectorized numpy peer
+ * (bench/python/peer.py), which take the same arguments and print the same JSON.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -11,7 +12,10 @@ import { measure } from './measure.ts';
 /** The python that has astropy (Debian's python3-astropy). */
 export const PYTHON = '/usr/bin/python3';
 
-/** What notebook.py prints for one k. */
+/** The two Python programs: the notebook's port and the vectorized numpy peer. */
+export type PyScript = 'notebook' | 'peer';
+
+/** What notebook.py (and peer.py) prints for one k. */
 export interface PyCluster {
   readonly k: number;
   readonly seconds: number;
@@ -32,8 +36,9 @@ export interface PyReport {
   readonly versions: Record<string, string>;
 }
 
-/** One process of the Python port. */
+/** One process of the Python port (or the peer). */
 export interface PyRun {
+  readonly script: PyScript;
   readonly k: string;
   readonly maxRounds: number;
   readonly ok: boolean;
@@ -52,11 +57,13 @@ export function pythonProblem(): string | null {
   return null;
 }
 
-/** Runs notebook.py on `ds` for `k` ('4' or '2..8'), writing maps to `out`. */
-export async function runPython(root: string, ds: Dataset, k: string, out: string, opts: { maxRounds?: number; dump?: string; seed?: number } = {}): Promise<PyRun> {
+/** Runs notebook.py (or, with `script: 'peer'`, peer.py) on `ds` for `k` ('4' or '2..8'), writing maps to `out`. */
+export async function runPython(root: string, ds: Dataset, k: string, out: string, opts: { maxRounds?: number; dump?: string; seed?: number; script?: PyScript } = {}): Promise<PyRun> {
   const maxRounds = opts.maxRounds ?? 100;
+  const script = opts.script ?? 'notebook';
+  if (opts.dump && script !== 'notebook') throw new Error('runPython: only notebook.py writes --dump');
   const args = [
-    path.join(root, 'bench', 'python', 'notebook.py'),
+    path.join(root, 'bench', 'python', `${script}.py`),
     '--galaxy',
     String(ds.galaxy.id),
     '--k',
@@ -87,5 +94,5 @@ export async function runPython(root: string, ds: Dataset, k: string, out: strin
   }
   const ok = m.status === 0 && report !== null;
   if (!ok && error === null) error = `exit status ${m.status}`;
-  return { k, maxRounds, ok, wallSeconds: m.wallSeconds, peakRssBytes: m.peakRssBytes, report, command: m.command, error };
+  return { script, k, maxRounds, ok, wallSeconds: m.wallSeconds, peakRssBytes: m.peakRssBytes, report, command: m.command, error };
 }

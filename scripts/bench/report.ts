@@ -5,7 +5,9 @@
  */
 import { bestWall, COLD_K, maxRss, medianWall, SWEEP, WARM_K, type GalaxyResult } from './galaxy.ts';
 import { fitCost, type ScalingPoint } from './kernels.ts';
+import type { CatalogResult } from './catalog.ts';
 import type { OurRun } from './ours.ts';
+import type { PyRun } from './python.ts';
 
 /** Seconds, readably: 0.123 s, 12.3 s, 123 s. */
 export function secs(s: number | null | undefined): string {
@@ -33,47 +35,77 @@ export function table(rows: readonly (readonly string[])[]): string {
 /** One comparison row of the table, as results.json keeps it. */
 export interface Row {
   readonly what: string;
-  /** Median of our repetitions (the ratio uses it), and the best. */
+  /** Median of our repetitions (the ratios use it), and the best. */
   readonly oursSeconds: number | null;
   readonly oursBestSeconds: number | null;
   readonly repetitions: number;
   readonly oursPeakRssBytes: number | null;
+  /** The vectorized numpy peer (bench/python/peer.py): median of its repetitions. */
+  readonly peerSeconds: number | null;
+  readonly peerPeakRssBytes: number | null;
   readonly originalSeconds: number | null;
   readonly originalPeakRssBytes: number | null;
   readonly originalExtrapolated: boolean;
+  /** peer / ours and original / ours (how many times faster we are). */
+  readonly ratioPeer: number | null;
   readonly ratio: number | null;
+}
+
+function medianOf(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** The mass-map stage's seconds in a run (reading both cubes and both nanmedians), or null when it did not run. */
+function massMapSeconds(r: OurRun): number | null {
+  const s = r.stages.find((x) => x.name === 'mass-map');
+  return s && s.status === 'ran' ? s.ms / 1000 : null;
 }
 
 /** The comparison rows of a galaxy. */
 export function rowsOf(g: GalaxyResult): Row[] {
   const o = g.original;
   const ex = o?.extrapolated ?? false;
-  const ok = (runs: OurRun[]) => runs.filter((r) => r.ok);
-  const row = (what: string, runs: OurRun[], orig: number | null, origRss: number | null): Row => {
+  const ok = <T extends { ok: boolean }>(runs: readonly T[]) => runs.filter((r) => r.ok);
+  const peerWall = (runs: readonly PyRun[] | undefined) => medianOf(ok(runs ?? []).map((r) => r.wallSeconds));
+  const peerRss = (runs: readonly PyRun[] | undefined) => maxRss(ok(runs ?? []));
+  const make = (what: string, ours: number | null, best: number | null, reps: number, oursRss: number | null, peer: number | null, peerRss: number | null, orig: number | null, origRss: number | null): Row => ({
+    what,
+    oursSeconds: ours,
+    oursBestSeconds: best,
+    repetitions: reps,
+    oursPeakRssBytes: oursRss,
+    peerSeconds: peer,
+    peerPeakRssBytes: peerRss,
+    originalSeconds: orig,
+    originalPeakRssBytes: origRss,
+    originalExtrapolated: ex,
+    ratioPeer: ours && peer ? peer / ours : null,
+    ratio: ours && orig ? orig / ours : null,
+  });
+  const row = (what: string, runs: OurRun[], peer: readonly PyRun[] | undefined, orig: number | null, origRss: number | null): Row => {
     const good = ok(runs);
-    const ours = good.length ? medianWall(good) : null;
-    return { what, oursSeconds: ours, oursBestSeconds: good.length ? bestWall(good) : null, repetitions: good.length, oursPeakRssBytes: maxRss(good), originalSeconds: orig, originalPeakRssBytes: origRss, originalExtrapolated: ex, ratio: ours && orig ? orig / ours : null };
+    return make(what, good.length ? medianWall(good) : null, good.length ? bestWall(good) : null, good.length, maxRss(good), peerWall(peer), peerRss(peer), orig, origRss);
   };
   const rssOf = (k: number) => o?.processes.find((p) => p.report?.cluster[0]?.k === k && p.report.cluster.length === 1)?.peakRssBytes ?? o?.peakRssBytes ?? null;
+  const p = g.peer;
   const rows = [
-    row(`cold run, k=${COLD_K}`, g.ours.coldK4, o?.coldK4Seconds ?? null, rssOf(COLD_K)),
-    row(`cold sweep, k=${SWEEP.from}..${SWEEP.to}`, g.ours.sweep, o?.sweepSeconds ?? null, o?.peakRssBytes ?? null),
-    row(`warm rerun, new k=${WARM_K}`, g.ours.warm, o?.warmSeconds ?? null, rssOf(WARM_K)),
-    row(`fully cached rerun, k=${COLD_K}`, g.ours.cached, null, null),
+    row(`cold run, k=${COLD_K}`, g.ours.coldK4, p?.coldK4, o?.coldK4Seconds ?? null, rssOf(COLD_K)),
+    row(`cold sweep, k=${SWEEP.from}..${SWEEP.to}`, g.ours.sweep, p?.sweep, o?.sweepSeconds ?? null, o?.peakRssBytes ?? null),
+    row(`warm rerun, new k=${WARM_K}`, g.ours.warm, p?.warm, o?.warmSeconds ?? null, rssOf(WARM_K)),
+    row(`fully cached rerun, k=${COLD_K}`, g.ours.cached, undefined, null, null),
   ];
+  // Both nanmedians (with the reads of the two cubes): our mass-map stage, the Python mass-map step.
+  const mm = ok(g.ours.coldK4).map(massMapSeconds).filter((x): x is number => x !== null);
+  const peerMm = ok(p?.coldK4 ?? []).map((r) => r.report!.steps.mass_map);
+  rows.push(make('mass map stage (read 2 cubes + 2 nanmedians)', medianOf(mm), mm.length ? Math.min(...mm) : null, mm.length, null, medianOf(peerMm), null, o?.steps['mass_map'] ?? null, null));
+  if (g.floor) rows.push(make('both nanmedians alone (cubes in memory, 2 threads)', g.floor.mediansSeconds, null, g.floor.reps, null, medianOf(peerMm), null, o?.steps['mass_map'] ?? null, null));
   const c = g.clusterAlone;
   if (c) {
-    rows.push({
-      what: `cluster stage alone, k=${c.k} (in-process)`,
-      oursSeconds: c.ourMs / 1000,
-      oursBestSeconds: c.ourMs / 1000,
-      repetitions: 5,
-      oursPeakRssBytes: null,
-      originalSeconds: c.pythonSeconds,
-      originalPeakRssBytes: null,
-      originalExtrapolated: c.extrapolated,
-      ratio: c.ratio,
-    });
+    const peerLoop = ok(p?.coldK4 ?? []).map((r) => r.report!.cluster[0]!.seconds);
+    const r = make(`cluster stage alone, k=${c.k} (in-process)`, c.ourMs / 1000, c.ourMs / 1000, 5, null, medianOf(peerLoop), null, c.pythonSeconds, null);
+    rows.push({ ...r, originalExtrapolated: c.extrapolated, ratio: c.ratio });
   }
   return rows;
 }
@@ -86,12 +118,13 @@ export function galaxyReport(g: GalaxyResult): string {
   const rows = rowsOf(g);
   lines.push(
     table([
-      ['', 'ours (median)', 'best', 'peak RSS', g.original?.extrapolated ? 'original (extrap.)' : 'original', 'peak RSS', 'ratio'],
-      ...rows.map((r) => [r.what, secs(r.oursSeconds), secs(r.oursBestSeconds), mb(r.oursPeakRssBytes), secs(r.originalSeconds) + (r.originalExtrapolated && r.originalSeconds !== null ? '*' : ''), mb(r.originalPeakRssBytes), ratio(r.ratio)]),
+      ['', 'ours (median)', 'best', 'peak RSS', 'numpy peer', 'peak RSS', g.original?.extrapolated ? 'notebook (extrap.)' : 'notebook', 'peak RSS', 'peer/ours', 'notebook/ours'],
+      ...rows.map((r) => [r.what, secs(r.oursSeconds), secs(r.oursBestSeconds), mb(r.oursPeakRssBytes), secs(r.peerSeconds), mb(r.peerPeakRssBytes), secs(r.originalSeconds) + (r.originalExtrapolated && r.originalSeconds !== null ? '*' : ''), mb(r.originalPeakRssBytes), ratio(r.ratioPeer), ratio(r.ratio)]),
     ]),
   );
   if (g.original?.extrapolated) lines.push(`* ${g.original.how}`);
   else if (g.original) lines.push(`original: ${g.original.how}; the sweep is the sum of the 7 processes, the warm rerun is a whole run at k=${WARM_K} (the notebook has no cache)`);
+  if (g.floor) lines.push(`floor: all ${mb(g.floor.bytes)} of input read from the page cache in ${secs(g.floor.pageCacheReadSeconds)}; the two median inputs read into the medians' buffer (parsed, byte-swapped) in ${secs(g.floor.readIntoBufferSeconds)}; both nanmedians ${secs(g.floor.mediansSeconds)} (median of ${g.floor.reps}); the Python mass map steps include astropy's lazy read`);
   const rss = maxRss([...g.ours.coldK4, ...g.ours.sweep].filter((r) => r.ok));
   if (rss !== null) lines.push(`our peak RSS / one float32 cube (${mb(g.mustHoldBytes)}): ${(rss / g.mustHoldBytes).toFixed(2)}x`);
   const c = g.clusterAlone;
@@ -114,6 +147,18 @@ export function galaxyReport(g: GalaxyResult): string {
     const s = g.original.steps;
     lines.push(`notebook steps (one process): imports ${secs(s['imports'])}, read ${secs(s['read'])}, mass map ${secs(s['mass_map'])}, collapse+smooth ${secs(s['collapse_smooth'])}, loop k=${COLD_K} ${secs(g.original.clusterK4Seconds)}${g.original.extrapolated ? ' (extrap.)' : ''}, loops k=${SWEEP.from}..${SWEEP.to} ${secs(g.original.sweepClusterSeconds)}`);
   }
+  const peerCold = g.peer?.coldK4.find((r) => r.ok)?.report;
+  if (peerCold) {
+    const s = peerCold.steps;
+    lines.push(`numpy peer steps (one process, k=${COLD_K}): imports ${secs(s.imports)}, read ${secs(s.read)}, mass map ${secs(s.mass_map)}, collapse+smooth ${secs(s.collapse_smooth)}, loop ${secs(peerCold.cluster[0]?.seconds)} (${peerCold.cluster[0]?.rounds} rounds), write ${secs(s.write)}`);
+  }
+  if (g.peerMaps.length) {
+    const bad = g.peerMaps.filter((m) => !m.equal);
+    const groups = new Map<string, number[]>();
+    for (const m of g.peerMaps) groups.set(`${m.peer} vs ${m.against}`, [...(groups.get(`${m.peer} vs ${m.against}`) ?? []), m.k]);
+    lines.push(`numpy peer's group maps (pixel by pixel, NaN included): ${bad.length === 0 ? 'ALL EQUAL' : `${bad.length} DIFFER`} (${[...groups].map(([o, ks]) => `${o}: k=${ks.join(',')}`).join('; ')})`);
+    for (const m of bad) lines.push(`  k=${m.k} ${m.peer} vs ${m.against}: ${m.differingPixels} of ${m.pixels} pixels differ`);
+  }
   if (g.maps.length) {
     const bad = g.maps.filter((m) => !m.equal);
     const groups = new Map<string, number[]>();
@@ -124,6 +169,26 @@ export function galaxyReport(g: GalaxyResult): string {
     if (rounds.length) lines.push(`  rounds differ for ${rounds.map((m) => `k=${m.k} ${m.ours} (${m.ourIterations} vs ${m.pythonRounds})`).join(', ')}`);
   }
   return lines.join('\n');
+}
+
+/** The catalog run: galaxies per minute, ours (one process) against the peer (a process per galaxy). */
+export function catalogReport(c: CatalogResult): string {
+  const [nw, ny, nx] = c.shape;
+  const rows: string[][] = [
+    ['', 'wall', 'galaxies/minute', 'peak RSS'],
+    ['ours (one process, --galaxy all)', secs(c.ours.wallSeconds), c.galaxiesPerMinute.ours?.toFixed(1) ?? '-', mb(c.ours.peakRssBytes)],
+  ];
+  if (c.peer) rows.push(['numpy peer (a process per galaxy)', secs(c.peer.wallSeconds), c.galaxiesPerMinute.peer?.toFixed(1) ?? '-', mb(c.peer.peakRssBytes)]);
+  return [
+    `\n== catalog: ${c.galaxies} galaxies of ${nw} x ${ny} x ${nx}, k=${c.ks} ==`,
+    table(rows),
+    c.peer ? `group maps, ours vs the peer: ${c.maps.differing.length === 0 ? `ALL EQUAL (${c.maps.compared})` : `${c.maps.differing.length} DIFFER`}` : '',
+  ].filter(Boolean).join('\n');
+}
+
+/** What starting the CLI costs, by how it is started. */
+export function startupReport(rows: readonly { how: string; medianSeconds: number; bestSeconds: number; runs: number; ok: boolean }[]): string {
+  return `\n== start-up (median of ${rows[0]?.runs ?? 0}, a project with sfh-pipeline installed) ==\n${table([['', 'median', 'best'], ...rows.map((r) => [r.how + (r.ok ? '' : ' (FAILED)'), secs(r.medianSeconds), secs(r.bestSeconds)])])}`;
 }
 
 /** The scaling table, and the cost model fitted to it. */
@@ -153,25 +218,40 @@ export interface Target {
 }
 
 /** The issue's targets, evaluated (informational; the bench never fails on them). */
-export function targets(galaxies: readonly GalaxyResult[]): Target[] {
+export function targets(galaxies: readonly GalaxyResult[], catalog: CatalogResult | null = null): Target[] {
   const out: Target[] = [];
   const binned = galaxies.find((g) => g.name === 'binned') ?? galaxies.find((g) => g.name === 'tiny');
   const full = galaxies.find((g) => g.name === 'full');
+  const x = (v: number | null) => (v === null ? '-' : `${v.toFixed(1)}x`);
   if (binned) {
     const r = rowsOf(binned);
     const tag = binned.name === 'binned' ? '' : ` (${binned.name} galaxy)`;
+    const [cold, sweep, warm] = [r[0]!, r[1]!, r[2]!];
+    const mm = r.find((row) => row.what.startsWith('mass map stage'));
+    const alone = binned.floor?.mediansSeconds ?? null;
+    out.push({ target: `cold k=4 whole process >= 4x the numpy peer${tag}`, measured: x(cold.ratioPeer), met: cold.ratioPeer === null ? null : cold.ratioPeer >= 4 });
+    out.push({ target: `cold k=4 whole process >= 30x the notebook${tag}`, measured: x(cold.ratio), met: cold.ratio === null ? null : cold.ratio >= 30 });
+    out.push({ target: `cold sweep k=2..8 >= 6x the numpy peer${tag}`, measured: x(sweep.ratioPeer), met: sweep.ratioPeer === null ? null : sweep.ratioPeer >= 6 });
+    out.push({ target: `warm rerun with a new k <= 0.2 s wall${tag}`, measured: secs(warm.oursSeconds), met: warm.oursSeconds !== null ? warm.oursSeconds <= 0.2 : null });
+    out.push({ target: `mass map stage (read + both nanmedians) <= 0.3 s${tag}`, measured: secs(mm?.oursSeconds), met: mm?.oursSeconds != null ? mm.oursSeconds <= 0.3 : null });
+    out.push({ target: `both nanmedians alone <= 0.3 s${tag}`, measured: secs(alone), met: alone !== null ? alone <= 0.3 : null });
     const c = binned.clusterAlone;
     out.push({ target: `cluster stage alone >= 300x the notebook's loop${tag}`, measured: c?.ratio ? `${c.ratio.toFixed(0)}x` : '-', met: c?.ratio ? c.ratio >= 300 : null });
-    const cold = r[0]!;
-    out.push({ target: `binned cold k=4 whole process >= 30x${tag}`, measured: cold.ratio ? `${cold.ratio.toFixed(1)}x` : '-', met: cold.ratio ? cold.ratio >= 30 : null });
-    const sweep = r[1]!;
-    out.push({ target: `cold sweep k=2..8 >= 100x${tag}`, measured: sweep.ratio ? `${sweep.ratio.toFixed(1)}x` : '-', met: sweep.ratio ? sweep.ratio >= 100 : null });
-    const warm = r[2]!;
-    out.push({ target: `warm rerun with a new k <= 0.15 s wall${tag}`, measured: secs(warm.oursSeconds), met: warm.oursSeconds !== null ? warm.oursSeconds <= 0.15 : null });
   }
   if (full) {
     const rss = maxRss([...full.ours.coldK4, ...full.ours.sweep, ...full.ours.warm].filter((r) => r.ok));
-    out.push({ target: 'full-resolution peak RSS <= 1.3x the arrays it must hold (one float32 cube)', measured: rss === null ? '-' : `${mb(rss)} = ${(rss / full.mustHoldBytes).toFixed(2)}x ${mb(full.mustHoldBytes)}`, met: rss === null ? null : rss <= 1.3 * full.mustHoldBytes });
+    out.push({ target: 'full-resolution peak RSS <= 1.3x the largest cube (one float32 cube)', measured: rss === null ? '-' : `${mb(rss)} = ${(rss / full.mustHoldBytes).toFixed(2)}x ${mb(full.mustHoldBytes)}`, met: rss === null ? null : rss <= 1.3 * full.mustHoldBytes });
+    const cold = rowsOf(full)[0]!;
+    out.push({ target: 'full-resolution cold k=4 vs the numpy peer', measured: x(cold.ratioPeer), met: null });
+    const f = full.floor;
+    if (f && cold.oursSeconds !== null) {
+      const floor = f.pageCacheReadSeconds + f.mediansSeconds;
+      out.push({ target: 'full-resolution cold k=4 <= 2x (files read from the page cache + both medians)', measured: `${secs(cold.oursSeconds)} = ${(cold.oursSeconds / floor).toFixed(2)}x ${secs(floor)}`, met: cold.oursSeconds <= 2 * floor });
+    }
+  }
+  if (catalog) {
+    const g = catalog.galaxiesPerMinute;
+    out.push({ target: `catalog of ${catalog.galaxies} x k=${catalog.ks}: galaxies per minute, ours vs the numpy peer`, measured: `${g.ours?.toFixed(1) ?? '-'} vs ${g.peer?.toFixed(1) ?? '-'}${g.ours && g.peer ? ` (${(g.ours / g.peer).toFixed(1)}x)` : ''}`, met: null });
   }
   return out;
 }

@@ -35,8 +35,10 @@ export {
   nanmedianAxis0F32Range,
   nanmedianBlockWidth,
   nanmedianScratchSize,
+  nanmedianTransposeRange,
 } from './nanmedian.ts';
 export { correctlyRoundedLog } from './log.ts';
+export { BRACKET_MIN_AXIS, nanmedianBracketRange } from './bracket-median.ts';
 export { numpyExp } from './numpyExp.ts';
 export { legacyCopy, legacyGauss, legacyInterval, legacyRandint, legacyRandomSample, legacySeed, legacyShuffle, mt19937Next32, mt19937Seed, seededRandint } from './random.ts';
 export type { LegacyRandomState, MT19937State } from './random.ts';

@@ -11,11 +11,15 @@
  * The all-NaN result is the canonical NaN (numpy >= 600 planes returns the column's last
  * NaN, payload bits included; only the payload can differ).
  *
- * Method: pixels are processed in blocks; each block is transposed into a scratch buffer
- * plane by plane (sequential reads of the cube), dropping NaNs, then each column's middle
- * is found with Floyd-Rivest selection (falling back to a sort if partitioning
- * degenerates) — no full sort.
+ * Method, for long axes (from {@link BRACKET_MIN_AXIS} planes: MUSE's ~3700): the bracketing
+ * selection of src/kernels/bracket-median.ts, one pass over the cube. For short axes:
+ * pixels are processed in blocks; each block is transposed into a scratch buffer plane by
+ * plane (sequential reads of the cube), dropping NaNs, then each column's middle is found
+ * with Floyd-Rivest selection (falling back to a sort if partitioning degenerates) — no
+ * full sort. Both give the same bits.
  */
+import { BRACKET_MIN_AXIS, nanmedianBracketRange } from './bracket-median.ts';
+import { numpyMiddle, selectInPlace } from './select.ts';
 
 /** numpy switches from its masked-array nanmedian to the per-column one at this axis length. */
 export const NANMEDIAN_SMALL_AXIS = 600;
@@ -23,71 +27,32 @@ export const NANMEDIAN_SMALL_AXIS = 600;
 const SCRATCH_TARGET_FLOATS = 1 << 18; // ~1 MiB of float32 per block: stays in L2
 
 /**
- * Floyd-Rivest selection: reorders a[left..right] (inclusive, no NaN) so that a[k] is its
- * (k-left)-th smallest value and a[left..k) <= a[k] <= a(k..right]; returns a[k]. Ranges
- * above 600 elements first narrow the pivot on a sample (about 1.5n comparisons in all);
- * if partitioning ever degenerates the range is sorted instead, bounding the worst case.
- */
-function selectInPlace(a: Float32Array, left: number, right: number, k: number, depth = 0): number {
-  let budget = 64;
-  let t: number;
-  while (right > left) {
-    if (budget-- === 0 || depth > 32) {
-      a.subarray(left, right + 1).sort();
-      break;
-    }
-    if (right - left > 600) {
-      const n = right - left + 1;
-      const m = k - left + 1;
-      const z = Math.log(n);
-      const s = 0.5 * Math.exp((2 * z) / 3);
-      const sd = 0.5 * Math.sqrt((z * s * (n - s)) / n) * (m - n / 2 < 0 ? -1 : 1);
-      const l2 = Math.max(left, Math.floor(k - (m * s) / n + sd));
-      const r2 = Math.min(right, Math.floor(k + ((n - m) * s) / n + sd));
-      selectInPlace(a, l2, r2, k, depth + 1);
-    }
-    const pivot = a[k]!;
-    let i = left;
-    let j = right;
-    a[k] = a[left]!;
-    a[left] = pivot;
-    if (a[right]! > pivot) {
-      a[left] = a[right]!;
-      a[right] = pivot;
-    }
-    while (i < j) {
-      t = a[i]!;
-      a[i] = a[j]!;
-      a[j] = t;
-      i++;
-      j--;
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-    }
-    if (a[left] === pivot) {
-      t = a[left]!;
-      a[left] = a[j]!;
-      a[j] = t;
-    } else {
-      j++;
-      t = a[j]!;
-      a[j] = a[right]!;
-      a[right] = t;
-    }
-    if (j <= k) left = j + 1;
-    if (k <= j) right = j - 1;
-  }
-  return a[k]!;
-}
-
-/**
  * `np.nanmedian(cube, axis=0)` restricted to pixels [p0, p1): `cube` is a C-ordered
  * (nz, npix) float32 array, `out[p]` receives the median of column p (out has npix
  * elements; only [p0, p1) is written). Lets callers split the pixels across worker
- * threads. `scratch` (optional, reused between calls) must hold at least
- * {@link nanmedianScratchSize}(nz) floats.
+ * threads. `scratch` (optional, reused between calls; short axes only) must hold at least
+ * {@link nanmedianScratchSize}(nz) floats. `thread` numbers the caller among the threads
+ * sharing a cube memory (src/kernels/wasm/median.ts), so each uses its own scratch there.
  */
 export function nanmedianAxis0F32Range(
+  cube: Float32Array,
+  nz: number,
+  npix: number,
+  p0: number,
+  p1: number,
+  out: Float32Array,
+  scratch?: Float32Array,
+  thread = 0,
+): Float32Array {
+  if (nz >= BRACKET_MIN_AXIS) return nanmedianBracketRange(cube, nz, npix, p0, p1, out, thread);
+  return nanmedianTransposeRange(cube, nz, npix, p0, p1, out, scratch);
+}
+
+/**
+ * The transposing kernel behind {@link nanmedianAxis0F32Range}, for any axis length (the
+ * tests compare it with the bracketing one on long axes).
+ */
+export function nanmedianTransposeRange(
   cube: Float32Array,
   nz: number,
   npix: number,
@@ -100,7 +65,6 @@ export function nanmedianAxis0F32Range(
   const buf = scratch ?? new Float32Array(nanmedianScratchSize(nz));
   const counts = new Int32Array(block);
   const small = nz < NANMEDIAN_SMALL_AXIS;
-  const f = Math.fround;
   for (let pb = p0; pb < p1; pb += block) {
     const bw = Math.min(block, p1 - pb);
     counts.fill(0);
@@ -124,13 +88,12 @@ export function nanmedianAxis0F32Range(
       const lo = j * nz;
       const k = lo + (n >> 1);
       const hi = selectInPlace(buf, lo, lo + n - 1, k);
-      if (n & 1) {
-        out[pb + j] = small ? f(f(0 + hi + hi) / 2) : 0 + hi;
-      } else {
-        let below = buf[lo]!;
+      let below = hi;
+      if (!(n & 1)) {
+        below = buf[lo]!;
         for (let i = lo + 1; i < k; i++) if (buf[i]! > below) below = buf[i]!;
-        out[pb + j] = f(f(0 + below + hi) / 2);
       }
+      out[pb + j] = numpyMiddle(n, below, hi, small);
     }
   }
   return out;

@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { exposeGcToWorkers } from '../gc.ts';
 import type { MedianJob } from './median-worker.ts';
+import { bracketScratchBytes } from './bracket-median.ts';
 import { nanmedianAxis0F32Range } from './nanmedian.ts';
+import { cubeInWasmMemory, cubeMemoryOf } from './wasm/median.ts';
 
 /** Worker threads run the compiled helper; under a TypeScript loader everything runs here. */
 const HELPERS_AVAILABLE = !fileURLToPath(import.meta.url).endsWith('.ts');
@@ -42,19 +44,30 @@ export function sharedFloat32(length: number): Float32Array {
 }
 
 /**
+ * A buffer for a (nz, npix) float32 cube whose nanmedian {@link nanmedianAxis0Parallel}
+ * will compute: in a shared WebAssembly memory when one can be made (the median's counting
+ * pass then runs in WebAssembly SIMD on every thread, over the cube itself), otherwise a
+ * SharedArrayBuffer (the same medians, in JavaScript).
+ */
+export function medianCubeBuffer(nz: number, npix: number): Float32Array {
+  return cubeInWasmMemory(nz * npix, bracketScratchBytes(nz)) ?? sharedFloat32(nz * npix);
+}
+
+/**
  * The nanmedian over axis 0 of a (nz, npix) float32 cube, on up to `threads` threads.
  * `cube` should live in a SharedArrayBuffer ({@link sharedFloat32}); otherwise (or with one
  * thread) it is computed here.
  */
 export async function nanmedianAxis0Parallel(cube: Float32Array, nz: number, npix: number, threads = Math.min(2, os.availableParallelism())): Promise<Float32Array> {
   const shared = cube.buffer instanceof SharedArrayBuffer && cube.byteOffset === 0;
+  const memory = shared ? (cubeMemoryOf(cube.buffer) ?? null) : null;
   const n = HELPERS_AVAILABLE && shared && npix >= 1024 ? Math.max(1, threads) : 1;
   const out = n > 1 ? sharedFloat32(npix) : new Float32Array(npix);
   if (n === 1) return nanmedianAxis0F32Range(cube, nz, npix, 0, npix, out);
   const bounds = Array.from({ length: n + 1 }, (_, i) => Math.round((i * npix) / n));
   const pending = bounds.slice(1, n).map((_, i) => {
     const w = helper(i);
-    const job: MedianJob = { cube: cube.buffer as SharedArrayBuffer, out: out.buffer as SharedArrayBuffer, nz, npix, p0: bounds[i + 1] as number, p1: bounds[i + 2] as number };
+    const job: MedianJob = { cube: cube.buffer as SharedArrayBuffer, out: out.buffer as SharedArrayBuffer, nz, npix, p0: bounds[i + 1] as number, p1: bounds[i + 2] as number, memory, thread: i + 1 };
     return new Promise<void>((resolve, reject) => {
       const settle = (err?: Error): void => {
         w.off('message', onDone);
