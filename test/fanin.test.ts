@@ -187,6 +187,11 @@ describe('catalog-level stages through the CLI, on the bundled example', () => {
     assert.deepEqual(Object.entries(ran(again)).filter(([, n]) => n > 0), []);
     assert.deepEqual(catalogOf(again).map((c) => c.status), ['cached', 'cached', 'cached']);
     assert.match(again.stderr, /summary \(/, 'the table is printed for a cached summary too');
+    // cache gc keeps what the last run needs, its catalog-level instances too (from its run
+    // record alone here: the lock files it looks at are under the bundled pipeline's folder).
+    const gc = runCli(['cache', 'gc', '--pipeline', path.join(ROOT, 'pipeline.yaml'), '--cache', path.join(tmp.dir, 'cache'), '--keep', '1', '--grace', '0']);
+    assert.equal(gc.code, 0, gc.stderr);
+    assert.deepEqual(catalogOf(run('37,122')).map((c) => c.status), ['cached', 'cached', 'cached']);
   });
 
   test('one more galaxy: explain names it; only its per-galaxy stages and the fan-ins run', () => {
