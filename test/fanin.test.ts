@@ -13,7 +13,11 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { analyse } from '../src/pipeline/analyse.ts';
+import { Writable } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
+import { EngineEmitter } from '../src/engine/events.ts';
+import { analyse, type Instance } from '../src/pipeline/analyse.ts';
+import { attachListrView } from '../src/report/listr.ts';
 import { parsePipeline, PipelineError } from '../src/pipeline/load.ts';
 import type { ParamValue } from '../src/stage.ts';
 import { ROOT, runCli, tempDir, type CliResult } from './helpers/cli.ts';
@@ -73,6 +77,40 @@ describe('catalog-level stages in pipeline.yaml', () => {
     assert.ok(problems.some((p) => /stage `b` runs per galaxy but needs `summarise`, which runs once over the catalog/.test(p)), problems.join('\n'));
     assert.ok(problems.some((p) => new RegExp(`^${lineOf(bad, '{galaxy}')}:\\d+ stage \`c\` uses \\{galaxy\\} in \`run\`, which it cannot read`).test(p)), problems.join('\n'));
     assert.ok(problems.some((p) => /stage `c` runs per `kk`, which is not a declared parameter/.test(p)), problems.join('\n'));
+  });
+});
+
+describe('catalog-level stages in the live view', () => {
+  test('they share one line after the galaxies and end like any instance', async () => {
+    const p = parsePipeline(BUNDLED, path.join(ROOT, 'pipeline.yaml'));
+    const values = new Map<string, readonly ParamValue[]>([...p.params].map(([name, d]) => [name, name === 'k' ? [2, 3] : [d.default]]));
+    const plan = analyse(p, [{ id: '122', fields: { 'SN Name': 'SNx' } }, { id: '7', fields: { 'SN Name': 'SNy' } }], values);
+    let captured = '';
+    const stream = new Writable({
+      write(chunk: Buffer | string, _enc, done) {
+        captured += chunk.toString();
+        done();
+      },
+    });
+    Object.assign(stream, { isTTY: true, columns: 120, rows: 60 });
+    const events = new EngineEmitter();
+    const view = attachListrView(events, plan, stream as unknown as NodeJS.WriteStream);
+    events.emit('run-start', plan);
+    for (const inst of plan.instances) {
+      if (inst.items) continue;
+      events.emit('instance-end', { instance: inst, status: 'cached', ms: 0, warnings: [], files: [] });
+    }
+    const summarise = plan.catalog[0];
+    assert.ok(summarise);
+    events.emit('instance-start', summarise);
+    events.emit('instance-end', { instance: summarise, status: 'ran', ms: 1500, warnings: [], files: [] });
+    events.emit('instance-end', { instance: plan.catalog[1] as Instance, status: 'failed', ms: 3, warnings: [], files: [], failure: { reason: 'stage-threw', message: 'the report broke' } });
+    events.emit('run-end', []);
+    await view.finished;
+    const text = stripVTControlCharacters(captured);
+    assert.match(text, /all galaxies \(catalog-level stages\)/);
+    assert.ok(text.lastIndexOf('all galaxies') > text.lastIndexOf('7 SNy'), 'after the galaxies');
+    assert.match(text, /the report broke/);
   });
 });
 
@@ -187,6 +225,11 @@ describe('catalog-level stages through the CLI, on the bundled example', () => {
     assert.deepEqual(Object.entries(ran(again)).filter(([, n]) => n > 0), []);
     assert.deepEqual(catalogOf(again).map((c) => c.status), ['cached', 'cached', 'cached', 'cached']);
     assert.match(again.stderr, /summary \(/, 'the table is printed for a cached summary too');
+    // cache gc keeps what the last run needs, its catalog-level instances too (from its run
+    // record alone here: the lock files it looks at are under the bundled pipeline's folder).
+    const gc = runCli(['cache', 'gc', '--pipeline', path.join(ROOT, 'pipeline.yaml'), '--cache', path.join(tmp.dir, 'cache'), '--keep', '1', '--grace', '0']);
+    assert.equal(gc.code, 0, gc.stderr);
+    assert.deepEqual(catalogOf(run('37,122')).map((c) => c.status), ['cached', 'cached', 'cached']);
   });
 
   test('one more galaxy: explain names it; only its per-galaxy stages and the fan-ins run', () => {

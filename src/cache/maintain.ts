@@ -114,7 +114,11 @@ export function collectGarbage(dir: string, opts: { keep: number; lockRoot: stri
   const runs = runFiles(path.join(dir, 'runs'));
   const kept = runs.slice(0, opts.keep);
   const keys = keysInLocks(opts.lockRoot);
-  for (const file of kept) for (const t of readRun(file)?.tasks.values() ?? []) for (const k of t.keys ?? []) keys.add(k);
+  for (const file of kept) {
+    const run = readRun(file);
+    for (const t of run?.tasks.values() ?? []) for (const k of t.keys ?? []) keys.add(k);
+    for (const k of run?.catalogKeys ?? []) keys.add(k);
+  }
   let bytes = 0;
   let records = 0;
   const live = new Set<string>();

@@ -6,7 +6,7 @@
  */
 import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TaskResult } from '../engine/events.ts';
+import type { InstanceResult, TaskResult } from '../engine/events.ts';
 import type { Json } from '../stage.ts';
 import { canonicalJson } from './canonical.ts';
 
@@ -39,6 +39,8 @@ export interface RunRecord {
   readonly header: RunHeader;
   readonly tasks: ReadonlyMap<string, TaskLine>;
   readonly finished: boolean;
+  /** The cache keys of its catalog-level instances (`catalog` lines): `cache gc` keeps them too. */
+  readonly catalogKeys: readonly string[];
 }
 
 /** A task's identity across runs: its galaxy and sweep point. */
@@ -70,6 +72,11 @@ export class RunLog {
       ...(lock && Object.keys(lock).length ? { lock } : {}),
     };
     this.append(line);
+  }
+
+  /** Records a catalog-level instance's end and key (it belongs to no task). */
+  catalog(result: InstanceResult): void {
+    this.append({ kind: 'catalog', instance: result.instance.id, status: result.status, ...(result.key ? { keys: [result.key] } : {}) });
   }
 
   /**
@@ -121,6 +128,7 @@ export function readRun(file: string): RunRecord | undefined {
   const lines = readFileSync(file, 'utf8').split('\n');
   let header: RunHeader | undefined;
   const tasks = new Map<string, TaskLine>();
+  const catalogKeys: string[] = [];
   let finished = false;
   for (const line of lines) {
     if (!line.trim()) continue;
@@ -133,6 +141,7 @@ export function readRun(file: string): RunRecord | undefined {
     if (v.kind === 'run') header = v as RunHeader;
     else if (v.kind === 'task') tasks.set((v as TaskLine).task, v as TaskLine);
     else if (v.kind === 'end') finished = true;
+    else if (v.kind === 'catalog') catalogKeys.push(...((v as { keys?: string[] }).keys ?? []));
   }
-  return header ? { file, header, tasks, finished } : undefined;
+  return header ? { file, header, tasks, finished, catalogKeys } : undefined;
 }

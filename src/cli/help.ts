@@ -57,13 +57,15 @@ Running
                        galaxy, settings under executor.slurm in pipeline.yaml; the cache must be
                        on a filesystem the nodes share (see docs/slurm.md). --resume keeps the
                        executor of the run it resumes
-      --json           print a record of the run on stdout (one entry per galaxy and k)
+      --json           print a record of the run on stdout (one entry per galaxy and k, and
+                       one per catalog-level stage under "catalog")
       --verbose        more detail in the log (stack traces of internal errors)
-      --no-report      do not write report.html at the end (summary.csv, the summary table and
-                       the k-choice plots are still written)
+      --no-report      leave the report stage (report.html) out of the plan; summary.csv, the
+                       summary table and the k-choice plots are still written
       --plain          the plain log even on a terminal (default there: a live view of the galaxies)
 
-Exit status: 0 every task ok or skipped; 1 a task failed; 2 a usage or pipeline.yaml error.
+Exit status: 0 every task ok or skipped; 1 a task or a catalog-level stage failed; 2 a usage
+or pipeline.yaml error.
 `;
 
 /** `sfh-pipeline report --help`. */

@@ -58,7 +58,10 @@ async function runLocally(v: RunValues, jobs: number, resumed: ReturnType<typeof
   const events = new EngineEmitter();
   events.on('task-end', (r) => log.task(r, Object.fromEntries(lockEntries([r], hasher)) as unknown as { [file: string]: Json }));
   const catalog: InstanceResult[] = [];
-  events.on('catalog-end', (r) => catalog.push(...r));
+  events.on('catalog-end', (r) => {
+    catalog.push(...r);
+    for (const c of r) log.catalog(c);
+  });
   // A terminal gets the live view; pipes, CI and log files (and --plain) the plain log. The
   // view's stop() resolves after its last frame, so the summary below prints under the tree.
   // (listr2 is imported only for a terminal: ~10 ms of start-up a pipe does not need)

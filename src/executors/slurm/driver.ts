@@ -93,6 +93,7 @@ export async function runOnSlurm(v: RunValues): Promise<number> {
   const count = (s: string) => results.filter((r) => r.status === s).length;
   // The catalog-level stages run here, on the submitting side, once the array is done.
   const { catalog, fields } = interrupts ? { catalog: [], fields: new Map<string, KeyFields>() } : await runCatalog(prepared, events, v['fail-fast'] === true && count('failed') > 0);
+  for (const c of catalog) log.catalog(c);
   log.end({ ok: count('ok'), failed: count('failed'), skipped: count('skipped') });
   for (const [output, entry] of follower.out.locks) locks.set(output, entry);
   for (const [output, entry] of catalogLockEntries(catalog, prepared.hasher, fields)) locks.set(output, entry);
