@@ -99,7 +99,7 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   if (ia.length === 0) {
     return { meta: { hosts: hosts.length, kList, fitted: [] }, skip: `no SN Ia host among the ${new Set(results.map((r) => r.galaxy.id)).size} galaxies at k in [${kList.join(', ')}] (the fit needs SN Type 'Ia' exactly)` };
   }
-  const fit = fitDtd(hosts, {
+  const options = {
     model,
     nwalkers: Number(ctx.params['dtdWalkers']),
     nsteps: Number(ctx.params['dtdSteps']),
@@ -108,7 +108,16 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
     kList,
     binWeight: String(ctx.params['dtdBinWeight']) as typeof DTD_DEFAULTS.binWeight,
     cuts: { ...DTD_DEFAULTS.cuts, maxPsfSigma: Number(ctx.params['maxPsfSigma']), minGrouped: Number(ctx.params['minGrouped']) },
-  });
+  };
+  let fit: ReturnType<typeof fitDtd>;
+  try {
+    fit = fitDtd(hosts, options);
+  } catch (err) {
+    // Every SN Ia host cut (too wide a PSF, too few grouped pixels): nothing to fit, which
+    // the run says with the cuts' tally; the galaxies' own results stand.
+    if (err instanceof UserError && err.reason === 'empty-selection') return { meta: { hosts: hosts.length, kList, fitted: [] }, skip: err.message.replace(/^dtd: /, '') };
+    throw err;
+  }
 
   const f = files(ctx);
   mkdirSync(path.dirname(f.chain), { recursive: true });

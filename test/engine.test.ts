@@ -85,8 +85,9 @@ describe('caching, through the CLI', () => {
       const galaxyFiles = [...inputs.keys()].filter((f) => f.startsWith(data.cubes) || f.startsWith(data.sfh));
       assert.equal(galaxyFiles.length, 4, 'two galaxies: a cube and a pPXF output each');
       for (const [file, sha] of inputs) assert.equal(sha, sha256File(file), file);
-      // each file read once: the inputs (the plot stage's include the result FITS), and the 2 PNGs of each result for the lock
-      assert.equal(r.json?.['inputsHashed'], inputs.size + 2 * 2);
+      // each file read once: the inputs (the plot stage's include the result FITS), and for the
+      // lock the 2 PNGs of each result and the DTD fit's 3 files (chain, table, corner plot)
+      assert.equal(r.json?.['inputsHashed'], inputs.size + 2 * 2 + 3);
     } finally {
       own.remove();
     }
