@@ -319,7 +319,7 @@ describe('catalog-level stages through the CLI, on the bundled example', () => {
 });
 
 function slurmUp(): boolean {
-  const r = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8', timeout: 10_000 });
+  const r = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8', timeout: 120_000 }); // (only a guard against a hung sinfo)
   return r.status === 0 && /idle|mixed|allocated|completing/.test(r.stdout);
 }
 
