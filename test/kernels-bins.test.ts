@@ -16,6 +16,7 @@ import * as K from '../src/kernels/index.ts';
 import { encodeNpy } from '../src/npy.ts';
 import { ndarray } from '../src/ndarray.ts';
 import { ROOT } from './helpers/cli.ts';
+import { rng } from './helpers/rng.ts';
 
 function scipyAvailable(): boolean {
   try {
@@ -27,17 +28,6 @@ function scipyAvailable(): boolean {
 }
 const SCIPY = scipyAvailable() ? {} : { skip: 'python3 with numpy and scipy is not available (Debian packages python3-numpy python3-scipy)' };
 
-/** A deterministic generator (mulberry32), so the inputs are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random SFH rows (bins x n, sparse like pPXF's regularised weights), normalised to 1. */
 function sfhCube(bins: number, ny: number, nx: number, seed: number): Float64Array {

@@ -15,18 +15,8 @@ import { BRACKET_MIN_AXIS, nanmedianBracketRange, SAMPLE_STEP } from '../src/ker
 import { nanmedianTransposeRange } from '../src/kernels/nanmedian.ts';
 import { medianCubeBuffer, nanmedianAxis0Parallel } from '../src/kernels/parallel-median.ts';
 import { cubeMemoryOf } from '../src/kernels/wasm/median.ts';
+import { rng } from './helpers/rng.ts';
 
-/** A deterministic generator (mulberry32), so a failure can be reproduced. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Column = (z: number, r: () => number) => number;
 
