@@ -13,6 +13,7 @@ import { measureFloor, type Floor } from './medians.ts';
 import { runOurs, type OurRun } from './ours.ts';
 import { comparePeerMaps, runPeer, type PeerMapComparison, type PeerRuns } from './peer.ts';
 import { runPython, type PyRun } from './python.ts';
+import { median } from './measure.ts';
 
 /** The sweep every galaxy is run over, and the k of the cold and warm single runs. */
 export const SWEEP = { from: 2, to: 8 } as const;
@@ -87,11 +88,6 @@ export interface GalaxyResult {
   /** 1-minute load average before and after this galaxy's runs (other work on the machine skews timings). */
   readonly loadAverage: { readonly before: number; readonly after: number };
   readonly problems: string[];
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 /** Median wall time of a list of runs. */

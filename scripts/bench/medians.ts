@@ -9,6 +9,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Dataset } from './generate.ts';
+import { median } from './measure.ts';
 
 /** What the floor measured (medians of `reps`). */
 export interface Floor {
@@ -20,11 +21,6 @@ export interface Floor {
   /** Both nanmedians, two threads, the cubes already in memory. */
   readonly mediansSeconds: number;
   readonly reps: number;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 function readAll(files: readonly string[]): number {

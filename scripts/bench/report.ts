@@ -8,6 +8,7 @@ import { fitCost, type ScalingPoint } from './kernels.ts';
 import type { CatalogResult } from './catalog.ts';
 import type { OurRun } from './ours.ts';
 import type { PyRun } from './python.ts';
+import { median } from './measure.ts';
 
 /** Seconds, readably: 0.123 s, 12.3 s, 123 s. */
 export function secs(s: number | null | undefined): string {
@@ -52,9 +53,7 @@ export interface Row {
 }
 
 function medianOf(xs: readonly number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return xs.length === 0 ? null : median(xs);
 }
 
 /** The mass-map stage's seconds in a run (reading both cubes and both nanmedians), or null when it did not run. */

@@ -9,7 +9,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { measure } from './measure.ts';
+import { measure, median } from './measure.ts';
 
 /** One way of starting, and its wall times. */
 export interface StartupRow {
@@ -19,11 +19,6 @@ export interface StartupRow {
   readonly bestSeconds: number;
   readonly runs: number;
   readonly ok: boolean;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 /** Times each way of starting `reps` times (interleaved, so a burst of load hits all alike). */
