@@ -83,20 +83,8 @@ export function legacyRandint<T extends Int32Array | Uint32Array>(
     for (let i = 0; i < count; i++) out[i] = mt19937Next32(state);
     return out;
   }
-  let mask = rng;
-  mask |= mask >>> 1;
-  mask |= mask >>> 2;
-  mask |= mask >>> 4;
-  mask |= mask >>> 8;
-  mask |= mask >>> 16;
-  mask >>>= 0;
-  for (let i = 0; i < count; i++) {
-    let v: number;
-    do {
-      v = (mt19937Next32(state) & mask) >>> 0;
-    } while (v > rng);
-    out[i] = v;
-  }
+  // numpy's bounded draw is random_interval's masked rejection, one value at a time.
+  for (let i = 0; i < count; i++) out[i] = legacyInterval(state, rng);
   return out;
 }
 
