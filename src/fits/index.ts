@@ -21,4 +21,5 @@ export { FitsFile, readFitsImage, type HduSelector, type ReadImageOptions } from
 export { decodeTable, parseTform, type ColumnArray, type ColumnData, type FitsTable, type TableColumn } from './table.ts';
 export { writeFits, writeFitsSync, type WriteHdu } from './write.ts';
 export { encodeChecksum, NEGATIVE_ZERO, OnesComplementSum, onesComplementSum } from './checksum.ts';
+export { decodeHeaderText, ENCODED_MARK, encodeHeaderText, needsEncoding, writableCards, type DroppedCard } from './header-text.ts';
 export { CHECKSUM_POLICIES, describeMismatch, inputWarnings, verifyChecksums, type ChecksumPolicy, type HduChecksums } from './checksum-verify.ts';
