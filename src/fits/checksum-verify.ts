@@ -44,27 +44,38 @@ function sumRange(file: FitsFile, sum: OnesComplementSum, position: number, leng
   }
 }
 
+/** A read buffer for summing these HDUs: as large as the largest part, at most 16 MiB. */
+export function sumBuffer(hdus: readonly HduInfo[]): Uint8Array {
+  return new Uint8Array(Math.min(CHUNK, Math.max(2880, ...hdus.map((h) => Math.max(h.dataOffset - h.headerOffset, padToBlock(h.dataBytes))))));
+}
+
+/** The sums of one HDU as stored: its data unit's (DATASUM) and the whole HDU's (-0 when CHECKSUM is right). */
+export function hduSums(file: FitsFile, hdu: HduInfo, buf: Uint8Array): { data: number; whole: number } {
+  const data = new OnesComplementSum();
+  sumRange(file, data, hdu.dataOffset, padToBlock(hdu.dataBytes), buf);
+  const whole = new OnesComplementSum(data.value);
+  sumRange(file, whole, hdu.headerOffset, hdu.dataOffset - hdu.headerOffset, buf);
+  return { data: data.value, whole: whole.value };
+}
+
 /**
  * Verifies the CHECKSUM and DATASUM cards of the chosen HDUs (every HDU by default) against
  * the bytes of `file`. HDUs with neither card are not read.
  */
 export function verifyChecksums(file: FitsFile, hdus?: readonly HduSelector[]): HduChecksums[] {
   const chosen = hdus === undefined ? file.hdus : [...new Set(hdus.map((h) => file.hdu(h)))];
-  const buf = new Uint8Array(Math.min(CHUNK, Math.max(2880, ...chosen.map((h) => Math.max(h.dataOffset - h.headerOffset, padToBlock(h.dataBytes))))));
+  const buf = sumBuffer(chosen);
   return chosen.map((hdu) => {
     const hasChecksum = hdu.header.has('CHECKSUM');
     const stated = hdu.header.get('DATASUM');
     if (!hasChecksum && stated === undefined) return { hdu, checksum: 'absent', datasum: 'absent', dataSum: 0 };
-    const data = new OnesComplementSum();
-    sumRange(file, data, hdu.dataOffset, padToBlock(hdu.dataBytes), buf);
-    const dataSum = data.value;
-    const whole = new OnesComplementSum(dataSum);
-    sumRange(file, whole, hdu.headerOffset, hdu.dataOffset - hdu.headerOffset, buf);
+    const sums = hduSums(file, hdu, buf);
+    const dataSum = sums.data;
     // astropy compares int(DATASUM); a number written without quotes is read the same way.
     const statedSum = typeof stated === 'string' ? Number(stated.trim()) : typeof stated === 'number' ? stated : NaN;
     return {
       hdu,
-      checksum: hasChecksum ? (whole.value === NEGATIVE_ZERO ? 'ok' : 'bad') : 'absent',
+      checksum: hasChecksum ? (sums.whole === NEGATIVE_ZERO ? 'ok' : 'bad') : 'absent',
       datasum: stated === undefined ? 'absent' : statedSum === dataSum ? 'ok' : 'bad',
       dataSum,
     };
