@@ -150,8 +150,11 @@ describe('defects astropy reads past are read past too, with a warning', () => {
     const padded = FitsFile.open(put('padded.fits', Buffer.concat([cube(), Buffer.alloc(2880)])));
     assert.deepStrictEqual([padded.hdus.length, padded.warnings], [3, []]);
     padded.close();
+    const zeros = FitsFile.open(put('zeros.fits', Buffer.concat([cube(), Buffer.alloc(3 * 2880)])));
+    assert.deepStrictEqual(zeros.warnings, ["8640 bytes after the last HDU, HDU 'STAT', from byte 14400, are ignored: they begin with a block of zeros or blanks (padding?)"]);
+    zeros.close();
     const junk = FitsFile.open(put('junk.fits', Buffer.concat([cube(), Buffer.from('x'.repeat(100))])));
-    assert.deepStrictEqual(junk.warnings, [`100 bytes after the last HDU HDU 'STAT' (from byte 14400, starting "xxxxxxxxxxxxxxxx") are not an HDU and are ignored, as astropy ignores them; if the file should hold more HDUs, the size cards (NAXISn, BITPIX, PCOUNT, GCOUNT) of HDU 'STAT' are wrong`]);
+    assert.deepStrictEqual(junk.warnings, [`100 bytes after the last HDU, HDU 'STAT', from byte 14400, starting "xxxxxxxxxxxxxxxx", are not an HDU and are ignored, as astropy ignores them; if the file should hold more HDUs, the size cards (NAXISn, BITPIX, PCOUNT, GCOUNT) of HDU 'STAT' are wrong`]);
     junk.close();
   });
 

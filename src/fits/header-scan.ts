@@ -158,15 +158,17 @@ export function afterLastHdu(path: string, block: Buffer, got: number, offset: n
   if (padding && size - offset <= BLOCK) return undefined;
   const first = block.toString('latin1', 0, Math.min(got, 80));
   const last = hdus[hdus.length - 1];
-  const after = last === undefined ? '' : ` HDU ${hduLabel(last.index, last.name)}`;
+  // hdus is never empty here (this is what follows HDU 0 or a later one).
+  const lastHdu = last === undefined ? 'the last HDU' : `HDU ${hduLabel(last.index, last.name)}`;
   if (/^[A-Z0-9_-]{1,8} *= /.test(first) && /^[ -~]*$/.test(first)) {
     throw new FitsError({
       reason: 'bad-header',
       file: path,
-      detail: `HDU #${hdus.length} (at byte ${offset}, after${after}) starts with ${JSON.stringify(first.trimEnd())}, but an extension header starts with XTENSION`,
+      detail: `HDU #${hdus.length} (at byte ${offset}, after ${lastHdu}) starts with ${JSON.stringify(first.trimEnd())}, but an extension header starts with XTENSION`,
       hint: 'The header is damaged: fetch or regenerate the file (astropy reads it as a corrupted HDU).',
     });
   }
-  const shown = JSON.stringify(first.slice(0, 16));
-  return `${size - offset} bytes after the last HDU${after} (from byte ${offset}, starting ${shown}) are not an HDU and are ignored, as astropy ignores them; if the file should hold more HDUs, the size cards (NAXISn, BITPIX, PCOUNT, GCOUNT) of${after || ' the last HDU'} are wrong`;
+  const what = `${size - offset} bytes after the last HDU, ${lastHdu}, from byte ${offset}`;
+  if (padding) return `${what}, are ignored: they begin with a block of zeros or blanks (padding?)`;
+  return `${what}, starting ${JSON.stringify(first.slice(0, 16))}, are not an HDU and are ignored, as astropy ignores them; if the file should hold more HDUs, the size cards (NAXISn, BITPIX, PCOUNT, GCOUNT) of ${lastHdu} are wrong`;
 }
