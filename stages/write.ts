@@ -155,6 +155,6 @@ function lineageCards(ctx: StageContext): Card[] {
     cards.push({ key: `INFILE${i + 1}`, value: path.basename(file), comment: 'input file' });
     cards.push({ key: `INSHA${i + 1}`, value: sha });
   });
-  files.forEach(([file], i) => cards.push({ key: `PROV${i + 1}`, value: path.basename(file), comment: `input file ${i + 1} (ESO provenance); sha256 in INSHA${i + 1}` }));
+  files.forEach(([file], i) => cards.push({ key: `PROV${i + 1}`, value: path.basename(file), comment: `sha256 in INSHA${i + 1}` }));
   return cards;
 }
