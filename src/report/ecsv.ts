@@ -99,7 +99,7 @@ export function tableCsv(table: TypedTable): string {
 }
 
 const PLAIN = /^[A-Za-z_][A-Za-z0-9_ ./()*-]*$/;
-const YAML_WORDS = /^(true|false|yes|no|on|off|null|y|n)$/i;
+const YAML_WORDS = /^(true|false|yes|no|on|off|null)$/i;
 
 /** A YAML scalar for a flow context: plain when unambiguous, else single-quoted. */
 function yamlScalar(v: string | number | boolean): string {
