@@ -20,16 +20,7 @@ import sys
 import numpy as np
 import emcee
 
-
-def num(x):
-    x = float(x)
-    if np.isnan(x): return 'nan'
-    if np.isinf(x): return 'inf' if x > 0 else '-inf'
-    return x
-
-
-def nums(a):
-    return [num(v) for v in np.asarray(a, dtype=float).ravel()]
+from dtd_reference import nums, num  # the same JSON spelling of floats
 
 
 def tau_of(c):
