@@ -147,13 +147,22 @@ function clampHigh(t: number, hi: number): number {
  */
 export type DtdIntegral = 'notebook' | 'stable';
 
-/** The integral of scale * t^s over [a, b] (a <= b, both > 0), evaluated per `integral`. */
-export function powerLawIntegral(a: number, b: number, s: number, scale: number, integral: DtdIntegral): number {
-  if (integral === 'notebook') return ((b ** (s + 1) - a ** (s + 1)) * scale) / (1 + s);
+/** The notebook's `((b**(s+1) - a**(s+1)) * scale) / (1+s)`, operation for operation. */
+function notebookIntegral(a: number, b: number, s: number, scale: number): number {
+  return ((b ** (s + 1) - a ** (s + 1)) * scale) / (1 + s);
+}
+
+/** `scale * a**q * expm1(q L) / q`, L = log1p((b-a)/a); `scale * L` at q = 0. */
+function stableIntegral(a: number, b: number, s: number, scale: number): number {
   // q = s + 1 is exact near s = -1 (Sterbenz), and b - a is exact for b <= 2a.
   const q = s + 1;
   const L = Math.log1p((b - a) / a);
   return scale * a ** q * (q === 0 ? L : Math.expm1(q * L) / q);
+}
+
+/** The integral of scale * t^s over [a, b] (a <= b, both > 0), evaluated per `integral`. */
+export function powerLawIntegral(a: number, b: number, s: number, scale: number, integral: DtdIntegral): number {
+  return integral === 'notebook' ? notebookIntegral(a, b, s, scale) : stableIntegral(a, b, s, scale);
 }
 
 /**
@@ -172,7 +181,8 @@ export function dtdBinIntegrals(
 ): Float64Array {
   const n = edges.length - 1;
   const tau = 10 ** p[0]!;
-  const part = (a: number, b: number, s: number, scale: number): number => powerLawIntegral(a, b, s, scale, integral);
+  // (one function per call, so the sampler's hot loop stays monomorphic)
+  const part = integral === 'notebook' ? notebookIntegral : stableIntegral;
   switch (model) {
     case 'MDA': {
       const s = p[1]!;
