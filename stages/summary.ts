@@ -61,6 +61,8 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   const { compareGalaxies, readResult, writeKChoice } = await import('../src/report/plots/index.ts');
   const { summaryRow, summaryTable, writeSummaryCsv } = await import('../src/report/summary.ts');
   const thresholds = { maxPsfSigma: Number(ctx.params['maxPsfSigma']), minGrouped: Number(ctx.params['minGrouped']) };
+  // The rule load-cubes took the SN pixel (SNPIXX/Y, SNGROUP) by, the one the DTD fit uses too.
+  const snPixelRule = String(ctx.params['snPixel']);
   type SummaryRow = ReturnType<typeof summaryRow>;
   const byDir = new Map<string, SummaryRow[]>();
   const seen = new Set<string>();
@@ -68,7 +70,7 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
     if (seen.has(r.fits) || !existsSync(r.fits)) continue;
     seen.add(r.fits);
     const dir = path.dirname(r.fits);
-    byDir.set(dir, [...(byDir.get(dir) ?? []), summaryRow(readResult(r.fits), thresholds, r.snType)]);
+    byDir.set(dir, [...(byDir.get(dir) ?? []), summaryRow(readResult(r.fits), thresholds, r.snType, snPixelRule)]);
   }
   const files: string[] = [];
   let print = '';

@@ -86,8 +86,9 @@ describe('caching, through the CLI', () => {
       assert.equal(galaxyFiles.length, 4, 'two galaxies: a cube and a pPXF output each');
       for (const [file, sha] of inputs) assert.equal(sha, sha256File(file), file);
       // each file read once: the inputs (the plot stage's include the result FITS), and for the
-      // lock the 2 PNGs of each result and the DTD fit's 3 files (chain, table, corner plot)
-      assert.equal(r.json?.['inputsHashed'], inputs.size + 2 * 2 + 3);
+      // lock the 2 PNGs of each result, the DTD fit's 6 files (chain, corner plot, summary and
+      // hosts tables as CSV and ECSV) and dtd-models' 2 (its table as CSV and ECSV)
+      assert.equal(r.json?.['inputsHashed'], inputs.size + 2 * 2 + 6 + 2);
     } finally {
       own.remove();
     }

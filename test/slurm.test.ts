@@ -50,7 +50,7 @@ const EXECUTOR = `executor:
 `;
 
 /** Files a run writes about all its tasks together (summary.csv, report.html): they name the output folder. */
-const RUN_WIDE = /\.(csv|html)$/;
+const RUN_WIDE = /\.(csv|ecsv|html)$/;
 
 /**
  * The sha256 of every file in an output folder; for the run-wide files, of their text with
@@ -129,8 +129,9 @@ describe('--executor slurm, through a real Slurm', () => {
     const lock = JSON.parse(readFileSync(path.join(dir, 'sfh.lock'), 'utf8')) as { outputs: Record<string, { sha256: string; galaxy: string }> };
     const locked = Object.fromEntries(Object.entries(lock.outputs).map(([f, e]) => [path.basename(f), e.sha256]));
     // The tasks' 6 results, and the catalog-level stages' summary.csv, report.html, 2 k-choice
-    // plots and the DTD fit's chain, table and corner plot.
-    assert.equal(Object.keys(locked).length, 13);
+    // plots, the DTD fit's chain, summary and hosts tables (CSV and ECSV each) and corner
+    // plot, and dtd-models' table (CSV and ECSV).
+    assert.equal(Object.keys(locked).length, 18);
     for (const [file, sha] of Object.entries(locked)) assert.equal(sha, localHashes[file], `the lock's sha256 of ${file}`);
   });
 
@@ -175,7 +176,7 @@ describe('--executor slurm, through a real Slurm', () => {
     const perTask = Object.fromEntries(Object.entries(localHashes).filter(([f]) => !RUN_WIDE.test(f)));
     assert.deepEqual(outputHashes(path.join(dir, 'out'), true), perTask);
     const lock = JSON.parse(readFileSync(path.join(dir, 'sfh.lock'), 'utf8')) as { outputs: Record<string, unknown> };
-    assert.equal(Object.keys(lock.outputs).length, 13, 'the lock lists the outputs of both runs (and of the catalog-level stages)');
+    assert.equal(Object.keys(lock.outputs).length, 18, 'the lock lists the outputs of both runs (and of the catalog-level stages)');
   });
 });
 
