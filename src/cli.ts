@@ -5,8 +5,9 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeError, isUserFacing, UserError } from './errors.ts';
-import { CACHE_HELP, DAG_HELP, EXPLAIN_HELP, HELP, REPORT_HELP, RUN_HELP, VERIFY_HELP, VERSION } from './cli/help.ts';
-import type { PlanValues, RunValues } from './cli/plan.ts';
+import { CACHE_HELP, DAG_HELP, EXPLAIN_HELP, HELP, REPORT_HELP, RUN_HELP, VERIFY_HELP } from './cli/help.ts';
+import { VERSION } from './package.ts';
+import type { PlanValues, RunValues } from './session/request.ts';
 
 // Each command's module is imported when the command runs: start-up cost is paid only for
 // what a command uses (a warm rerun should take well under a second, process start included).

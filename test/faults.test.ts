@@ -238,7 +238,8 @@ describe('bad catalogs and options stop before anything runs (exit 2)', () => {
     ['duplicate ids', ['--galaxy', 'all', '--catalog', catalog(`${COLUMNS}\n11,A,S,1,1,Ia,0\n11,B,T,1,1,Ia,0\n`)], /:3: galaxy id 11 appears twice \(first on line 2\)/],
     ['an id not in the catalog', ['--galaxy', '44', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv')], /galaxy 44 is not in .*nearest ids: 45, 12, 11/],
     ['an empty selection', ['--galaxy', 'all', '--where', 'SN Type=Ic', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv')], /no galaxy of .* matches --galaxy all --where SN Type=Ic/],
-    ['k < 1', ['--galaxy', '11', '--k', '0', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv')], /--set k: must be >= 1, got 0/],
+    ['k < 1, named as given', ['--galaxy', '11', '--k', '0', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv')], /sfh-pipeline: --k: must be >= 1, got 0/],
+    ['k < 1 by --set', ['--galaxy', '11', '--set', 'k=0', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv')], /sfh-pipeline: --set k: must be >= 1, got 0/],
     ['a catalog that does not exist', ['--galaxy', '11', '--catalog', path.join(tmp.dir, 'nope.csv')], /cannot read the catalog .*nope\.csv: ENOENT \(pass the catalog CSV with --catalog FILE\)/],
   ];
   for (const [name, args, expected] of cases) {

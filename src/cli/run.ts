@@ -15,9 +15,10 @@ import { catalogRecord, taskRecord } from '../report/json.ts';
 import { attachPlainLog, catalogLines, summaryLines } from '../report/plain.ts';
 import type { Json } from '../stage.ts';
 import { chooseExecutor } from '../executors/choose.ts';
-import { VERSION } from './help.ts';
-import { cacheDirOf, pipelineFile, preparePlan, type PlanValues, type RunValues } from './plan.ts';
-import { argsOf, resumeFrom } from './resume.ts';
+import { VERSION } from '../package.ts';
+import { preparePlan } from '../session/prepare.ts';
+import { cacheDirOf, pipelineFile, type PlanValues, type RunValues } from '../session/request.ts';
+import { argsOf, resumeFrom } from '../session/resume.ts';
 
 /** Runs the pipeline; resolves with the exit status. */
 export async function commandRun(v: RunValues): Promise<number> {

@@ -10,19 +10,11 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { codeHash } from '../cache/code-hash.ts';
 import { UserError } from '../errors.ts';
+import { PACKAGE_ROOT } from '../package.ts';
 import type { StageDecl } from '../pipeline/types.ts';
 import type { SourceModule, StageModule } from '../stage.ts';
 import { shellStage } from './shell.ts';
 
-/** The package's root folder (the one holding package.json), found from this file's place. */
-export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
-
-function findPackageRoot(dir: string): string {
-  for (let d = dir; ; d = path.dirname(d)) {
-    if (existsSync(path.join(d, 'package.json')) && existsSync(path.join(d, 'pipeline.yaml'))) return d;
-    if (path.dirname(d) === d) return path.resolve(dir, '..', '..');
-  }
-}
 
 /** The file that really runs for a declared module (the compiled twin of a package `.ts`). */
 export function runnableModulePath(root: string, module: string): string {

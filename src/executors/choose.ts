@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { lastRun } from '../cache/runs.ts';
 import { UserError } from '../errors.ts';
-import { cacheDirOf, pipelineFile } from '../cli/plan.ts';
+import { cacheDirOf, pipelineFile } from '../session/request.ts';
 
 /** The executors `--executor` accepts. */
 export const EXECUTORS = ['local', 'slurm'] as const;

@@ -14,8 +14,8 @@ import { describeError } from '../../errors.ts';
 import { restrictPlan } from '../../pipeline/analyse.ts';
 import { lockEntries } from '../../provenance/lock.ts';
 import { attachPlainLog, summaryLines } from '../../report/plain.ts';
-import { VERSION } from '../../cli/help.ts';
-import { preparePlan } from '../../cli/plan.ts';
+import { VERSION } from '../../package.ts';
+import { preparePlan } from '../../session/prepare.ts';
 import { appendLine, jobFiles, taskLine, type JobSpec } from './records.ts';
 
 /** Runs element `index` of the job in `dir`; resolves with the process's exit status. */
