@@ -80,3 +80,28 @@ export function catalogRecord(r: InstanceResult): CatalogRecord {
     reason: failure?.reason ?? null,
   };
 }
+
+/** The whole `--json` record of a run: who made it, from which pipeline, and every task and catalog-level instance. */
+export function runRecord(run: {
+  readonly version: string;
+  readonly pipeline: string;
+  readonly id: string;
+  readonly executor?: { readonly [key: string]: Json };
+  readonly inputsHashed: number;
+  readonly cacheProblems: readonly object[];
+  readonly tasks: readonly TaskResult[];
+  readonly catalog: readonly InstanceResult[];
+  readonly values: ReadonlyMap<string, readonly Json[]>;
+}): { [key: string]: unknown } {
+  return {
+    tool: 'sfh-pipeline',
+    version: run.version,
+    pipeline: run.pipeline,
+    run: run.id,
+    ...run.executor,
+    inputsHashed: run.inputsHashed,
+    cacheProblems: run.cacheProblems,
+    tasks: run.tasks.map((r) => taskRecord(r, run.values)),
+    catalog: run.catalog.map(catalogRecord),
+  };
+}

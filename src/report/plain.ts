@@ -64,3 +64,8 @@ export function catalogLines(results: readonly InstanceResult[]): string[] {
   }
   return lines;
 }
+
+/** One line per corrupt cache entry a run met (it recomputed what the entry held). */
+export function cacheProblemLines(problems: readonly { readonly reason?: string; readonly file?: string; readonly detail?: string }[]): string[] {
+  return problems.map((p) => `cache: ${p.reason} ${p.file}: ${p.detail} (recomputed)`);
+}
