@@ -141,6 +141,16 @@ export interface StageContext extends StageInputContext {
   readonly lineage: Lineage;
 }
 
+/**
+ * What a catalog-level stage (`over: catalog`) gets: the context of any stage, with what it
+ * runs over always there. A module may type its `run` (and `inputs`, `outputs`) with it.
+ */
+export interface CatalogStageContext extends StageContext {
+  readonly items: readonly FanInItemContext[];
+  readonly excluded: readonly Excluded[];
+  readonly catalog: readonly CatalogUpstream[];
+}
+
 /** A stage module's exports. */
 export interface StageModule {
   /**

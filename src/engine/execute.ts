@@ -9,7 +9,8 @@ import type { Instance, Plan, Task } from '../pipeline/analyse.ts';
 import type { RunInfo, StageOutput } from '../stage.ts';
 import type { Cache } from '../cache/store.ts';
 import { FileHasher } from '../cache/file-hash.ts';
-import { executeInstance, gather, type RunContext } from './instance.ts';
+import { executeInstance, type RunContext } from './instance.ts';
+import { kindOf } from './kinds/index.ts';
 import { runnableModulePath } from './modules.ts';
 import { WorkerPool, WORKERS_AVAILABLE } from './worker-pool.ts';
 import { EngineEmitter, type Failure, type InstanceResult, type TaskResult } from './events.ts';
@@ -91,10 +92,11 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     if (!p) {
       p = (async () => {
         const deps = await Promise.all([...inst.deps.values()].map(resultOf));
-        // A catalog-level instance runs on the galaxies that ended well and records the
-        // rest (src/engine/instance.ts gather); --fail-fast still cancels it below.
-        const failed = inst.items ? undefined : deps.find((d) => d.status === 'failed' || d.status === 'upstream-failed' || d.status === 'cancelled');
-        const skipped = inst.items ? undefined : deps.find((d) => d.status === 'skipped');
+        // (a catalog-level instance runs on what ended well and records the rest: it has no
+        // blocker; --fail-fast still cancels it below)
+        const blocker = kindOf(inst).blocker(deps);
+        const failed = blocker?.status === 'skipped' ? undefined : blocker;
+        const skipped = blocker?.status === 'skipped' ? blocker : undefined;
         let result: InstanceResult;
         if (failed) {
           const failure: Failure = failed.failure ?? { reason: 'upstream-failed', message: `${failed.instance.stage.name} did not finish` };
@@ -173,7 +175,7 @@ async function runOne(rc: RunContext, inst: Instance): Promise<InstanceResult> {
     const done = await executeInstance(rc, inst, warnings);
     rc.done.set(inst.id, done);
     const ms = performance.now() - started;
-    const catalog = inst.items ? { excluded: gather(rc, inst).excluded, items: inst.items.length, meta: done.output?.meta ?? done.record?.output.meta ?? {} } : undefined;
+    const catalog = kindOf(inst).report(rc, inst, done);
     return { instance: inst, status: done.status, ms, ...(done.skip !== undefined ? { skipReason: done.skip } : {}), warnings, files: done.files, key: done.key, fields: done.fields, ...(catalog ? { catalog } : {}) };
   } catch (err) {
     return { instance: inst, status: 'failed', ms: performance.now() - started, failure: toFailure(err), warnings, files: [] };

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
-import { UserError } from '../errors.ts';
+import { PipelineError } from './problems.ts';
 import { checkValue } from './params.ts';
 import { readPipelineText } from './text.ts';
 import { readExecutor, withoutExecutor } from './executor.ts';
@@ -20,22 +20,7 @@ const PARAM_KEYS = ['type', 'default', 'min', 'max', 'choices', 'doc'];
 const STAGE_KEYS = ['module', 'run', 'inputs', 'outputs', 'source', 'over', 'per', 'needs', 'params', 'doc'];
 const NAME = /^[a-z][a-zA-Z0-9-]*$/;
 
-/** Thrown when pipeline.yaml has problems; `problems` holds every one of them. */
-export class PipelineError extends UserError {
-  constructor(
-    file: string,
-    problems: readonly PipelineProblem[],
-  ) {
-    problems = [...problems].sort((a, b) => a.line - b.line || a.col - b.col);
-    const shown = path.relative(process.cwd(), file) || file;
-    const lines = problems.map((p) => `${shown}:${p.line}:${p.col}: ${p.message}${p.hint ? `\n    ${p.hint}` : ''}`);
-    super('pipeline-invalid', `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${shown}:\n${lines.join('\n')}`, undefined, file);
-    this.problems = problems;
-  }
-
-  /** Every problem, in file order. */
-  readonly problems: readonly PipelineProblem[];
-}
+export { PipelineError } from './problems.ts';
 
 /** Loads and validates a pipeline file; throws {@link PipelineError} listing every problem. */
 export function loadPipeline(file: string): Pipeline {
@@ -54,6 +39,7 @@ export function parsePipeline(text: string, file: string): Pipeline {
     const { line, col } = lc.linePos(offset);
     problems.push({ line, col, message, ...(hint ? { hint } : {}) });
   };
+  const where = (node: Node | Pair['key'] | undefined): { line: number; col: number } => lc.linePos(node && typeof node === 'object' && 'range' in node ? ((node.range as [number, number] | undefined)?.[0] ?? 0) : 0);
   for (const e of doc.errors) {
     const { line, col } = lc.linePos((e.pos as unknown as [number, number])[0]);
     const dup = e.code === 'DUPLICATE_KEY';
@@ -68,7 +54,7 @@ export function parsePipeline(text: string, file: string): Pipeline {
   if (!isScalar(version) || version.value !== 1) at((version as Node | undefined) ?? root, '`version` must be 1', 'add `version: 1` at the top');
 
   const params = readParams(root.get('params', true), at, root);
-  const stages = readStages(root.get('stages', true), params, path.dirname(file), at, root, text);
+  const stages = readStages(root.get('stages', true), params, path.dirname(file), at, where, root, text);
   const executor = readExecutor(root.get('executor', true), at);
   if (problems.length) throw new PipelineError(file, problems);
   return {
@@ -146,7 +132,7 @@ function readParams(node: unknown, at: At, parent: Node): Map<string, ParamDecl>
   return params;
 }
 
-function readStages(node: unknown, params: Map<string, ParamDecl>, root: string, at: At, parent: Node, text: string): StageDecl[] {
+function readStages(node: unknown, params: Map<string, ParamDecl>, root: string, at: At, where: (node: Node | Pair['key'] | undefined) => { line: number; col: number }, parent: Node, text: string): StageDecl[] {
   if (!isMap(node) || node.items.length === 0) {
     at((node as Node) ?? parent, '`stages` must be a mapping of stage name to declaration', 'see docs/pipeline.md for the format');
     return [];
@@ -198,6 +184,7 @@ function readStages(node: unknown, params: Map<string, ParamDecl>, root: string,
       needs: needs.names,
       params: used.names,
       doc: isScalar(docNode) ? String(docNode.value) : '',
+      at: where((moduleNode as Node | undefined) ?? pair.key),
     });
   }
   for (const decl of decls.values()) {

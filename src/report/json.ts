@@ -73,7 +73,7 @@ export function catalogRecord(r: InstanceResult): CatalogRecord {
     point: { ...r.instance.point },
     status: r.status,
     ms: Math.round(r.ms * 10) / 10,
-    items: r.instance.items?.length ?? 0,
+    items: r.instance.scope === 'catalog' ? r.instance.items.length : 0,
     excluded: (r.catalog?.excluded ?? []).map((e) => ({ galaxy: e.galaxy, point: { ...e.point }, instance: e.instance, status: e.status, reason: e.reason })),
     files: [...r.files],
     error: failure ? (failure.hint ? `${failure.message} (${failure.hint})` : failure.message) : null,

@@ -153,7 +153,7 @@ export function attachListrView(events: EngineEmitter, plan: Plan, out: NodeJS.W
     let galaxy = galaxies.get(inst.row.id);
     if (!galaxy) {
       // The catalog-level instances share one line after the galaxies': they run over all of them.
-      const title = inst.items ? 'all galaxies (catalog-level stages)' : `${inst.row.id} ${inst.row.fields['SN Name'] ?? ''}`.trim();
+      const title = inst.scope === 'catalog' ? 'all galaxies (catalog-level stages)' : `${inst.row.id} ${inst.row.fields['SN Name'] ?? ''}`.trim();
       galaxy = { title, slots: [], begun: deferred() };
       galaxies.set(inst.row.id, galaxy);
     }

@@ -1,14 +1,15 @@
 /**
  * Preparing a run, what `run`, `explain`, `dag`, `verify` and a Slurm array element share:
- * load and validate the pipeline, resolve parameters, let the source stage enumerate the
- * catalog, select galaxies and expand the sweep into a plan, and open the cache.
+ * load and validate the pipeline, resolve parameters, load and check every stage module,
+ * let the source stage enumerate the catalog, select galaxies and expand the sweep into a
+ * plan, and open the cache. Every problem found here stops the command before anything runs.
  */
 import path from 'node:path';
 import { FileHasher } from '../cache/file-hash.ts';
 import { LocalCache } from '../cache/store.ts';
 import { selectRows } from '../catalog/select.ts';
 import { UserError } from '../errors.ts';
-import { loadStageModule } from '../engine/modules.ts';
+import { checkStageModules, loadStageModule } from '../engine/modules.ts';
 import { analyse, type Plan } from '../pipeline/analyse.ts';
 import { openPipeline } from '../pipeline/open.ts';
 import { resolveParams } from '../pipeline/params.ts';
@@ -49,6 +50,9 @@ export async function preparePlan(v: PlanValues, log: NodeJS.WritableStream, opt
   // --ngist is one galaxy (the run in the folder): nothing to choose.
   if (!v.galaxy && String(values.get('ngist')?.[0] ?? '') !== '') v = { ...v, galaxy: 'all' };
   if (!v.galaxy) throw new UserError('usage', 'which galaxies? --galaxy is required', 'e.g. --galaxy 122, --galaxy 11,45, --galaxy 100..130 or --galaxy all');
+  // Every stage module is loaded and checked (its exports and their kinds) before anything
+  // runs, the source stage's enumerate() included: all of their problems at once, exit 2.
+  await checkStageModules(pipeline);
   await ensureExampleData(values, log);
   const rows = await enumerateRows(pipeline, values);
   const catalog = String(values.get('catalog')?.[0] ?? 'the catalog');
