@@ -26,10 +26,12 @@ export interface Done {
   readonly record?: CacheRecord;
 }
 
-/** How an instance that did not end well ended, as what gathers it records it. */
+/** How an instance that did not end well ended, as what gathers it records it: by its root cause. */
 export interface Ended {
   readonly status: Excluded['status'];
   readonly reason: string;
+  /** The instance that failed, was cancelled or skipped, e.g. `load-cubes[205]`. */
+  readonly instance: string;
 }
 
 /** Shared by every instance of a run. */

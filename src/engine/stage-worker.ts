@@ -9,6 +9,7 @@
 import { parentPort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { sha256File } from '../cache/file-hash.ts';
+import { toFailure, type Failure } from '../errors.ts';
 import { collectLargeBuffers } from '../gc.ts';
 import type { Json, Lineage, StageModule, StageOutput } from '../stage.ts';
 import { stageContext, upstreamOf, type ContextSpec } from './context.ts';
@@ -35,7 +36,8 @@ export type WorkerMessage =
   | { readonly id: number; readonly kind: 'warn'; readonly message: string }
   | { readonly id: number; readonly kind: 'done'; readonly output: StageOutput }
   | { readonly id: number; readonly kind: 'hashed'; readonly sha256: string | null }
-  | { readonly id: number; readonly kind: 'error'; readonly error: { message: string; reason?: string; hint?: string; stack?: string } };
+  /** The stage's error as a failure, made here where the error is (a disk error keeps its `code`). */
+  | { readonly id: number; readonly kind: 'error'; readonly failure: Failure };
 
 /** Stage modules to import before any job asks for them (WorkerPool.preload). */
 export interface PreloadMessage {
@@ -124,12 +126,7 @@ async function handle(job: WorkerJob): Promise<void> {
     const buffers = Object.values(output.arrays ?? {}).map((a) => a.data.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
     port.postMessage({ id: job.id, kind: 'done', output } satisfies WorkerMessage, [...new Set(buffers)]);
   } catch (err) {
-    const e = err as Error & { reason?: unknown; hint?: unknown };
-    const error: { message: string; reason?: string; hint?: string; stack?: string } = { message: e?.message ?? String(err) };
-    if (typeof e?.reason === 'string') error.reason = e.reason;
-    if (typeof e?.hint === 'string') error.hint = e.hint;
-    if (typeof e?.reason !== 'string' && e?.stack) error.stack = e.stack;
-    port.postMessage({ id: job.id, kind: 'error', error } satisfies WorkerMessage);
+    port.postMessage({ id: job.id, kind: 'error', failure: toFailure(err) } satisfies WorkerMessage);
   } finally {
     running.delete(job.id);
     jobsRunning--;

@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { FailureError } from '../errors.ts';
 import type { StageOutput } from '../stage.ts';
 import { exposeGcToWorkers } from '../gc.ts';
 import type { CancelMessage, HashMessage, PreloadMessage, WorkerJob, WorkerMessage } from './stage-worker.ts';
@@ -18,18 +19,6 @@ export interface JobHandlers {
   warn(message: string): void;
 }
 
-/** A job's failure, rebuilt in the main thread with its reason and hint. */
-export class WorkerStageError extends Error {
-  constructor(
-    message: string,
-    readonly reason?: string,
-    readonly hint?: string,
-    stack?: string,
-  ) {
-    super(message);
-    if (stack) this.stack = stack;
-  }
-}
 
 /**
  * Workers run the compiled stage-worker.js. Under tsx (unit tests importing sources) the
@@ -198,7 +187,7 @@ export class WorkerPool {
       case 'error':
         this.running.delete(msg.id);
         this.idle.push(worker);
-        job.reject(new WorkerStageError(msg.error.message, msg.error.reason, msg.error.hint, msg.error.stack));
+        job.reject(new FailureError(msg.failure));
         break;
     }
     this.pump();

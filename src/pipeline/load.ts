@@ -53,8 +53,11 @@ export function parsePipeline(text: string, file: string): Pipeline {
   const version = root.get('version', true) as unknown;
   if (!isScalar(version) || version.value !== 1) at((version as Node | undefined) ?? root, '`version` must be 1', 'add `version: 1` at the top');
 
-  const params = readParams(root.get('params', true), at, root);
-  const stages = readStages(root.get('stages', true), params, path.dirname(file), at, where, root, text);
+  // Every parameter with a declaration counts as declared, a faulty one too: its one
+  // problem is reported where it is, not again at every stage that reads it.
+  const declared = new Set<string>();
+  const params = readParams(root.get('params', true), at, root, declared);
+  const stages = readStages(root.get('stages', true), declared, path.dirname(file), at, where, root, text);
   const executor = readExecutor(root.get('executor', true), at);
   if (problems.length) throw new PipelineError(file, problems);
   return {
@@ -75,7 +78,7 @@ function checkKeys(map: YAMLMap, allowed: readonly string[], where: string, at: 
   }
 }
 
-function readParams(node: unknown, at: At, parent: Node): Map<string, ParamDecl> {
+function readParams(node: unknown, at: At, parent: Node, declared: Set<string>): Map<string, ParamDecl> {
   const params = new Map<string, ParamDecl>();
   if (node === undefined) return params;
   if (!isMap(node)) {
@@ -86,6 +89,7 @@ function readParams(node: unknown, at: At, parent: Node): Map<string, ParamDecl>
     const name = isScalar(pair.key) ? String(pair.key.value) : '';
     const decl = pair.value;
     if (!NAME.test(name)) at(pair.key as Node, `parameter name \`${name}\` must start with a letter and hold only letters, digits and -`);
+    declared.add(name);
     if (!isMap(decl)) {
       at((decl as Node) ?? (pair.key as Node), `parameter \`${name}\` must be a mapping with at least \`type\` and \`default\``);
       continue;
@@ -132,7 +136,7 @@ function readParams(node: unknown, at: At, parent: Node): Map<string, ParamDecl>
   return params;
 }
 
-function readStages(node: unknown, params: Map<string, ParamDecl>, root: string, at: At, where: (node: Node | Pair['key'] | undefined) => { line: number; col: number }, parent: Node, text: string): StageDecl[] {
+function readStages(node: unknown, params: ReadonlySet<string>, root: string, at: At, where: (node: Node | Pair['key'] | undefined) => { line: number; col: number }, parent: Node, text: string): StageDecl[] {
   if (!isMap(node) || node.items.length === 0) {
     at((node as Node) ?? parent, '`stages` must be a mapping of stage name to declaration', 'see docs/pipeline.md for the format');
     return [];
@@ -213,7 +217,7 @@ function readStages(node: unknown, params: Map<string, ParamDecl>, root: string,
  * `over: catalog` and `per: [axis, ...]`: a catalog-level (fan-in) stage, optionally split
  * on some sweep axes. Undefined for a per-galaxy stage.
  */
-function readOver(decl: YAMLMap, name: string, params: Map<string, ParamDecl>, at: At): { per: string[] } | undefined {
+function readOver(decl: YAMLMap, name: string, params: ReadonlySet<string>, at: At): { per: string[] } | undefined {
   const overNode = decl.get('over', true);
   const perNode = decl.get('per', true);
   if (overNode === undefined) {

@@ -4,6 +4,7 @@
  */
 import type { InstanceResult, TaskResult } from '../engine/events.ts';
 import type { Json } from '../stage.ts';
+import { describeFailure } from './failure.ts';
 
 /** One task of the `--json` record. */
 export interface TaskRecord {
@@ -38,7 +39,7 @@ export function taskRecord(result: TaskResult, values: ReadonlyMap<string, reado
     k,
     params,
     status: result.status,
-    error: failure ? (failure.hint ? `${failure.message} (${failure.hint})` : failure.message) : null,
+    error: failure ? describeFailure(failure) : null,
     reason: failure?.reason ?? null,
     skipped: result.skipReason ?? null,
     output: result.output ?? null,
@@ -76,7 +77,7 @@ export function catalogRecord(r: InstanceResult): CatalogRecord {
     items: r.instance.scope === 'catalog' ? r.instance.items.length : 0,
     excluded: (r.catalog?.excluded ?? []).map((e) => ({ galaxy: e.galaxy, point: { ...e.point }, instance: e.instance, status: e.status, reason: e.reason })),
     files: [...r.files],
-    error: failure ? (failure.hint ? `${failure.message} (${failure.hint})` : failure.message) : null,
+    error: failure ? describeFailure(failure) : null,
     reason: failure?.reason ?? null,
   };
 }

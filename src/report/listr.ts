@@ -9,6 +9,7 @@
 import { DefaultRenderer, Listr, ListrEventManager, ListrLogger, PRESET_TIMER, ProcessOutput, type ListrTask } from 'listr2';
 import type { EngineEmitter, InstanceResult } from '../engine/events.ts';
 import type { Instance, Plan } from '../pipeline/analyse.ts';
+import { describeFailure, stackOf } from './failure.ts';
 import { formatMs } from './plain.ts';
 
 /** How the view behaves. */
@@ -178,7 +179,8 @@ export function attachListrView(events: EngineEmitter, plan: Plan, out: NodeJS.W
     slot.started.resolve();
     slot.ended.resolve(result);
     for (const w of result.warnings) after.push(`${result.instance.id} warning: ${w}`);
-    if (options.verbose && result.failure?.stack) after.push(result.failure.stack);
+    const stack = options.verbose ? stackOf(result.failure) : undefined;
+    if (stack) after.push(stack);
     retitleGalaxy(galaxy);
   };
   const stopAll = (): void => {
@@ -294,7 +296,7 @@ function slotTask(slot: Slot): ListrTask<object, typeof TerminalRenderer> {
           task.skip(`${slot.title} — ${r.failure?.message ?? 'not run'}`);
           return;
         case 'failed':
-          throw new Error(`${slot.title}${rounds}: ${r.failure?.message ?? 'failed'}${r.failure?.hint ? ` (${r.failure.hint})` : ''}`);
+          throw new Error(`${slot.title}${rounds}: ${r.failure ? describeFailure(r.failure) : 'failed'}`);
       }
     },
   };

@@ -92,16 +92,16 @@ export function gather(rc: RunContext, inst: CatalogInstance): Gathered {
   const excluded: Excluded[] = [];
   const badOf = (dep: Instance): Ended | undefined => {
     const done = rc.done.get(dep.id);
-    if (done) return done.status === 'skipped' ? { status: 'skipped', reason: done.skip ?? 'skipped' } : undefined;
+    if (done) return done.status === 'skipped' ? { status: 'skipped', reason: done.skip ?? 'skipped', instance: dep.id } : undefined;
     // (explain has no ended map: an upstream it cannot tell yet counts as left out)
-    return rc.ended?.get(dep.id) ?? { status: 'failed', reason: 'did not finish' };
+    return rc.ended?.get(dep.id) ?? { status: 'failed', reason: 'did not finish', instance: dep.id };
   };
   for (const item of inst.items) {
     let bad: Excluded | undefined;
     for (const dep of item.deps.values()) {
       const b = badOf(dep);
       if (b) {
-        bad = { galaxy: item.row.id, point: item.point, instance: dep.id, ...b };
+        bad = { galaxy: item.row.id, point: item.point, ...b };
         break;
       }
     }
@@ -121,7 +121,7 @@ export function gather(rc: RunContext, inst: CatalogInstance): Gathered {
   for (const dep of inst.deps.values()) {
     if (dep.scope !== 'catalog') continue;
     const b = badOf(dep);
-    if (b) excluded.push({ galaxy: dep.row.id, point: dep.point, instance: dep.id, ...b });
+    if (b) excluded.push({ galaxy: dep.row.id, point: dep.point, ...b });
     else catalog.push({ stage: dep.stage.name, point: dep.point, output: outputOf(rc, dep) as StageOutput });
   }
   return { items, excluded, catalog };

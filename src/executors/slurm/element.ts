@@ -9,8 +9,9 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { taskId } from '../../cache/runs.ts';
 import { EngineEmitter } from '../../engine/events.ts';
-import { execute, toFailure } from '../../engine/execute.ts';
-import { describeError } from '../../errors.ts';
+import { execute } from '../../engine/execute.ts';
+import { toFailure } from '../../errors.ts';
+import { describeFailure } from '../../report/failure.ts';
 import { restrictPlan } from '../../pipeline/analyse.ts';
 import { lockEntries } from '../../provenance/lock.ts';
 import { attachPlainLog, summaryLines } from '../../report/plain.ts';
@@ -45,8 +46,9 @@ export async function runElement(dir: string, index: number): Promise<number> {
     appendLine(record, { kind: 'end', inputsHashed: hasher.hashed, cacheProblems: cache.problems });
     return results.some((r) => r.status === 'failed') ? 1 : 0;
   } catch (err) {
-    process.stderr.write(`sfh-pipeline (slurm element ${index}, galaxy ${element.galaxy}): ${describeError(err)}\n`);
-    appendLine(record, { kind: 'error', failure: toFailure(err) });
+    const failure = toFailure(err);
+    process.stderr.write(`sfh-pipeline (slurm element ${index}, galaxy ${element.galaxy}): ${describeFailure(failure)}\n`);
+    appendLine(record, { kind: 'error', failure });
     return 2;
   }
 }
