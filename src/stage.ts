@@ -87,8 +87,12 @@ export interface Excluded {
   /** The galaxy id (`all` for a catalog-level upstream). */
   readonly galaxy: string;
   readonly point: Readonly<Record<string, ParamValue>>;
-  /** The instance that did not end well, e.g. `cluster[122 k=4]`. */
+  /**
+   * The root cause: the instance that failed, was cancelled or decided to skip, e.g.
+   * `load-cubes[205]` (never a dependent that only did not run for it).
+   */
   readonly instance: string;
+  /** How that instance ended (`upstream-failed` is kept for stages that test for it; it is not given). */
   readonly status: 'failed' | 'skipped' | 'upstream-failed' | 'cancelled';
   readonly reason: string;
 }

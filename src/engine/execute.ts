@@ -5,17 +5,17 @@
  * reason. The engine emits events and returns results; it never prints.
  */
 import pLimit from 'p-limit';
+import { FileHasher } from '../cache/file-hash.ts';
+import type { Cache } from '../cache/store.ts';
+import { toFailure, type Failure, type UpstreamFailed } from '../errors.ts';
 import type { Instance, Plan, Task } from '../pipeline/analyse.ts';
 import type { RunInfo, StageOutput } from '../stage.ts';
-import type { Cache } from '../cache/store.ts';
-import { FileHasher } from '../cache/file-hash.ts';
+import { EngineEmitter, type InstanceResult, type TaskResult } from './events.ts';
 import { executeInstance, type RunContext } from './instance.ts';
-import type { Ended } from './run-context.ts';
 import { kindOf } from './kinds/index.ts';
 import { runnableModulePath } from './modules.ts';
+import type { Ended } from './run-context.ts';
 import { WorkerPool, WORKERS_AVAILABLE } from './worker-pool.ts';
-import { toFailure, type Failure, type UpstreamFailed } from '../errors.ts';
-import { EngineEmitter, type InstanceResult, type TaskResult } from './events.ts';
 
 /** How to run a plan. */
 export interface ExecuteOptions {
