@@ -22,7 +22,7 @@ export const CLUSTERING_REASONS = ['no-valid-pixels', 'no-groups', 'invalid-weig
 export const RUNNING_REASONS = ['stage-failed', 'output-collision', 'not-run', 'slurm-submit'] as const;
 
 /** The FITS module's reasons (src/fits/errors.ts); a stage may report one with more context. */
-export const FITS_REASONS = ['not-fits', 'truncated', 'bad-bitpix', 'no-such-hdu', 'compressed', 'size-mismatch', 'bad-header', 'not-image', 'not-table', 'no-such-column', 'write-failed'] as const satisfies readonly FitsErrorReason[];
+export const FITS_REASONS = ['not-fits', 'truncated', 'no-end-card', 'bad-checksum', 'bad-bitpix', 'no-such-hdu', 'compressed', 'size-mismatch', 'bad-header', 'not-image', 'not-table', 'no-such-column', 'write-failed'] as const satisfies readonly FitsErrorReason[];
 
 /** The WCS module's reasons (src/wcs/errors.ts). */
 export const WCS_REASONS = ['missing-key', 'bad-value', 'not-celestial', 'unsupported-projection', 'sip-distortion', 'unsupported-frame', 'unsupported-unit', 'coupled-axes', 'singular-matrix'] as const satisfies readonly WcsErrorReason[];

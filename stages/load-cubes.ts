@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { cubeFile, sfhFile, type Galaxy } from '../src/catalog/galaxy.ts';
 import { UserError } from '../src/errors.ts';
-import { FitsFile } from '../src/fits/index.ts';
+import { FitsFile, inputWarnings, type ChecksumPolicy } from '../src/fits/index.ts';
 import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 import { ngistInputs, findNgistRun } from '../src/ngist/files.ts';
 import { ngistMaps } from '../src/ngist/map.ts';
@@ -80,6 +80,9 @@ export function run(ctx: StageContext): StageOutput {
     if (weights.shape.join() !== want.join()) {
       throw new UserError('bad-input', `${who}: the SFH weights in ${sfh} HDU 1 have shape [${weights.shape.join(', ')}], expected [${want.join(', ')}] (ages x metallicities x ny x nx)`, 'pPXF must be run with the 50-age x 7-metallicity MILES grid on this cube', sfh);
     }
+    // Defects read past, and inputs whose checksums fail (the HDUs used: reads them once more).
+    const policy = String(ctx.params['checksums'] ?? 'warn') as ChecksumPolicy;
+    for (const w of [...inputWarnings(cube, policy, [0, data.index]), ...inputWarnings(sfh, policy)]) ctx.warn(`${who}: ${w}`);
     const skyRes = seeingOf(ctx, galaxy, cubeFits.hdu(0).header.get('SKY_RES'), cube, who);
     const pixelScale = Number(ctx.params['pixelScale']);
     const psfSigma = skyRes / pixelScale / 2.355;
@@ -133,6 +136,9 @@ function runNgist(ctx: StageContext, galaxy: Galaxy, dir: string, cube: string, 
     if (data && data.shape.slice(-2).join() !== [ny, nx].join()) {
       throw new UserError('ngist-mismatch', `${who}: the cube ${cube} is ${data.shape.slice(-2).reverse().join(' x ')} spaxels, the nGIST run ${files.run} ${nx} x ${ny}`, 'the cube must be the one nGIST was run on (remove it from --cubes to use the nGIST files alone)', cube);
     }
+    const policy = String(ctx.params['checksums'] ?? 'warn') as ChecksumPolicy;
+    const checked: [string | undefined, number[] | undefined][] = [[files.table, undefined], [files.weights, undefined], [files.mask, undefined], [cubeFits ? cube : undefined, data ? [0, data.index] : undefined]];
+    for (const [f, hdus] of checked) if (f !== undefined) for (const w of inputWarnings(f, policy, hdus)) ctx.warn(`${who}: ${w}`);
     let pixelScale = ngist.pixsize;
     if (pixelScale === undefined) {
       pixelScale = Number(ctx.params['pixelScale']);

@@ -58,6 +58,8 @@ function render(f: Failure): Rendered {
     case 'slurm-submit':
     case 'not-fits':
     case 'truncated':
+    case 'no-end-card':
+    case 'bad-checksum':
     case 'bad-bitpix':
     case 'no-such-hdu':
     case 'compressed':
