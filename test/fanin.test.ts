@@ -296,11 +296,12 @@ describe('catalog-level stages through the CLI, on the bundled example', () => {
     assert.equal(r.code, 1, 'a failed galaxy still fails the run');
     const summarise = catalogOf(r).find((c) => c.stage === 'summarise');
     assert.equal(summarise?.status, 'ran');
-    assert.deepEqual(summarise?.excluded.map((e) => `${e.galaxy} k=${e.point['k']} ${e.status}`), ['205 k=2 upstream-failed', '205 k=3 upstream-failed']);
+    // (named by the root cause, the stage that failed, not by the need it kept from running)
+    assert.deepEqual(summarise?.excluded.map((e) => `${e.galaxy} k=${e.point['k']} ${e.instance} ${e.status}`), ['205 k=2 load-cubes[205] failed', '205 k=3 load-cubes[205] failed']);
     assert.match(summarise?.excluded[0]?.reason ?? '', /\.fits: does not start with SIMPLE/, 'the reason is the failure that left it out');
-    assert.match(r.stderr, /summarise\[all\]: ran over 4 of 6; left out 205 \(k=2, k=3\): upstream-failed at write/);
+    assert.match(r.stderr, /summarise\[all\]: ran over 4 of 6; left out 205 \(k=2, k=3\): failed at load-cubes/);
     assert.deepEqual(readFileSync(path.join(out, 'summary.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]), ['37', '37', '122', '122']);
-    assert.match(readFileSync(table, 'utf8'), /# left out 205 k=2: upstream-failed/);
+    assert.match(readFileSync(table, 'utf8'), /# left out 205 k=2: failed/);
     // Left out again for the same reason: the fan-ins are answered from the cache.
     assert.deepEqual(catalogOf(run('37,122,205')).map((c) => c.status), ['cached', 'cached', 'cached', 'cached', 'cached']);
     const fast = run('37,122,205', ['--fail-fast']);

@@ -2,7 +2,7 @@
 import { UserError } from '../errors.ts';
 import { collectGarbage, diskUsage, verifyCache } from '../cache/maintain.ts';
 import { loadPipeline } from '../pipeline/load.ts';
-import { cacheDir, pipelineFile } from './plan.ts';
+import { cacheDir, pipelineFile } from '../session/request.ts';
 
 function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MiB`;

@@ -1,10 +1,5 @@
 /** The texts of `--help`, kept apart so the command code stays short. */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { PACKAGE_ROOT } from '../engine/modules.ts';
-
-/** sfh-pipeline's version, from package.json. */
-export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+import { VERSION } from '../package.ts';
 
 /** `sfh-pipeline --help`. */
 export const HELP = `sfh-pipeline ${VERSION}: split a galaxy's star-formation-history map into groups with an

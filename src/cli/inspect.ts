@@ -4,8 +4,9 @@
  */
 import { explainPlan } from '../engine/explain.ts';
 import { dagMermaid, dagText } from '../report/dag.ts';
-import { VERSION } from './help.ts';
-import { preparePlan, type PlanValues } from './plan.ts';
+import { VERSION } from '../package.ts';
+import { preparePlan } from '../session/prepare.ts';
+import type { PlanValues } from '../session/request.ts';
 
 /** Prints, for every stage instance, `cached` or `would run: <reasons>`. */
 export async function commandExplain(v: PlanValues & { json?: boolean }): Promise<number> {

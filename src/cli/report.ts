@@ -11,8 +11,8 @@ import { resolveParams } from '../pipeline/params.ts';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../report/plots/index.ts';
 import { writeReport } from '../report/write-report.ts';
 import type { ParamValue } from '../stage.ts';
-import { VERSION } from './help.ts';
-import { overridesOf, pipelineFile } from './plan.ts';
+import { VERSION } from '../package.ts';
+import { overridesOf, pipelineFile } from '../session/request.ts';
 
 /** Options of `sfh-pipeline report`. */
 export interface ReportValues {

@@ -15,8 +15,9 @@ import { execute } from '../engine/execute.ts';
 import { restrictPlan } from '../pipeline/analyse.ts';
 import { loadPipeline } from '../pipeline/load.ts';
 import { lockPath, readLock, resolveFrom, type LockEntry } from '../provenance/lock.ts';
-import { VERSION } from './help.ts';
-import { pipelineFile, preparePlan } from './plan.ts';
+import { VERSION } from '../package.ts';
+import { preparePlan } from '../session/prepare.ts';
+import { pipelineFile } from '../session/request.ts';
 
 /** Verifies the lock file; resolves with the exit status. */
 export async function commandVerify(v: { pipeline?: string; lock?: string; jobs?: string }): Promise<number> {

@@ -5,14 +5,17 @@
  * reason. The engine emits events and returns results; it never prints.
  */
 import pLimit from 'p-limit';
+import { FileHasher } from '../cache/file-hash.ts';
+import type { Cache } from '../cache/store.ts';
+import { toFailure, type Failure, type UpstreamFailed } from '../errors.ts';
 import type { Instance, Plan, Task } from '../pipeline/analyse.ts';
 import type { RunInfo, StageOutput } from '../stage.ts';
-import type { Cache } from '../cache/store.ts';
-import { FileHasher } from '../cache/file-hash.ts';
-import { executeInstance, gather, type RunContext } from './instance.ts';
+import { EngineEmitter, type InstanceResult, type TaskResult } from './events.ts';
+import { executeInstance, type RunContext } from './instance.ts';
+import { kindOf } from './kinds/index.ts';
 import { runnableModulePath } from './modules.ts';
+import type { Ended } from './run-context.ts';
 import { WorkerPool, WORKERS_AVAILABLE } from './worker-pool.ts';
-import { EngineEmitter, type Failure, type InstanceResult, type TaskResult } from './events.ts';
 
 /** How to run a plan. */
 export interface ExecuteOptions {
@@ -91,23 +94,22 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     if (!p) {
       p = (async () => {
         const deps = await Promise.all([...inst.deps.values()].map(resultOf));
-        // A catalog-level instance runs on the galaxies that ended well and records the
-        // rest (src/engine/instance.ts gather); --fail-fast still cancels it below.
-        const failed = inst.items ? undefined : deps.find((d) => d.status === 'failed' || d.status === 'upstream-failed' || d.status === 'cancelled');
-        const skipped = inst.items ? undefined : deps.find((d) => d.status === 'skipped');
+        // (a catalog-level instance runs on what ended well and records the rest: it has no
+        // blocker; --fail-fast still cancels it below)
+        const blocker = kindOf(inst).blocker(deps);
+        const failed = blocker?.status === 'skipped' ? undefined : blocker;
+        const skipped = blocker?.status === 'skipped' ? blocker : undefined;
         let result: InstanceResult;
         if (failed) {
-          const failure: Failure = failed.failure ?? { reason: 'upstream-failed', message: `${failed.instance.stage.name} did not finish` };
-          result = { instance: inst, status: 'upstream-failed', ms: 0, failure, warnings: [], files: [] };
+          result = { instance: inst, status: 'upstream-failed', ms: 0, failure: dependentOn(failed), warnings: [], files: [] };
         } else if (skipped) {
           result = { instance: inst, status: 'skipped', ms: 0, ...(skipped.skipReason ? { skipReason: skipped.skipReason } : {}), warnings: [], files: [] };
         } else {
           result = await limit(() => (abort.signal.aborted ? cancelled(inst) : runOne(rc, inst)));
         }
         releaseDeps(inst);
-        if (result.status === 'failed' || result.status === 'upstream-failed' || result.status === 'cancelled') {
-          rc.ended?.set(inst.id, { status: result.status, reason: result.failure?.message ?? result.status });
-        } else if (result.status === 'skipped' && !rc.done.has(inst.id)) rc.ended?.set(inst.id, { status: 'skipped', reason: result.skipReason ?? 'skipped' });
+        const ended = endedOf(rc, result, blocker);
+        if (ended) rc.ended?.set(inst.id, ended);
         if (result.status === 'failed' && options.failFast) abort.abort();
         events.emit('instance-end', result);
         return result;
@@ -173,35 +175,38 @@ async function runOne(rc: RunContext, inst: Instance): Promise<InstanceResult> {
     const done = await executeInstance(rc, inst, warnings);
     rc.done.set(inst.id, done);
     const ms = performance.now() - started;
-    const catalog = inst.items ? { excluded: gather(rc, inst).excluded, items: inst.items.length, meta: done.output?.meta ?? done.record?.output.meta ?? {} } : undefined;
+    const catalog = kindOf(inst).report(rc, inst, done);
     return { instance: inst, status: done.status, ms, ...(done.skip !== undefined ? { skipReason: done.skip } : {}), warnings, files: done.files, key: done.key, fields: done.fields, ...(catalog ? { catalog } : {}) };
   } catch (err) {
     return { instance: inst, status: 'failed', ms: performance.now() - started, failure: toFailure(err), warnings, files: [] };
   }
 }
 
-const DISK_ERRORS: Record<string, { reason: string; what: string; hint: string }> = {
-  ENOSPC: { reason: 'disk-full', what: 'no space left on the device', hint: 'free some space (or point --cache/--out elsewhere), then run again with --resume; nothing half-written was kept' },
-  EDQUOT: { reason: 'disk-full', what: 'disk quota exceeded', hint: 'free some space within your quota (sfh-pipeline cache gc helps), then run again with --resume' },
-  EROFS: { reason: 'read-only', what: 'the file system is read-only', hint: 'point --out and --cache at a writable folder' },
-  EACCES: { reason: 'permission-denied', what: 'permission denied', hint: 'check the permissions of --out and --cache, or point them at a folder you can write' },
-  EMFILE: { reason: 'too-many-files', what: 'too many open files', hint: 'raise the limit (ulimit -n) or lower --jobs' },
-};
-
-/** An error thrown by a stage, as a value: user-facing errors keep their reason and hint. */
-export function toFailure(err: unknown): Failure {
-  if (err instanceof Error) {
-    const e = err as Error & { reason?: unknown; hint?: unknown; code?: unknown; path?: unknown };
-    // A full or read-only disk is the user's to fix, not a bug: say which file and what to do.
-    const code = typeof e.code === 'string' ? e.code : /\b(ENOSPC|EDQUOT|EROFS|EACCES|EMFILE)\b/.exec(e.message)?.[1];
-    if (code && DISK_ERRORS[code]) {
-      const where = typeof e.path === 'string' ? ` writing ${e.path}` : '';
-      return { reason: DISK_ERRORS[code].reason, message: `${DISK_ERRORS[code].what}${where} (${e.message})`, hint: DISK_ERRORS[code].hint };
-    }
-    if (typeof e.reason === 'string') return { reason: e.reason, message: e.message, ...(typeof e.hint === 'string' ? { hint: e.hint } : {}) };
-    return { reason: 'stage-threw', message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
+/**
+ * How an instance that did not end well is recorded for what gathers it: by its root cause,
+ * the instance that failed, was cancelled or decided to skip (`load-cubes[205]: failed`),
+ * never as the dependent that merely did not run (`write[205]: upstream-failed`).
+ */
+function endedOf(rc: RunContext, result: InstanceResult, blocker: InstanceResult | undefined): Ended | undefined {
+  switch (result.status) {
+    case 'failed':
+    case 'cancelled':
+      return { status: result.status, reason: result.failure?.message ?? result.status, instance: result.instance.id };
+    case 'upstream-failed':
+    case 'skipped':
+      if (!blocker) return undefined; // (a stage that decided to skip is done; its dependents name it)
+      return rc.ended?.get(blocker.instance.id) ?? { status: 'skipped', reason: blocker.skipReason ?? 'skipped', instance: blocker.instance.id };
+    default:
+      return undefined;
   }
-  return { reason: 'stage-threw', message: String(err) };
+}
+
+/** The failure of an instance that did not run because `failed` (which it needs) did not end well: the same root cause. */
+function dependentOn(failed: InstanceResult): UpstreamFailed {
+  const f = failed.failure;
+  if (f?.reason === 'upstream-failed') return f;
+  const cause: Failure = f ?? { reason: 'stage-threw', message: `${failed.instance.id} did not finish` };
+  return { reason: 'upstream-failed', root: failed.instance.id, cause, message: cause.message, ...(cause.hint ? { hint: cause.hint } : {}) };
 }
 
 function summarise(task: Task, instances: readonly InstanceResult[]): TaskResult {
@@ -209,7 +214,9 @@ function summarise(task: Task, instances: readonly InstanceResult[]): TaskResult
   // The task's output is the first file its stages wrote (the result FITS; pictures and
   // post-processing come after it); every file is in the lock.
   const output = instances.flatMap((r) => r.files)[0];
-  if (failed) return { task, status: 'failed', ...(failed.failure ? { failure: failed.failure } : {}), instances };
+  // (a task fails with its root cause, whichever of its instances did not run for it)
+  const failure = failed?.failure?.reason === 'upstream-failed' ? failed.failure.cause : failed?.failure;
+  if (failed) return { task, status: 'failed', ...(failure ? { failure } : {}), instances };
   const skipped = instances.find((r) => r.status === 'skipped');
   if (skipped) return { task, status: 'skipped', ...(skipped.skipReason ? { skipReason: skipped.skipReason } : {}), instances };
   return { task, status: 'ok', ...(output ? { output } : {}), instances };

@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { UserError } from '../errors.ts';
+import { UserError, type UserErrorReason } from '../errors.ts';
 import { FitsFile, type ColumnArray, type FitsTable, type Header } from '../fits/index.ts';
 import type { NgistFiles } from './files.ts';
 
@@ -61,7 +61,7 @@ function open<T>(file: string, fn: (f: FitsFile) => T): T {
 
 /** Reads and cross-checks the run's files; every failure names the file and what to do. */
 export function readNgist(files: NgistFiles, who: string): NgistRun {
-  const bad = (file: string, reason: string, message: string, hint: string): UserError => new UserError(reason, `${who}: ${message}`, hint, file);
+  const bad = (file: string, reason: UserErrorReason, message: string, hint: string): UserError => new UserError(reason, `${who}: ${message}`, hint, file);
 
   // The spaxel table and its grid
   const { ids, binIds, x, y, flux, pixsize, wcsHeader } = open(files.table, (f) => {

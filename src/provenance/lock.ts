@@ -111,9 +111,10 @@ export function catalogLockEntries(results: readonly InstanceResult[], hasher: F
   for (const r of results) {
     if ((r.status !== 'ran' && r.status !== 'cached') || !r.fields || !r.key) continue;
     const inst = r.instance;
-    const galaxies = [...new Set((inst.items ?? []).map((i) => i.row.id))];
+    const items = inst.scope === 'catalog' ? inst.items : [];
+    const galaxies = [...new Set(items.map((i) => i.row.id))];
     const sweep: Record<string, ParamValue[]> = {};
-    for (const point of [inst.point, ...(inst.items ?? []).map((i) => i.point)]) {
+    for (const point of [inst.point, ...items.map((i) => i.point)]) {
       for (const [axis, value] of Object.entries(point)) if (!sweep[axis]?.includes(value)) (sweep[axis] ??= []).push(value);
     }
     for (const values of Object.values(sweep)) values.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -9,6 +9,7 @@
 import { DefaultRenderer, Listr, ListrEventManager, ListrLogger, PRESET_TIMER, ProcessOutput, type ListrTask } from 'listr2';
 import type { EngineEmitter, InstanceResult } from '../engine/events.ts';
 import type { Instance, Plan } from '../pipeline/analyse.ts';
+import { describeFailure, stackOf } from './failure.ts';
 import { formatMs } from './plain.ts';
 
 /** How the view behaves. */
@@ -153,7 +154,7 @@ export function attachListrView(events: EngineEmitter, plan: Plan, out: NodeJS.W
     let galaxy = galaxies.get(inst.row.id);
     if (!galaxy) {
       // The catalog-level instances share one line after the galaxies': they run over all of them.
-      const title = inst.items ? 'all galaxies (catalog-level stages)' : `${inst.row.id} ${inst.row.fields['SN Name'] ?? ''}`.trim();
+      const title = inst.scope === 'catalog' ? 'all galaxies (catalog-level stages)' : `${inst.row.id} ${inst.row.fields['SN Name'] ?? ''}`.trim();
       galaxy = { title, slots: [], begun: deferred() };
       galaxies.set(inst.row.id, galaxy);
     }
@@ -178,7 +179,8 @@ export function attachListrView(events: EngineEmitter, plan: Plan, out: NodeJS.W
     slot.started.resolve();
     slot.ended.resolve(result);
     for (const w of result.warnings) after.push(`${result.instance.id} warning: ${w}`);
-    if (options.verbose && result.failure?.stack) after.push(result.failure.stack);
+    const stack = options.verbose ? stackOf(result.failure) : undefined;
+    if (stack) after.push(stack);
     retitleGalaxy(galaxy);
   };
   const stopAll = (): void => {
@@ -294,7 +296,7 @@ function slotTask(slot: Slot): ListrTask<object, typeof TerminalRenderer> {
           task.skip(`${slot.title} — ${r.failure?.message ?? 'not run'}`);
           return;
         case 'failed':
-          throw new Error(`${slot.title}${rounds}: ${r.failure?.message ?? 'failed'}${r.failure?.hint ? ` (${r.failure.hint})` : ''}`);
+          throw new Error(`${slot.title}${rounds}: ${r.failure ? describeFailure(r.failure) : 'failed'}`);
       }
     },
   };

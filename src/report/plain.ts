@@ -3,6 +3,7 @@
  * closing summary. Subscribes to the engine's events; writes to the stream it is given.
  */
 import type { EngineEmitter, InstanceResult, TaskResult } from '../engine/events.ts';
+import { describeFailure, stackOf } from './failure.ts';
 
 /** Formats a duration for a person. */
 export function formatMs(ms: number): string {
@@ -14,9 +15,10 @@ export function attachPlainLog(events: EngineEmitter, out: NodeJS.WritableStream
   events.on('instance-end', (r) => {
     if (r.status === 'upstream-failed' || r.status === 'cancelled') return;
     if (r.status === 'skipped' && !r.ms && !verbose) return;
-    const tail = r.status === 'failed' ? `: ${r.failure?.message ?? ''}${r.failure?.hint ? ` (${r.failure.hint})` : ''}` : r.status === 'skipped' ? `: ${r.skipReason ?? ''}` : '';
+    const tail = r.status === 'failed' ? `: ${r.failure ? describeFailure(r.failure) : ''}` : r.status === 'skipped' ? `: ${r.skipReason ?? ''}` : '';
     out.write(`${r.instance.id} ${r.status} ${formatMs(r.ms)}${tail}\n`);
-    if (verbose && r.failure?.stack) out.write(`${r.failure.stack}\n`);
+    const stack = verbose ? stackOf(r.failure) : undefined;
+    if (stack) out.write(`${stack}\n`);
   });
   events.on('instance-warning', (inst, message) => out.write(`${inst.id} warning: ${message}\n`));
 }
@@ -30,7 +32,7 @@ export function summaryLines(results: readonly TaskResult[]): string[] {
   for (const r of results) {
     const galaxy = `${r.task.row.id} ${r.task.row.fields['SN Name'] ?? ''}`.trim();
     const at = `${galaxy}${Object.entries(r.task.point).map(([k, v]) => ` ${k}=${v}`).join('')}`;
-    if (r.status === 'failed') lines.push(`  failed  ${at}: ${r.failure?.message ?? ''}${r.failure?.hint ? ` (${r.failure.hint})` : ''}`);
+    if (r.status === 'failed') lines.push(`  failed  ${at}: ${r.failure ? describeFailure(r.failure) : ''}`);
     // A galaxy skipped for one reason is one line, however many sweep points it has.
     if (r.status === 'skipped' && !skipped.has(galaxy)) skipped.set(galaxy, r.skipReason ?? '');
   }
@@ -59,8 +61,13 @@ export function catalogLines(results: readonly InstanceResult[]): string[] {
       const out = r.catalog?.excluded.length ?? 0;
       lines.push(`${r.instance.id}: ran over ${n - out} of ${n}; left out ${[...left].map(([why, points]) => (points.length ? why.replace(':', ` (${[...new Set(points)].join(', ')}):`) : why)).join('; ')}`);
     }
-    if (r.status === 'failed' || r.status === 'upstream-failed') lines.push(`  failed  ${r.instance.id}: ${r.failure?.message ?? ''}${r.failure?.hint ? ` (${r.failure.hint})` : ''}`);
+    if (r.status === 'failed' || r.status === 'upstream-failed') lines.push(`  failed  ${r.instance.id}: ${r.failure ? describeFailure(r.failure) : ''}`);
     if (r.status === 'cancelled') lines.push(`  not run ${r.instance.id}: ${r.failure?.message ?? 'cancelled'}`);
   }
   return lines;
+}
+
+/** One line per corrupt cache entry a run met (it recomputed what the entry held). */
+export function cacheProblemLines(problems: readonly { readonly reason?: string; readonly file?: string; readonly detail?: string }[]): string[] {
+  return problems.map((p) => `cache: ${p.reason} ${p.file}: ${p.detail} (recomputed)`);
 }

@@ -9,13 +9,14 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { taskId } from '../../cache/runs.ts';
 import { EngineEmitter } from '../../engine/events.ts';
-import { execute, toFailure } from '../../engine/execute.ts';
-import { describeError } from '../../errors.ts';
+import { execute } from '../../engine/execute.ts';
+import { toFailure } from '../../errors.ts';
+import { describeFailure } from '../../report/failure.ts';
 import { restrictPlan } from '../../pipeline/analyse.ts';
 import { lockEntries } from '../../provenance/lock.ts';
 import { attachPlainLog, summaryLines } from '../../report/plain.ts';
-import { VERSION } from '../../cli/help.ts';
-import { preparePlan } from '../../cli/plan.ts';
+import { VERSION } from '../../package.ts';
+import { preparePlan } from '../../session/prepare.ts';
 import { appendLine, jobFiles, taskLine, type JobSpec } from './records.ts';
 
 /** Runs element `index` of the job in `dir`; resolves with the process's exit status. */
@@ -45,8 +46,9 @@ export async function runElement(dir: string, index: number): Promise<number> {
     appendLine(record, { kind: 'end', inputsHashed: hasher.hashed, cacheProblems: cache.problems });
     return results.some((r) => r.status === 'failed') ? 1 : 0;
   } catch (err) {
-    process.stderr.write(`sfh-pipeline (slurm element ${index}, galaxy ${element.galaxy}): ${describeError(err)}\n`);
-    appendLine(record, { kind: 'error', failure: toFailure(err) });
+    const failure = toFailure(err);
+    process.stderr.write(`sfh-pipeline (slurm element ${index}, galaxy ${element.galaxy}): ${describeFailure(failure)}\n`);
+    appendLine(record, { kind: 'error', failure });
     return 2;
   }
 }

@@ -5,6 +5,7 @@
  * an element that Slurm killed as failed with Slurm's state (`sacct`, else `scontrol`).
  */
 import type { EngineEmitter, TaskResult } from '../../engine/events.ts';
+import type { Failure } from '../../errors.ts';
 import type { Task } from '../../pipeline/analyse.ts';
 import type { LockEntry } from '../../provenance/lock.ts';
 import type { Json } from '../../stage.ts';
@@ -150,7 +151,7 @@ export class Follower {
       this.out.cacheProblems.push(...record.end.cacheProblems);
     }
     p.state = record.end ? 'finished' : (state?.state ?? 'UNKNOWN');
-    const failure = !lost.length
+    const failure: Failure | undefined = !lost.length
       ? undefined
       : record.end
         ? { reason: 'slurm-task-missing', message: `${element} finished without this task`, hint: 'the catalog or pipeline.yaml changed after the job was submitted; run again' }

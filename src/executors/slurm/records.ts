@@ -11,7 +11,7 @@ import { taskId } from '../../cache/runs.ts';
 import type { Failure, InstanceResult, InstanceStatus, TaskResult, TaskStatus } from '../../engine/events.ts';
 import type { Task } from '../../pipeline/analyse.ts';
 import type { LockEntry } from '../../provenance/lock.ts';
-import type { PlanValues } from '../../cli/plan.ts';
+import type { PlanValues } from '../../session/request.ts';
 import type { Json } from '../../stage.ts';
 
 /** One element of the array: a galaxy and the tasks (by {@link taskId}) it runs. */

@@ -1,33 +1,78 @@
 /**
- * Shell stages: a `run:` command in pipeline.yaml becomes a {@link StageModule}, so the
- * engine keys, caches, skips and fails it like any module and needs no special case. The
- * command was split into argv words at load time; each placeholder is filled in per word
- * and every word goes to bash through zx's quoting, so a catalog value (an SN name, an id)
- * is always one literal argument and never command text. Values from the catalog that
- * could pick a path or an option (`/`, `..`, a leading `-`) fail their galaxy.
+ * A shell stage: a `run:` command in pipeline.yaml, per galaxy or over the catalog (then it
+ * reads its galaxies from a manifest). The engine keys, caches, skips and fails it as any
+ * stage; its code is its command and the script it runs. The command was split into argv
+ * words at load time; each placeholder is filled in per word and every word goes to bash
+ * through zx's quoting, so a catalog value (an SN name, an id) is always one literal
+ * argument and never command text. Values from the catalog that could pick a path or an
+ * option (`/`, `..`, a leading `-`) fail their galaxy.
  */
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { sha256 } from '../cache/canonical.ts';
-import { codeHash } from '../cache/code-hash.ts';
-import { UserError } from '../errors.ts';
-import { templateParts, type StageDecl } from '../pipeline/types.ts';
-import type { StageContext, StageInputContext, StageModule, StageOutput } from '../stage.ts';
+import { sha256 } from '../../cache/canonical.ts';
+import { codeHash } from '../../cache/code-hash.ts';
+import { UserError } from '../../errors.ts';
+import type { Instance } from '../../pipeline/analyse.ts';
+import { templateParts, type StageDecl } from '../../pipeline/types.ts';
+import type { ParamValue, StageOutput } from '../../stage.ts';
+import type { Gathered } from '../context.ts';
+import { outputOf, upstreamHashes, type RunContext } from '../run-context.ts';
+import { catalogOnly, gather, gatheredHashes } from './catalog.ts';
+import { reporting } from './galaxy.ts';
+import type { Bound, Kind } from './kind.ts';
 import { writeManifests, type Manifests } from './manifest.ts';
 
 /** How much of a failed command's stderr a failure keeps: enough for a traceback's end. */
 const STDERR_TAIL = 4096;
 
-/** The module the engine runs for a `run` stage declared in the pipeline file at `root`. */
-export function shellStage(root: string, decl: StageDecl): StageModule {
-  if (!decl.run) throw new Error(`internal: stage ${decl.name} has no run command`);
-  return {
-    inputs: (ctx) => (decl.inputs ?? []).map((t) => path.resolve(root, fill(t, decl, ctx))),
-    outputs: (ctx) => (decl.outputs ?? []).map((t) => path.resolve(root, fill(t, decl, ctx))),
-    run: (ctx) => runCommand(root, decl, ctx),
-  };
+/** What a command's placeholders and environment are filled from. */
+export interface ShellContext {
+  /** The galaxy's catalog id (`all` over the catalog): for messages and $SFH_GALAXY. */
+  readonly id: string;
+  /** The values of the parameters the stage lists (its templates may use no others). */
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly scope: GalaxyShell | CatalogShell;
+  warn(message: string): void;
+  readonly signal: AbortSignal;
 }
 
+/** A per-galaxy command: `{galaxy}`, `{sn}`, `{upstream.<stage>}`. */
+interface GalaxyShell {
+  readonly over: 'galaxy';
+  /** The galaxy's SN name, from the output of the need that hands the galaxy on. */
+  sn(): string | undefined;
+  /** The files a stage in its needs wrote. */
+  files(stage: string): readonly string[] | undefined;
+}
+
+/** A command over the catalog: `{manifest}`, written from what it gathers when it runs. */
+interface CatalogShell {
+  readonly over: 'catalog';
+  readonly gathered: Gathered;
+}
+
+/** A shell stage whose instances are of `base`'s scope (per galaxy or over the catalog): it schedules, reports and explains as `base`. */
+export function shellKind(base: Kind): Kind {
+  return {
+    ...base,
+    name: 'shell',
+    async bind(rc, inst, warnings): Promise<Bound> {
+      const decl = inst.stage;
+      const ctx = shellContext(rc, inst, warnings);
+      const paths = (templates: readonly string[] | undefined) => (templates ?? []).map((t) => path.resolve(rc.root, fill(t, decl, ctx)));
+      return {
+        inputs: () => paths(decl.inputs),
+        outputs: () => paths(decl.outputs),
+        provenance: false,
+        code: () => shellCodeHash(decl, rc.root),
+        // (a catalog-level command's upstream is by instance id, as a catalog-level module's)
+        upstream: () => (base.gathers ? gatheredHashes(rc, inst) : upstreamHashes(rc, inst, 'missing')),
+        // A command reads its upstream's files, not their arrays: nothing to load.
+        run: () => runCommand(rc.root, decl, ctx),
+      };
+    },
+  };
+}
 /**
  * The code hash of a `run` stage, in the shape of {@link codeHash}: its command, input
  * and output templates, plus the script it runs when that is a file in the pipeline's
@@ -63,11 +108,11 @@ export function scriptOf(decl: StageDecl, root: string): string | undefined {
   return undefined;
 }
 
-async function runCommand(root: string, decl: StageDecl, ctx: StageContext): Promise<StageOutput> {
-  if (!decl.over) return runFilled(root, decl, ctx, {});
+async function runCommand(root: string, decl: StageDecl, ctx: ShellContext): Promise<StageOutput> {
+  if (ctx.scope.over === 'galaxy') return runFilled(root, decl, ctx, {});
   // A catalog-level command reads its galaxies from a manifest the engine writes for it
-  // (src/engine/manifest.ts), in a private temporary folder removed after the command.
-  const written = writeManifests(decl, ctx);
+  // (./manifest.ts), in a private temporary folder removed after the command.
+  const written = writeManifests(decl, ctx.scope.gathered);
   try {
     return await runFilled(root, decl, ctx, written);
   } finally {
@@ -75,9 +120,9 @@ async function runCommand(root: string, decl: StageDecl, ctx: StageContext): Pro
   }
 }
 
-async function runFilled(root: string, decl: StageDecl, ctx: StageContext, manifest: Partial<Manifests>): Promise<StageOutput> {
+async function runFilled(root: string, decl: StageDecl, ctx: ShellContext, manifest: Partial<Manifests>): Promise<StageOutput> {
   const argv = (decl.run ?? []).map((word) => fill(word, decl, ctx, manifest.manifest));
-  const galaxy = ctx.row.id;
+  const galaxy = ctx.id;
   for (const t of decl.inputs ?? []) {
     const file = path.resolve(root, fill(t, decl, ctx));
     if (!isFile(file)) throw new UserError('missing-input', `galaxy ${galaxy}: stage \`${decl.name}\` reads ${file}, which does not exist`, `create it, or fix \`inputs\` of \`${decl.name}\` in pipeline.yaml`);
@@ -108,22 +153,22 @@ async function runFilled(root: string, decl: StageDecl, ctx: StageContext, manif
 }
 
 /** A template word with its placeholders filled in for one instance. */
-function fill(word: string, decl: StageDecl, ctx: StageInputContext, manifest?: string): string {
+function fill(word: string, decl: StageDecl, ctx: ShellContext, manifest?: string): string {
   return templateParts(word).map((p) => ('text' in p ? p.text : valueOf(p.name, decl, ctx, manifest))).join('');
 }
 
-function valueOf(name: string, decl: StageDecl, ctx: StageInputContext, manifest?: string): string {
-  const galaxy = ctx.row.id;
+function valueOf(name: string, decl: StageDecl, ctx: ShellContext, manifest?: string): string {
+  const galaxy = ctx.id;
   if (name === 'manifest') {
     if (manifest === undefined) throw new UserError('pipeline-invalid', `stage \`${decl.name}\` uses {manifest} in \`inputs\` or \`outputs\`; the manifest exists only while the command runs`, 'use {manifest} (or $SFH_MANIFEST) in `run` only');
     return manifest;
   }
   if (name === 'galaxy') return plainName(galaxy, 'catalog id', galaxy);
-  if (name === 'sn') return plainName(snOf(decl, ctx) ?? '', 'SN Name', galaxy);
+  if (name === 'sn') return plainName((ctx.scope.over === 'galaxy' ? ctx.scope.sn() : undefined) ?? '', 'SN Name', galaxy);
   let value: string;
   if (name.startsWith('upstream.')) {
     const stage = name.slice('upstream.'.length);
-    const file = ctx.upstream.get(stage).files?.[0];
+    const file = ctx.scope.over === 'galaxy' ? ctx.scope.files(stage)?.[0] : undefined;
     if (file === undefined) throw new UserError('stage-failed', `galaxy ${galaxy}: {${name}} of stage \`${decl.name}\` is the first file \`${stage}\` wrote, and it wrote none`, `use a stage that writes a file, or drop {${name}}`);
     value = file;
   } else value = String(ctx.params[name]);
@@ -143,24 +188,42 @@ function plainName(value: string, what: string, galaxy: string): string {
   return value;
 }
 
-/** The galaxy's SN name, from the output of the needed stage that hands the galaxy on. */
-function snOf(decl: StageDecl, ctx: StageInputContext): string | undefined {
-  for (const need of decl.needs) {
-    const galaxy = ctx.upstream.get(need).meta['galaxy'];
-    if (galaxy && typeof galaxy === 'object' && !Array.isArray(galaxy) && typeof galaxy['snName'] === 'string') return galaxy['snName'];
-  }
-  return undefined;
-}
-
 /** The environment of a command: the run's, plus the galaxy and the stage's parameters. */
-function envOf(decl: StageDecl, ctx: StageContext): NodeJS.ProcessEnv {
+function envOf(decl: StageDecl, ctx: ShellContext): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, SFH_STAGE: decl.name };
   for (const p of decl.params) env[`SFH_PARAM_${p.toUpperCase().replaceAll('-', '_')}`] = String(ctx.params[p]);
-  if (decl.over) return env;
-  env['SFH_GALAXY'] = ctx.row.id;
-  const sn = snOf(decl, ctx);
+  if (ctx.scope.over === 'catalog') return env;
+  env['SFH_GALAXY'] = ctx.id;
+  const sn = ctx.scope.sn();
   if (sn !== undefined) env['SFH_SN'] = sn;
   return env;
+}
+
+/** The context a command of `inst` is filled from: its galaxy and needs, or what it gathers. */
+function shellContext(rc: RunContext, inst: Instance, warnings: string[]): ShellContext {
+  const { warn } = reporting(rc, inst, warnings);
+  const common = { id: inst.row.id, params: inst.params, warn, signal: rc.signal };
+  if (inst.scope === 'catalog') return { ...common, scope: { over: 'catalog', gathered: gather(rc, catalogOnly(inst)) } };
+  const output = (stage: string): StageOutput => {
+    const dep = inst.deps.get(stage);
+    if (!dep) throw new Error(`stage ${inst.stage.name} read the output of \`${stage}\`, which is not in its needs (pipeline.yaml)`);
+    return outputOf(rc, dep);
+  };
+  return {
+    ...common,
+    scope: {
+      over: 'galaxy',
+      // the first need whose output hands the galaxy on (the catalog stage's does)
+      sn() {
+        for (const need of inst.stage.needs) {
+          const galaxy = output(need).meta['galaxy'];
+          if (galaxy && typeof galaxy === 'object' && !Array.isArray(galaxy) && typeof galaxy['snName'] === 'string') return galaxy['snName'];
+        }
+        return undefined;
+      },
+      files: (stage) => output(stage).files,
+    },
+  };
 }
 
 function mtimeOf(file: string): number | undefined {

@@ -1,15 +1,15 @@
 /**
  * What a run record keeps of a run's options, and `--resume`: the last run's options and the
- * tasks it finished. Both executors (local, src/cli/run.ts, and Slurm,
- * src/executors/slurm/driver.ts) record and resume runs this way, so it lives below both.
+ * tasks it finished. The session records and resumes every run this way, whichever
+ * executor runs it.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { lastRun } from '../cache/runs.ts';
 import { UserError } from '../errors.ts';
-import { PACKAGE_ROOT } from '../engine/modules.ts';
+import { PACKAGE_ROOT } from '../package.ts';
 import type { Json } from '../stage.ts';
-import { cacheDirOf, pipelineFile, type PlanValues, type RunValues } from './plan.ts';
+import { cacheDirOf, pipelineFile, type PlanValues } from './request.ts';
 
 /** The options a run record keeps, so `--resume` can plan the same run again. */
 const PLAN_KEYS = ['pipeline', 'galaxy', 'k', 'seed', 'catalog', 'cubes', 'sfh', 'ngist', 'out', 'cache', 'lock', 'set', 'where'] as const;
@@ -69,6 +69,15 @@ export function optionDifferences(now: PlanValues, nowCwd: string, then: { [key:
   return differences;
 }
 
+/** The run that `--resume` takes up: its options, how each of its tasks ended, and its record. */
+export interface Resumed {
+  readonly values: PlanValues;
+  /** Each recorded task's status, by task id. */
+  readonly done: ReadonlyMap<string, string>;
+  /** Its run record (`<cache>/runs/<id>.jsonl`). */
+  readonly file: string;
+}
+
 /**
  * The last run's options and the tasks it finished. `--resume` takes every option from the
  * record (and the record's working folder, so relative paths mean what they meant). Given
@@ -77,7 +86,7 @@ export function optionDifferences(now: PlanValues, nowCwd: string, then: { [key:
  * `-resume`: the same line with the flag appended), those must equal the record's, and an
  * option that differs is named with both values rather than silently resuming another run.
  */
-export function resumeFrom(v: RunValues): { values: PlanValues; done: Map<string, string>; file: string } {
+export function resumeFrom(v: PlanValues): Resumed {
   const dir = path.join(cacheDirOf(pipelineFile(v.pipeline), v.cache), 'runs');
   const last = lastRun(dir);
   if (!last) throw new UserError('usage', `--resume: no earlier run is recorded in ${dir}`, 'run without --resume first (or pass the --cache of that run)');

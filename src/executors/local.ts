@@ -1,0 +1,51 @@
+/**
+ * The local executor: runs the plan in this process, each stage instance in a worker
+ * thread (so two galaxies really use two cores), at most `--jobs` at once. SFH_WORKERS=0
+ * runs every stage in the main thread instead (for debugging a stage with a debugger).
+ */
+import os from 'node:os';
+import type { InstanceResult } from '../engine/events.ts';
+import { execute } from '../engine/execute.ts';
+import { WorkerPool, WORKERS_AVAILABLE } from '../engine/worker-pool.ts';
+import { VERSION } from '../package.ts';
+import { lockEntries } from '../provenance/lock.ts';
+import type { Executed, Executor, SessionRun } from '../session/executor.ts';
+import type { RunRequest } from '../session/request.ts';
+
+/** Runs plans here; its first worker boots as soon as it is made, while the session plans. */
+export class LocalExecutor implements Executor {
+  readonly name = 'local';
+  readonly recordArgs = {};
+  readonly live = true;
+  private readonly jobs: number;
+  private readonly pool: WorkerPool | undefined;
+
+  constructor(request: RunRequest) {
+    this.jobs = request.jobs ?? os.availableParallelism();
+    this.pool = process.env['SFH_WORKERS'] !== '0' && WORKERS_AVAILABLE ? new WorkerPool(this.jobs) : undefined;
+    this.pool?.prestart();
+  }
+
+  async check(): Promise<void> {
+    // Nothing beyond what the session checks: this machine runs what it plans.
+  }
+
+  async run({ request, prepared, plan, events }: SessionRun): Promise<Executed> {
+    const { pipeline, cache, hasher } = prepared;
+    // The report stage's code (and the canvas library it loads, ~25 ms of dlopen) is
+    // imported once the workers compute, when this thread mostly waits.
+    this.pool?.onFirstJob(() => {
+      import('../report/write-report.ts').catch(() => undefined); // (a failure surfaces where the stage runs)
+    });
+    let catalog: readonly InstanceResult[] = [];
+    events.on('catalog-end', (r) => (catalog = r));
+    const pool = this.pool;
+    const tasks = await execute(plan, { jobs: this.jobs, workers: pool !== undefined, ...(pool ? { pool } : {}), failFast: request.failFast, cache, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, events);
+    const locks = lockEntries(tasks, hasher, catalog);
+    return { tasks, catalog, locks, inputsHashed: hasher.hashed, cacheProblems: cache.problems, interrupted: false };
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * A run, from request to outcome, the same whichever executor runs it: resume the last run
+ * if asked, record the run before planning it (so a run killed at any moment after that can
+ * be resumed), prepare the plan, hand it to the executor, then record how every task ended,
+ * update the lock file and say what happened (the summary lines, the catalog-level stages'
+ * words, the `--json` record). Reporters subscribe to the engine's events; the command line
+ * turns the outcome into an exit status.
+ */
+import path from 'node:path';
+import { readRun, RunLog, taskId } from '../cache/runs.ts';
+import type { Json } from '../stage.ts';
+import { EngineEmitter, type InstanceResult, type TaskResult } from '../engine/events.ts';
+import { VERSION } from '../package.ts';
+import { restrictPlan } from '../pipeline/analyse.ts';
+import { lockEntries, lockPath, updateLock, type LockEntry } from '../provenance/lock.ts';
+import { runRecord } from '../report/json.ts';
+import { attachPlainLog, cacheProblemLines, catalogLines, summaryLines } from '../report/plain.ts';
+import type { Executor } from './executor.ts';
+import { preparePlan } from './prepare.ts';
+import { cacheDirOf, pipelineFile, type RunRequest } from './request.ts';
+import { argsOf, resumeFrom } from './resume.ts';
+
+/** How a run ended: what the command line derives its exit status from. */
+export interface RunOutcome {
+  readonly tasks: readonly TaskResult[];
+  readonly catalog: readonly InstanceResult[];
+  /** Stopped by a signal before it finished. */
+  readonly interrupted: boolean;
+}
+
+/** Where a session writes: the log (stderr) and the `--json` record (stdout). */
+export interface SessionStreams {
+  readonly log: NodeJS.WriteStream | NodeJS.WritableStream;
+  readonly record: NodeJS.WritableStream;
+}
+
+const finished = (status: string | undefined): boolean => status === 'ok' || status === 'skipped';
+
+/** Carries out `request` through `executor`; resolves with the outcome. */
+export async function runSession(request: RunRequest, executor: Executor, streams: SessionStreams = { log: process.stderr, record: process.stdout }): Promise<RunOutcome> {
+  const out = streams.log;
+  const resumed = request.resume ? resumeFrom(request.values) : undefined;
+  const values = resumed?.values ?? request.values;
+  // What the user must fix wherever the run would go comes first (pipeline.yaml, the options).
+  await executor.check(values);
+  const log = new RunLog(path.join(cacheDirOf(pipelineFile(values.pipeline), values.cache), 'runs'), { cwd: process.cwd(), args: { ...argsOf(values), ...executor.recordArgs } });
+  // A resumed run's record then holds all the work of the chain, so resuming a killed resume loses nothing either.
+  const earlier = resumed ? [...(readRun(resumed.file)?.tasks.values() ?? [])] : [];
+  for (const t of earlier) if (finished(t.status)) log.carry(t);
+  const prepared = await preparePlan(values, out, { without: request.noReport ? ['report'] : [] });
+  const { pipeline, hasher } = prepared;
+
+  let plan = prepared.plan;
+  const carriedLocks = new Map<string, LockEntry>();
+  for (const t of earlier) for (const [file, entry] of Object.entries(t.status === 'ok' ? (t.lock ?? {}) : {})) carriedLocks.set(file, entry as unknown as LockEntry);
+  if (resumed) {
+    const more = executor.takeOver?.(resumed, log);
+    const done = new Map([...resumed.done, ...(more?.done ?? [])]);
+    for (const [file, entry] of more?.locks ?? []) carriedLocks.set(file, entry);
+    // The catalog-level stages stay, over every galaxy: those done before come from the cache.
+    plan = restrictPlan(plan, (t) => !finished(done.get(taskId(t.row.id, t.point))), { catalog: true });
+    out.write(`resuming ${path.basename(resumed.file)}: ${plan.tasks.length} of ${prepared.plan.tasks.length} tasks failed or never finished\n`);
+    if (plan.tasks.length === 0) out.write('nothing to resume\n');
+    if (plan.tasks.length === 0 && plan.catalog.length === 0) return { tasks: [], catalog: [], interrupted: false };
+  }
+
+  const events = new EngineEmitter();
+  events.on('task-end', (r) => log.task(r, Object.fromEntries(lockEntries([r], hasher)) as unknown as { [file: string]: Json }));
+  // A terminal gets the live view; pipes, CI and log files (and --plain) the plain log. The
+  // view's stop() resolves after its last frame, so the summary below prints under the tree.
+  // (listr2 is imported only for a terminal: ~10 ms of start-up a pipe does not need)
+  const tty = executor.live && !request.plain && 'isTTY' in out && out.isTTY === true;
+  const view = tty ? (await import('../report/listr.ts')).attachListrView(events, plan, out as NodeJS.WriteStream, { verbose: request.verbose }) : undefined;
+  if (!view) attachPlainLog(events, out, request.verbose);
+  let executed;
+  try {
+    executed = await executor.run({ request, values, prepared, plan, events, log, ...(resumed ? { resumed } : {}), out });
+  } finally {
+    await view?.stop();
+  }
+  const { tasks, catalog } = executed;
+  for (const c of catalog) log.catalog(c);
+  const count = (s: string) => tasks.filter((r) => r.status === s).length;
+  log.end({ ok: count('ok'), failed: count('failed'), skipped: count('skipped') });
+
+  // The lock gets this run's outputs and, after --resume, those the resumed run finished
+  // before it was killed (they are in its record, not in this run's results).
+  const entries = new Map(executed.locks);
+  for (const [file, entry] of carriedLocks) if (!entries.has(file)) entries.set(file, entry);
+  updateLock(lockPath(pipeline, values.lock), pipeline, `sfh-pipeline ${VERSION}`, entries);
+  // What the catalog-level stages say (the summary table, where report.html is, who was left out) after the counts.
+  for (const line of [...cacheProblemLines(executed.cacheProblems), ...summaryLines(tasks), ...catalogLines(catalog)]) out.write(`${line}\n`);
+  if (request.json) {
+    const record = runRecord({ version: VERSION, pipeline: pipeline.file, id: path.basename(log.file, '.jsonl'), ...(executed.record ? { executor: executed.record } : {}), inputsHashed: executed.inputsHashed, cacheProblems: executed.cacheProblems, tasks, catalog, values: prepared.values });
+    streams.record.write(`${JSON.stringify(record, null, 2)}\n`);
+  }
+  return { tasks, catalog, interrupted: executed.interrupted };
+}
