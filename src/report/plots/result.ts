@@ -52,6 +52,11 @@ export interface GroupResult {
   readonly ages: readonly number[] | null;
   /** SFHWEIGH (nGIST inputs): MASS, LIGHT or unknown; null when the card is absent (pPXF cubes). */
   readonly weights: string | null;
+  /** The pipeline parameters the write stage recorded (`HIERARCH SFH <NAME>` cards), by upper-case name. */
+  readonly params: Readonly<Record<string, string | number | boolean>>;
+  /** SFHVER and PIPEHASH: the version and the pipeline file that made it. */
+  readonly version: string | null;
+  readonly pipelineHash: string | null;
 }
 
 /** The clustering cards the report shows when present. */
@@ -119,6 +124,9 @@ export function readResult(file: string): GroupResult {
       wcs: wcsOf(h, file),
       ages: ages && (groups === 0 || ages.length === nAges) ? ages : null,
       weights: typeof weights === 'string' ? weights : null,
+      params: paramsOf(h),
+      version: typeof h.get('SFHVER') === 'string' ? (h.get('SFHVER') as string) : null,
+      pipelineHash: typeof h.get('PIPEHASH') === 'string' ? (h.get('PIPEHASH') as string) : null,
     };
   } finally {
     fits.close();
@@ -175,6 +183,18 @@ export function compareGalaxies(a: string, b: string): number {
 
 function compareEntries(a: ResultEntry, b: ResultEntry): number {
   return compareGalaxies(a.galaxy, b.galaxy) || a.k - b.k || (a.seed ?? 0) - (b.seed ?? 0) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+}
+
+/** The `SFH <NAME>` cards (the lineage's parameters), by NAME. */
+function paramsOf(h: Header): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const c of h.cards) {
+    const m = /^(?:HIERARCH )?SFH (.+)$/.exec(c.key);
+    const v = c.value;
+    if (m && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) out[m[1]!] = v;
+    else if (m && typeof v === 'bigint') out[m[1]!] = Number(v);
+  }
+  return out;
 }
 
 function num(v: CardValue | undefined): number | null {
