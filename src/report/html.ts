@@ -117,16 +117,21 @@ function howMade(info: ReportInfo): string {
 /** The galaxies the run left out, grouped by status, each with its reason. */
 function leftOut(run: ReportRun | null): string {
   if (!run) return '<p class="meta">Skipped and failed galaxies: not recorded in this folder (no <code>report-run.json</code>: the page was made by <code>sfh-pipeline report</code> on results alone).</p>';
-  if (!run.leftOut.length) return '<p class="meta ok">Every selected galaxy gave its results: none was skipped or failed.</p>';
+  // `all`: a catalog-level stage this one needed (the DTD fit) that did not end well.
+  const stages = run.leftOut.filter((l) => l.galaxy === 'all');
+  const galaxies = run.leftOut.filter((l) => l.galaxy !== 'all');
+  const stageLine = stages.length ? `<p class="meta">No section from ${stages.map((l) => `<code>${esc(l.stage)}</code> (${esc(l.status)}: ${esc(l.reason)})`).join('; ')}.</p>` : '';
+  if (!galaxies.length) return `<p class="meta ok">Every selected galaxy gave its results: none was skipped or failed.</p>${stageLine}`;
   const parts: string[] = ['<h2 id="left-out">Left out</h2>'];
-  for (const status of [...new Set(run.leftOut.map((l) => l.status))].sort((a, b) => rank(a) - rank(b))) {
-    const mine = run.leftOut.filter((l) => l.status === status);
+  for (const status of [...new Set(galaxies.map((l) => l.status))].sort((a, b) => rank(a) - rank(b))) {
+    const mine = galaxies.filter((l) => l.status === status);
     // A skip names no stage worth showing (the one that skipped says why in the reason).
     const stage = (l: LeftOut) => (status === 'skipped' ? '' : `<td class="l">${esc(l.stage)}</td>`);
     const rows = mine.map((l) => `<tr><td class="l">${esc(l.galaxy)}</td>${stage(l)}<td class="l">${esc(l.points.join(', '))}</td><td class="w">${esc(l.reason)}</td></tr>`);
     const what = status === 'skipped' ? 'skipped (nothing to do, e.g. no pPXF fit for a non-Ia host)' : `${status}: no result; fix the cause and run again (run --resume redoes only these)`;
     parts.push(`<details${status === 'skipped' ? '' : ' open'}><summary class="${status === 'skipped' ? '' : 'warn'}">${plural(mine.length, 'galaxy', 'galaxies')} ${esc(what)}</summary><table><thead><tr><th>galaxy</th>${status === 'skipped' ? '' : '<th>stage</th>'}<th>at</th><th>reason</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table></details>`);
   }
+  if (stageLine) parts.push(stageLine);
   return parts.join('\n');
 }
 

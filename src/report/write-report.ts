@@ -5,7 +5,7 @@
  * results alone, with no cache). Each result is read once, and only its numbers are kept:
  * the page links the pictures next to it instead of holding them.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from '../cache/atomic.ts';
 import type { ReportSection } from '../stage.ts';
@@ -106,6 +106,7 @@ export function writeReport(dir: string, file: string, o: ReportOptions): { gala
     pipelineHashes: sorted(hashes),
     run: o.run ?? null,
   };
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   removeStaleTemps(file);
   writeFileAtomic(file, reportHtml(galaxies, info, o.sections ?? [], path.dirname(path.resolve(file))));
   return { galaxies: galaxies.length, results: entries.length };
