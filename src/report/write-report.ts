@@ -45,18 +45,28 @@ export interface RunRecordFile {
 export function readRunRecord(dir: string): RunRecordFile | null {
   try {
     const r = JSON.parse(readFileSync(path.join(dir, RUN_RECORD), 'utf8')) as Partial<RunRecordFile>;
-    return r.run && Array.isArray(r.run.leftOut) && Array.isArray(r.sections) ? (r as RunRecordFile) : null;
+    if (!(r.run && Array.isArray(r.run.leftOut) && Array.isArray(r.sections))) return null;
+    return { run: r.run, sections: withImages(r.sections, (f) => path.resolve(dir, f)) };
   } catch {
     return null;
   }
 }
 
-/** Writes the folder's run record (the report stage, next to report.html). */
+/**
+ * Writes the folder's run record (the report stage, next to report.html). Section pictures
+ * are kept relative to the folder, so the record is the same bytes wherever the folder is
+ * (`verify` recomputes it in a scratch folder) and still finds them when it is copied.
+ */
 export function writeRunRecord(dir: string, record: RunRecordFile): string {
   const file = path.join(dir, RUN_RECORD);
+  const portable = { run: record.run, sections: withImages(record.sections, (f) => path.relative(dir, f).split(path.sep).join('/')) };
   removeStaleTemps(file);
-  writeFileAtomic(file, `${JSON.stringify(record, null, 1)}\n`);
+  writeFileAtomic(file, `${JSON.stringify(portable, null, 1)}\n`);
   return file;
+}
+
+function withImages(sections: readonly ReportSection[], map: (file: string) => string): ReportSection[] {
+  return sections.map((s) => (s.images ? { ...s, images: s.images.map((i) => ({ ...i, file: map(i.file) })) } : s));
 }
 
 /** Builds the report of every result in `dir` and writes it to `file`. */
