@@ -63,16 +63,18 @@ const PRINT_ROWS = 60;
 
 /**
  * Writes the CSVs and the k-choice plots; `meta.print` is the table `run` prints after its
- * summary lines. Each folder is read once: every result's header (for the k-choice plots,
- * earlier runs' results too), and this run's results in full (for their rows). Reading the
- * folder again per galaxy made this stage quadratic in the catalog (181 s at 400 galaxies).
+ * summary lines. Each file of a folder is read once: this run's results in full (their rows
+ * and k-choice points), the others' headers (an earlier run's k on the k-choice plot).
+ * Reading the folder again per galaxy made this stage quadratic in the catalog (181 s at
+ * 400 galaxies).
  */
 export async function run(ctx: StageContext): Promise<StageOutput> {
-  const { compareGalaxies, drawKChoice, findResults, kChoicePath, readResult } = await import('../src/report/plots/index.ts');
+  const { compareEntries, compareGalaxies, drawKChoice, entryOf, fitsFilesIn, kChoicePath, readEntry, readResult } = await import('../src/report/plots/index.ts');
   const { writeFileAtomic } = await import('../src/cache/atomic.ts');
   const { summaryRow, summaryTable, writeSummaryCsv } = await import('../src/report/summary.ts');
   const thresholds = { maxPsfSigma: Number(ctx.params['maxPsfSigma']), minGrouped: Number(ctx.params['minGrouped']) };
   type SummaryRow = ReturnType<typeof summaryRow>;
+  type Entry = ReturnType<typeof entryOf>;
   const mine = new Map<string, Map<string, Row>>();
   for (const r of resultsOf(ctx)) {
     const dir = path.dirname(r.fits);
@@ -83,21 +85,29 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   let print = '';
   let rowCount = 0;
   for (const [dir, run] of mine) {
-    const entries = findResults(dir);
+    // One read per file: this run's results in full (their rows), the others' headers.
     const rows: SummaryRow[] = [];
-    const byGalaxy = new Map<string, typeof entries>();
-    for (const e of entries) {
-      const r = run.get(e.file);
-      if (!r) continue;
-      rows.push(summaryRow(readResult(e.file), thresholds, r.snType));
+    const entries: Entry[] = [];
+    for (const file of fitsFilesIn(dir)) {
+      const r = run.get(file);
+      if (r) {
+        const result = readResult(file);
+        rows.push(summaryRow(result, thresholds, r.snType));
+        entries.push(entryOf(result));
+      } else {
+        const e = readEntry(file);
+        if (e) entries.push(e);
+      }
     }
     const runGalaxies = new Set(rows.map((row) => row.galaxy));
+    const byGalaxy = new Map<string, Entry[]>();
     for (const e of entries) if (runGalaxies.has(e.galaxy)) byGalaxy.set(e.galaxy, [...(byGalaxy.get(e.galaxy) ?? []), e]);
     rows.sort((a, b) => compareGalaxies(a.galaxy, b.galaxy) || a.k - b.k || (a.seed ?? 0) - (b.seed ?? 0));
     const csv = path.join(dir, 'summary.csv');
     writeSummaryCsv(csv, rows);
     files.push(csv);
-    for (const [galaxy, points] of byGalaxy) {
+    for (const galaxy of [...byGalaxy.keys()].sort(compareGalaxies)) {
+      const points = [...(byGalaxy.get(galaxy) ?? [])].sort(compareEntries);
       const first = points[0]!;
       const file = kChoicePath(dir, galaxy, first.snName);
       writeFileAtomic(file, drawKChoice(galaxy, first.snName, points).png);

@@ -2,16 +2,17 @@
  * Builds report.html from a folder of results: shared by the `report` stage (the end of
  * `run`) and the `sfh-pipeline report` command, so both give the same bytes. The report
  * scans the folder's result FITS, so it also covers earlier runs (and works on a folder of
- * results alone, with no cache). Each result is read once, and only its numbers are kept:
- * the page links the pictures next to it instead of holding them.
+ * results alone, with no cache). Each result is read once, and only its numbers are kept
+ * (memory grows by a row per result, not by its arrays); the page links the pictures next
+ * to it instead of holding them.
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from '../cache/atomic.ts';
 import type { ReportSection } from '../stage.ts';
 import { reportHtml, type ReportGalaxy, type ReportRun } from './html.ts';
-import { drawKChoice, findResults, kChoicePath, picturePaths, readResult, writeResultPictures, type ResultEntry, type Thresholds } from './plots/index.ts';
-import { summaryRow } from './summary.ts';
+import { compareEntries, drawKChoice, entryOf, fitsFilesIn, kChoicePath, picturePaths, readEntry, readResult, writeResultPictures, type ResultEntry, type Thresholds } from './plots/index.ts';
+import { summaryRow, type SummaryRow } from './summary.ts';
 
 /** What a report shows besides the folder's results. */
 export interface ReportOptions {
@@ -69,43 +70,66 @@ function withImages(sections: readonly ReportSection[], map: (file: string) => s
   return sections.map((s) => (s.images ? { ...s, images: s.images.map((i) => ({ ...i, file: map(i.file) })) } : s));
 }
 
+/** One result as the page needs it: its entry, its row, and what it records of its making. */
+interface Read {
+  readonly entry: ResultEntry;
+  readonly row: SummaryRow;
+  readonly params: Readonly<Record<string, string | number | boolean>>;
+  readonly version: string | null;
+  readonly pipelineHash: string | null;
+}
+
+/**
+ * Reads every result of `dir` once, keeping only its numbers (not its arrays): a FITS that
+ * is not a result is passed over; a result that cannot be read fails the report, naming it.
+ */
+function readFolder(dir: string, o: ReportOptions): Read[] {
+  const out: Read[] = [];
+  for (const file of fitsFilesIn(dir)) {
+    let r;
+    try {
+      r = readResult(file);
+    } catch (err) {
+      if (readEntry(file) === null) continue;
+      throw err;
+    }
+    const entry = entryOf(r);
+    out.push({ entry, row: summaryRow(r, o.thresholds, o.snTypes.get(entry.galaxy) ?? ''), params: r.params, version: r.version, pipelineHash: r.pipelineHash });
+  }
+  return out.sort((a, b) => compareEntries(a.entry, b.entry));
+}
+
 /** Builds the report of every result in `dir` and writes it to `file`. */
 export function writeReport(dir: string, file: string, o: ReportOptions): { galaxies: number; results: number } {
-  const entries = findResults(dir);
+  const results = readFolder(dir, o);
   // The pictures' URLs are relative to the page, which --file may put elsewhere.
   const rel = path.relative(path.dirname(path.resolve(file)), path.resolve(dir)).split(path.sep).filter(Boolean);
   const url = (f: string) => [...rel, path.basename(f)].join('/');
   const params = new Map<string, Set<string>>();
   const versions = new Set<string>();
   const hashes = new Set<string>();
-  const galaxies: ReportGalaxy[] = [];
-  let current: { id: string; sn: string; snType: string; entries: ResultEntry[]; results: ReportGalaxy['results'][number][] } | undefined;
-  const close = () => {
-    if (!current) return;
-    const kChoice = kChoicePath(dir, current.id, current.sn);
-    if (o.drawMissing && !existsSync(kChoice)) writeFileAtomic(kChoice, drawKChoice(current.id, current.sn, current.entries).png);
-    const { entries: mine } = current;
-    // The seed is shown where the galaxy has another seed at the same k.
-    const results = current.results.map((res) => ({ ...res, showSeed: mine.some((x) => x.k === res.row.k && x.seed !== res.row.seed) }));
-    galaxies.push({ id: current.id, sn: current.sn, snType: current.snType, results, kChoice: url(kChoice) });
-  };
-  // findResults sorts by galaxy: a galaxy's results are consecutive.
-  for (const e of entries) {
-    if (current?.id !== e.galaxy) {
-      close();
-      current = { id: e.galaxy, sn: e.snName, snType: o.snTypes.get(e.galaxy) ?? '', entries: [], results: [] };
-    }
-    const r = readResult(e.file);
-    const row = summaryRow(r, o.thresholds, current.snType);
+  const byGalaxy = new Map<string, Read[]>();
+  for (const r of results) {
+    byGalaxy.set(r.entry.galaxy, [...(byGalaxy.get(r.entry.galaxy) ?? []), r]);
     for (const [name, value] of Object.entries(r.params)) params.set(name, (params.get(name) ?? new Set()).add(String(value)));
     if (r.version) versions.add(r.version);
     if (r.pipelineHash) hashes.add(r.pipelineHash);
-    const pics = picturePaths(e.file);
-    if (o.drawMissing && !(fresh(pics.map, e.file) && fresh(pics.sfh, e.file))) writeResultPictures(e.file, { thresholds: o.thresholds, ...(current.snType ? { snType: current.snType } : {}) });
-    current.entries.push(e);
-    current.results.push({ row, map: url(pics.map), sfh: url(pics.sfh), showSeed: false });
   }
-  close();
+  const galaxies: ReportGalaxy[] = [];
+  for (const [id, mine] of byGalaxy) {
+    const first = mine[0]!.entry;
+    const snType = o.snTypes.get(id) ?? '';
+    const kChoice = kChoicePath(dir, id, first.snName);
+    if (o.drawMissing && !existsSync(kChoice)) writeFileAtomic(kChoice, drawKChoice(id, first.snName, mine.map((m) => m.entry)).png);
+    const rows = mine.map(({ entry: e, row }) => {
+      const pics = picturePaths(e.file);
+      if (o.drawMissing && !(fresh(pics.map, e.file) && fresh(pics.sfh, e.file))) writeResultPictures(e.file, { thresholds: o.thresholds, ...(snType ? { snType } : {}) });
+      // The seed is shown where the galaxy has another seed at the same k.
+      const showSeed = mine.some((m) => m.entry.k === e.k && m.entry.seed !== e.seed);
+      return { row, map: url(pics.map), sfh: url(pics.sfh), showSeed };
+    });
+    galaxies.push({ id, sn: first.snName, snType, results: rows, kChoice: url(kChoice) });
+  }
   const sorted = (s: Iterable<string>) => [...s].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const info = {
     folder: dir,
@@ -119,7 +143,7 @@ export function writeReport(dir: string, file: string, o: ReportOptions): { gala
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   removeStaleTemps(file);
   writeFileAtomic(file, reportHtml(galaxies, info, o.sections ?? [], path.dirname(path.resolve(file))));
-  return { galaxies: galaxies.length, results: entries.length };
+  return { galaxies: galaxies.length, results: results.length };
 }
 
 function fresh(picture: string, result: string): boolean {
