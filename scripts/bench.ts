@@ -209,19 +209,24 @@ async function main(): Promise<number> {
  */
 async function scaleOnly(ns: readonly number[], work: string, source: { commit: string | null; changedFiles: number }): Promise<number> {
   const results: ScaleResult[] = [];
-  for (const n of ns) results.push(await benchScale(root, work, n, log));
-  process.stdout.write(`${scaleReport(results)}\n`);
   const file = path.join(root, 'bench', 'results-scale.json');
-  let kept: { scale?: Record<string, unknown> } = {};
-  try {
-    kept = JSON.parse(readFileSync(file, 'utf8')) as typeof kept;
-  } catch {
-    // first run
-  }
   const machine = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', memoryBytes: os.totalmem() };
-  const scale: Record<string, unknown> = { ...(kept.scale ?? {}) };
-  for (const r of results) scale[String(r.galaxies)] = { date: new Date().toISOString(), source, machine, loadAverage: os.loadavg()[0], ...r };
-  writeFileSync(file, `${JSON.stringify({ tool: 'sfh-pipeline bench --scale', scale }, null, 1)}\n`);
+  for (const n of ns) {
+    const loadBefore = os.loadavg()[0];
+    const r = await benchScale(root, work, n, log);
+    results.push(r);
+    // Saved after each N, so a long run that is stopped keeps what it measured.
+    let kept: { scale?: Record<string, unknown> } = {};
+    try {
+      kept = JSON.parse(readFileSync(file, 'utf8')) as typeof kept;
+    } catch {
+      // first run
+    }
+    const scale = { ...(kept.scale ?? {}), [String(n)]: { date: new Date().toISOString(), source, machine, loadAverage: { before: loadBefore, after: os.loadavg()[0] }, ...r } };
+    writeFileSync(file, `${JSON.stringify({ tool: 'sfh-pipeline bench --scale', scale }, null, 1)}\n`);
+    process.stdout.write(`${scaleReport([r])}\n`);
+  }
+  if (results.length > 1) process.stdout.write(`${scaleReport(results)}\n`);
   process.stdout.write(`\nsource: ${source.commit ?? 'not a git checkout'}${source.changedFiles ? ` + ${source.changedFiles} changed files` : ''}; node ${process.version}; load average now ${os.loadavg()[0]!.toFixed(1)}\nwrote ${path.relative(process.cwd(), file)}\n`);
   const problems = results.flatMap((r) => r.problems.map((p) => `scale ${r.galaxies}: ${p}`));
   if (problems.length) {
