@@ -46,7 +46,8 @@ export interface ScaleResult {
   readonly sizes: { readonly lockBytes: number | null; readonly reportBytes: number | null; readonly reportFolderBytes: number | null; readonly summaryBytes: number | null; readonly outFiles: number };
   readonly explainLines: number | null;
   readonly verify: { readonly checked: number; readonly reproduced: number } | null;
-  readonly resume: { readonly killedAfterWrites: number; readonly compared: number; readonly differing: readonly string[] } | null;
+  /** The resumed run's output folder against the uninterrupted run's, file by file; temporaries a kill left, apart. */
+  readonly resume: { readonly killedAfterWrites: number; readonly compared: number; readonly differing: readonly string[]; readonly leftoverTemporaries: readonly string[] } | null;
   readonly problems: readonly string[];
 }
 
@@ -184,10 +185,14 @@ export async function benchScale(root: string, work: string, n: number, log: (li
     resume = await cli(['run', '--galaxy', 'all', '--k', KS, ...data, ...where(b), '--resume', '--json']);
     check('resume', resume, 7);
     const got = hashes(path.join(b, 'out'));
+    // A hidden temporary file (`.<name>.tmp-<pid>-...`) is what a write killed midway leaves:
+    // never trusted, but litter; counted apart from the outputs.
+    const temp = (name: string) => name.startsWith('.') && /\.tmp-/.test(name);
+    const leftovers = [...got.keys()].filter(temp);
     const differing: string[] = [];
-    for (const [name, sha] of snapshot) if (got.get(name) !== sha) differing.push(got.has(name) ? name : `${name} (missing)`);
-    for (const name of got.keys()) if (!snapshot.has(name)) differing.push(`${name} (extra)`);
-    resumeInfo = { killedAfterWrites: writes, compared: snapshot.size, differing };
+    for (const [name, sha] of snapshot) if (!temp(name) && got.get(name) !== sha) differing.push(got.has(name) ? name : `${name} (missing)`);
+    for (const name of got.keys()) if (!temp(name) && !snapshot.has(name)) differing.push(`${name} (extra)`);
+    resumeInfo = { killedAfterWrites: writes, compared: [...snapshot.keys()].filter((n) => !temp(n)).length, differing, leftoverTemporaries: leftovers };
     if (differing.length) problems.push(`kill + resume: ${differing.length} of ${snapshot.size} output files differ from the uninterrupted run's: ${differing.slice(0, 5).join(', ')}`);
   }
 
