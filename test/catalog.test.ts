@@ -62,7 +62,7 @@ describe('the catalog as pandas reads it, through the CLI', () => {
     assert.equal(r.code, 1, r.stderr);
     const task = r.json?.tasks.find((t) => t.galaxy === '122');
     assert.equal(task?.status, 'failed');
-    assert.match(task?.error ?? '', /'SN RA' is "0x2F", which pandas' read_csv \(the notebook's reader\) does not read as a number/);
+    assert.match(task?.error ?? '', /'SN RA' is "0x2F", not a number of degrees in \[0, 360\]: pandas' read_csv \(the notebook's reader\) does not read it as a number/);
     assert.equal(r.json?.tasks.find((t) => t.galaxy === '37')?.status, 'ok', 'one bad row does not stop the others');
   });
 

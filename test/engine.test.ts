@@ -86,8 +86,10 @@ describe('caching, through the CLI', () => {
       assert.equal(galaxyFiles.length, 4, 'two galaxies: a cube and a pPXF output each');
       for (const [file, sha] of inputs) assert.equal(sha, sha256File(file), file);
       // each file read once: the inputs (the plot stage's include the result FITS), and for the
-      // lock the 2 PNGs of each result and the DTD fit's 3 files (chain, table, corner plot)
-      assert.equal(r.json?.['inputsHashed'], inputs.size + 2 * 2 + 3);
+      // lock the 2 PNGs of each result (linked by the report, not its inputs), the summarise
+      // and report stages' 5 files (summary.csv, 2 k-choice plots, report.html,
+      // report-run.json) and the DTD fit's 3 (chain, table, corner plot)
+      assert.equal(r.json?.['inputsHashed'], inputs.size + 2 * 2 + 5 + 3);
     } finally {
       own.remove();
     }

@@ -50,21 +50,21 @@ export function galaxyOf(row: CatalogRow, catalogFile: string): Galaxy {
     return v;
   };
   // Numbers as the notebook's pd.read_csv reads them (./number.ts): `0x15` is not 21 degrees.
-  const number = (col: string, s: string): number | undefined => {
+  const number = (col: string, s: string, what: string): number | undefined => {
     const n = readPandasNumber(s);
     if (n.kind === 'number') return n.value;
     if (n.kind === 'missing') return undefined;
-    throw new UserError('catalog-invalid', `${where}: '${col}' is ${JSON.stringify(s)}, which pandas' read_csv (the notebook's reader) does not read as a number`, `write '${col}' as a plain decimal number (e.g. 47.2213 or 4.72e1): no 0x, _ or thousands separators`, catalogFile);
+    throw new UserError('catalog-invalid', `${where}: '${col}' is ${JSON.stringify(s)}, not ${what}: pandas' read_csv (the notebook's reader) does not read it as a number`, `write '${col}' as a plain decimal number (e.g. 47.2213 or 4.72e1): no 0x, _ or thousands separators`, catalogFile);
   };
   const deg = (col: string, lo: number, hi: number): number => {
     const s = text(col);
-    const v = number(col, s);
+    const v = number(col, s, `a number of degrees in [${lo}, ${hi}]`);
     if (v === undefined) throw new UserError('catalog-invalid', `${where}: '${col}' is ${JSON.stringify(s)}, which pandas reads as NaN (a missing value)`, `fill in '${col}' in decimal degrees for this row`, catalogFile);
     if (!Number.isFinite(v) || v < lo || v > hi) throw new UserError('catalog-invalid', `${where}: '${col}' is ${JSON.stringify(s)}, not a number of degrees in [${lo}, ${hi}]`, `write '${col}' in decimal degrees`, catalogFile);
     return v;
   };
   const skyResText = f['SKY_RES'];
-  const skyRes = skyResText === undefined ? undefined : number('SKY_RES', skyResText);
+  const skyRes = skyResText === undefined ? undefined : number('SKY_RES', skyResText, 'a seeing FWHM in arcsec');
   if (skyRes !== undefined && !(Number.isFinite(skyRes) && skyRes > 0)) {
     throw new UserError('catalog-invalid', `${where}: 'SKY_RES' is ${JSON.stringify(skyResText)}, not a positive seeing FWHM in arcsec`, "write the seeing FWHM in arcsec, or leave 'SKY_RES' empty to use the cube's SKY_RES card", catalogFile);
   }
