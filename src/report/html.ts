@@ -84,7 +84,7 @@ export function reportHtml(galaxies: readonly ReportGalaxy[], info: ReportInfo, 
   const out: string[] = [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' file: data:; style-src 'unsafe-inline'; script-src ${INDEX_SCRIPT_CSP}">`,
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' file:; style-src 'unsafe-inline'; script-src ${INDEX_SCRIPT_CSP}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>SFH groups — ${folder}</title>`,
     `<style>${CSS}</style></head><body>`,
