@@ -48,7 +48,7 @@ export function scaleReport(results: readonly ScaleResult[]): string {
     row('verify (cold run\'s lock)', (r) => `${wallRss(r.steps.verify)}, ${r.verify ? `${r.verify.reproduced} of ${r.verify.checked}` : '-'}`, TARGETS['verify']),
     row('killed at half the results, then --resume', (r) => (r.resume ? `${wallRss(r.steps.resume)}, ${r.resume.differing.length ? `${r.resume.differing.length} DIFFER` : `all ${r.resume.compared} files identical`}${r.resume.leftoverTemporaries.length ? ` (+ ${r.resume.leftoverTemporaries.length} temporary file${r.resume.leftoverTemporaries.length === 1 ? '' : 's'} left by the kill)` : ''}` : '-')),
     row('lock file', (r) => bytes(r.sizes.lockBytes), TARGETS['lock']),
-    row('report.html (+ its picture folder)', (r) => `${bytes(r.sizes.reportBytes)}${r.sizes.reportFolderBytes !== null ? ` (+ ${bytes(r.sizes.reportFolderBytes)})` : ''}`, TARGETS['report']),
+    row('report.html', (r) => `${bytes(r.sizes.reportBytes)}${r.sizes.reportFolderBytes !== null ? ` (+ ${bytes(r.sizes.reportFolderBytes)})` : ''}`, TARGETS['report']),
     row('summary.csv', (r) => bytes(r.sizes.summaryBytes)),
     ...catalogNames.map((c) => row(`${c} (catalog-level): cold / new k`, (r) => `${msOr(r.catalogStages[c]?.cold)} / ${msOr(r.catalogStages[c]?.newK)}`, TARGETS['catalog'])),
     ...stageNames.filter((s) => !catalogNames.includes(s)).map((s) => row(`${s}: instances, summed time (cold)`, (r) => (r.stages[s] ? `${r.stages[s]!.instances}, ${secs(r.stages[s]!.ms / 1000)}` : '-'))),
