@@ -86,9 +86,11 @@ describe('caching, through the CLI', () => {
       assert.equal(galaxyFiles.length, 4, 'two galaxies: a cube and a pPXF output each');
       for (const [file, sha] of inputs) assert.equal(sha, sha256File(file), file);
       // each file read once: the inputs (the plot stage's include the result FITS), and for the
-      // lock the 2 PNGs of each result, the DTD fit's 6 files (chain, corner plot, summary and
-      // hosts tables as CSV and ECSV) and dtd-models' 2 (its table as CSV and ECSV)
-      assert.equal(r.json?.['inputsHashed'], inputs.size + 2 * 2 + 6 + 2);
+      // lock the 2 PNGs of each result (linked by the report, not its inputs), the summarise
+      // and report stages' 5 files (summary.csv, 2 k-choice plots, report.html,
+      // report-run.json), the DTD fit's 6 files (chain, corner plot, summary and hosts tables
+      // as CSV and ECSV) and dtd-models' 2 (its table as CSV and ECSV)
+      assert.equal(r.json?.['inputsHashed'], inputs.size + 2 * 2 + 5 + 6 + 2);
     } finally {
       own.remove();
     }

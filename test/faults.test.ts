@@ -326,10 +326,10 @@ describe('two runs at once on the same cache and output folder', () => {
     assert.deepEqual(outputs(path.join(dir, 'out')), outputs(path.join(lone, 'out')));
     assert.equal(runCli(['cache', 'verify', '--cache', path.join(dir, 'cache')]).code, 0);
     const lock = JSON.parse(readFileSync(path.join(dir, 'lock'), 'utf8')) as { outputs: Record<string, unknown> };
-    // 24 per-galaxy outputs, and summary.csv, report.html and 2 k-choice plots of the catalog-level
-    // stages, the DTD fit's 6 files (chain, corner plot, summary and hosts tables as CSV and ECSV)
-    // and dtd-models' 2.
-    assert.equal(Object.keys(lock.outputs).length, 36, 'both runs merged into one complete lock');
+    // 24 per-galaxy outputs, and summary.csv, report.html, report-run.json and 2 k-choice plots
+    // of the catalog-level stages, the DTD fit's 6 files (chain, corner plot, summary and hosts
+    // tables as CSV and ECSV) and dtd-models' 2.
+    assert.equal(Object.keys(lock.outputs).length, 37, 'both runs merged into one complete lock');
   });
 });
 

@@ -131,10 +131,10 @@ describe('--executor slurm, through a real Slurm', () => {
 
     const lock = JSON.parse(readFileSync(path.join(dir, 'sfh.lock'), 'utf8')) as { outputs: Record<string, { sha256: string; galaxy: string }> };
     const locked = Object.fromEntries(Object.entries(lock.outputs).map(([f, e]) => [path.basename(f), e.sha256]));
-    // The tasks' 6 results, and the catalog-level stages' summary.csv, report.html, 2 k-choice
-    // plots, the DTD fit's chain, summary and hosts tables (CSV and ECSV each) and corner
-    // plot, and dtd-models' table (CSV and ECSV).
-    assert.equal(Object.keys(locked).length, 18);
+    // The tasks' 6 results, and the catalog-level stages' summary.csv, report.html,
+    // report-run.json, 2 k-choice plots, the DTD fit's chain, summary and hosts tables (CSV and
+    // ECSV each) and corner plot, and dtd-models' table (CSV and ECSV).
+    assert.equal(Object.keys(locked).length, 19);
     for (const [file, sha] of Object.entries(locked)) assert.equal(sha, localHashes[file], `the lock's sha256 of ${file}`);
   });
 
@@ -179,7 +179,7 @@ describe('--executor slurm, through a real Slurm', () => {
     const perTask = Object.fromEntries(Object.entries(localHashes).filter(([f]) => !RUN_WIDE.test(f)));
     assert.deepEqual(outputHashes(path.join(dir, 'out'), true), perTask);
     const lock = JSON.parse(readFileSync(path.join(dir, 'sfh.lock'), 'utf8')) as { outputs: Record<string, unknown> };
-    assert.equal(Object.keys(lock.outputs).length, 18, 'the lock lists the outputs of both runs (and of the catalog-level stages)');
+    assert.equal(Object.keys(lock.outputs).length, 19, 'the lock lists the outputs of both runs (and of the catalog-level stages)');
   });
 });
 

@@ -110,8 +110,9 @@ export function writeSummaryCsv(file: string, rows: readonly SummaryRow[]): void
 /** The rows as an aligned text table for a terminal (the end of `run`). */
 export function summaryTable(rows: readonly SummaryRow[]): string[] {
   const head = ['galaxy', 'SN', 'type', 'k', 'groups', 'iter', 'conv', 'valid', 'psf σ', 'SN pixel', 'SN group', 'mass', 'mean age', '<1 Gyr', 'objective', 'silhouette', 'flags'];
+  const seeds = new Set(rows.map((r) => r.seed)).size > 1;
   const body = rows.map((r) => [
-    r.galaxy, r.sn, r.snType, `${r.k}${r.seed !== null && rows.some((o) => o.seed !== r.seed) ? ` s${r.seed}` : ''}`, String(r.groups), r.iterations === null ? '' : String(r.iterations),
+    r.galaxy, r.sn, r.snType, `${r.k}${r.seed !== null && seeds ? ` s${r.seed}` : ''}`, String(r.groups), r.iterations === null ? '' : String(r.iterations),
     r.converged === null ? '' : r.converged ? 'yes' : 'NO', String(r.valid), r.psfSigma === null ? '' : r.psfSigma.toFixed(2),
     r.snPixel ? `${r.snPixel[0]},${r.snPixel[1]}` : '', r.snGroup === null ? 'none' : String(r.snGroup),
     r.snMassFraction === null ? '' : `${(r.snMassFraction * 100).toFixed(1)}%`, r.snMeanAge === null ? '' : `${r.snMeanAge.toFixed(2)} Gyr`,
