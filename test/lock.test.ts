@@ -141,6 +141,22 @@ describe('the lock through the CLI, in a project folder', () => {
     assert.equal(v.code, 0, v.stdout + v.stderr);
   });
 
+  test('the report shows its run\'s date and command; a cached report keeps them, and the lock records them', () => {
+    const page = path.join(project, 'out', 'report.html');
+    const html = readFileSync(page, 'utf8');
+    const shown = /<p class="meta" id="run-info">Run started (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC: <code>(sfh-pipeline run [^<]*)<\/code>/.exec(html);
+    assert.ok(shown, html.slice(0, 3000));
+    assert.equal(shown[2], `sfh-pipeline run --galaxy all --k 2..3 --catalog ${data}/FinalSelMuseMask3.csv --cubes ${data}/MuseObject/MuseResample --sfh ${data}/MuseSFH/dataOut --out out --cache cache --lock sfh-pipeline.lock --set dtdSteps=60 --set dtdBurn=20`);
+    const l = parseLock(readFileSync(lock, 'utf8'), lock);
+    const recorded = l.instances[l.outputs['out/report.html']?.by ?? '']?.run;
+    assert.deepEqual(recorded && { started: recorded.started?.replace('T', ' ').replace('Z', ''), command: recorded.command }, { started: shown[1], command: shown[2] });
+    // An unchanged rerun a year later: the report is cached, and keeps its page and its date.
+    const again = runCli(['run', ...opts(), '--json'], { cwd: project, env: { SOURCE_DATE_EPOCH: String(Math.floor(Date.now() / 1000) + 365 * 86400) } });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(readFileSync(page, 'utf8'), html);
+    assert.deepEqual(parseLock(readFileSync(lock, 'utf8'), lock).instances[l.outputs['out/report.html']?.by ?? '']?.run, recorded);
+  });
+
   test('a rerun that changes one galaxy changes only its lines and the catalog-level outputs\'', () => {
     const before = readFileSync(lock, 'utf8');
     const mine = (l: Lock, galaxy: string) => new Set(Object.entries(l.instances).filter(([, i]) => i.galaxy === galaxy).map(([ref]) => ref));

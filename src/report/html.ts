@@ -5,8 +5,9 @@
  * the map and SFH plot of every k. Pictures are the PNG files next to the page, linked by
  * relative URLs and loaded lazily, so the page stays about 1 KB per result and the folder
  * works wherever it is copied. A Content-Security-Policy allows those files, inline CSS and
- * the one inline script (by its hash), nothing else. The same inputs give the same bytes:
- * no time stamp, so `verify` can recompute the page bit for bit.
+ * the one inline script (by its hash), nothing else. The page shows the run's date and
+ * command (RunInfo), which are no part of any key: the lock records them and `verify` gives
+ * them back, so the same inputs and the same run still give the same bytes.
  */
 import type { ReportSection } from '../stage.ts';
 import { indexTable, INDEX_SCRIPT, INDEX_SCRIPT_CSP, type IndexRow } from './html-index.ts';
@@ -41,6 +42,9 @@ export interface ReportRun {
   readonly galaxies: number;
   readonly points: readonly string[];
   readonly leftOut: readonly LeftOut[];
+  /** When the run started (ISO 8601, UTC) and its command (RunInfo), when known. */
+  readonly started?: string;
+  readonly command?: string;
 }
 
 /** What the header says. */
@@ -109,9 +113,20 @@ function howMade(info: ReportInfo): string {
   const selection = run ? `The run that wrote this page selected ${plural(run.galaxies, 'galaxy', 'galaxies')} (catalog rows)${run.points.length ? ` at ${run.points.map(esc).join(', ')}` : ''}. ` : '';
   return [
     '<h2 id="run">How these results were made</h2>',
-    `<p class="meta">${selection}Made by ${info.versions.map((v) => `sfh-pipeline ${esc(v)}`).join(', ') || 'an unknown version'} with the pipeline file of sha256 ${info.pipelineHashes.map((h) => `<code>${esc(h.slice(0, 12))}</code>`).join(', ') || 'unknown'}. Every parameter below is recorded in each result FITS (card <code>HIERARCH SFH &lt;NAME&gt;</code>); a parameter with several values differs between results. The page has no date, so that <code>sfh-pipeline verify</code> can recompute it bit for bit: the run's date and command are in its record under <code>&lt;cache&gt;/runs/</code>.</p>`,
+    runLine(run),
+    `<p class="meta">${selection}Made by ${info.versions.map((v) => `sfh-pipeline ${esc(v)}`).join(', ') || 'an unknown version'} with the pipeline file of sha256 ${info.pipelineHashes.map((h) => `<code>${esc(h.slice(0, 12))}</code>`).join(', ') || 'unknown'}. Every parameter below is recorded in each result FITS (card <code>HIERARCH SFH &lt;NAME&gt;</code>); a parameter with several values differs between results.</p>`,
     rows.length ? `<details><summary>${plural(rows.length, 'parameter', 'parameters')}</summary><table><thead><tr><th>parameter</th><th>value(s)</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table></details>` : '',
   ].join('\n');
+}
+
+/**
+ * When the run that wrote the page started, and its command: on a line of its own
+ * (`id="run-info"`), the one part of the page that tells two runs of the same results apart.
+ */
+function runLine(run: ReportRun | null): string {
+  if (!run?.started && !run?.command) return '';
+  const when = run.started ? `Run started ${esc(run.started.replace('T', ' ').replace(/Z$/, ' UTC'))}` : 'Run';
+  return `<p class="meta" id="run-info">${when}${run.command ? `: <code>${esc(run.command)}</code>` : ''}. A cached page keeps the date it was made; the lock records both, so <code>sfh-pipeline verify</code> recomputes this page bit for bit.</p>`;
 }
 
 /** The galaxies the run left out, grouped by status, each with its reason. */
