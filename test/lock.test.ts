@@ -61,14 +61,25 @@ describe('the lock, unit by unit', () => {
     assert.equal(formatLock(mergeLock(lock, records('out'), HEADER)), text);
   });
 
-  test('an input that is an output of the lock is recorded by a count and digest, not again', () => {
+  test('what an instance read that other entries say is not repeated', () => {
     const r = records('out');
+    // a plot reads the FITS its write (which it needs) wrote: that output line says it
     r.instances.set('c00000000009', raw('plot', '11', {}, ['a10000000004'], { 'out/11_4.fits': hex('4') }));
     r.outputs.set('out/11_4_map.png', { sha256: hex('9'), by: 'c00000000009' });
-    const plot = mergeLock(EMPTY_LOCK, r, HEADER).instances['c00000000009'];
-    assert.equal(plot?.inputs, undefined);
-    assert.equal(plot?.reads?.files, 1);
-    assert.match(plot?.reads?.sha256 ?? '', /^[0-9a-f]{16}$/);
+    // a second reader of 11's cube, after load: load's line says it; a file of its own is listed
+    r.instances.set('c00000000008', raw('median', '11', {}, ['a00000000001'], { '../data/cubes/11.fits': hex('a'), '../data/other.fits': hex('e') }));
+    r.outputs.set('out/11_median.npy', { sha256: hex('8'), by: 'c00000000008' });
+    // a summary reads both results, which it does not need: a count and a digest
+    r.instances.set('d00000000001', raw('summary', 'all', {}, [], { 'out/11_4.fits': hex('4'), 'out/45_4.fits': hex('4') }));
+    r.outputs.set('out/summary.csv', { sha256: hex('7'), by: 'd00000000001' });
+    const lock = mergeLock(EMPTY_LOCK, r, HEADER);
+    const plot = lock.instances['c00000000009'];
+    assert.deepEqual([plot?.inputs, plot?.reads], [undefined, undefined]);
+    assert.deepEqual(lock.instances['c00000000008']?.inputs, { '../data/other.fits': hex('e') });
+    const summary = lock.instances['d00000000001'];
+    assert.equal(summary?.inputs, undefined);
+    assert.equal(summary?.reads?.files, 2);
+    assert.match(summary?.reads?.sha256 ?? '', /^[0-9a-f]{16}$/);
   });
 
   test('a run with another --out moves the outputs: no entry of the old folder stays, nor what only it needed', () => {
