@@ -55,7 +55,9 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
   const onOuterAbort = () => abort.abort();
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const limit = pLimit(Math.max(1, options.jobs));
-  const galaxyLimit = pLimit(Math.max(1, options.jobs));
+  // Twice as many galaxies in flight as instances at once: a galaxy's first stages run one
+  // after another, so with only `jobs` galaxies a core would often wait.
+  const galaxyLimit = pLimit(2 * Math.max(1, options.jobs));
   const rc: RunContext = {
     root: plan.pipeline.root,
     run: options.run,
