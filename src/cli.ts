@@ -46,7 +46,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./cli/run.ts')).commandRun(values as RunValues);
       }
       case 'explain': {
-        const { values } = parse('explain', rest, PLAN_OPTIONS, { json: { type: 'boolean' } });
+        const { values } = parse('explain', rest, PLAN_OPTIONS, { json: { type: 'boolean' }, all: { type: 'boolean' } });
         if (values['help']) return help(EXPLAIN_HELP);
         return await (await import('./cli/inspect.ts')).commandExplain(values as PlanValues);
       }

@@ -182,7 +182,7 @@ describe('--executor slurm, through a real Slurm', () => {
         assert.match(task.error ?? '', /^slurm: CANCELLED/);
       } else assert.equal(task.status, 'ok', task.error ?? '');
     }
-    assert.match(r.stderr, new RegExp(`failed  ${cancelled} \\S+ k=2: slurm: CANCELLED`));
+    assert.match(r.stderr, new RegExp(`failed  ${cancelled} \\S+ \\(k=2\\.\\.4\\): slurm: CANCELLED`), "the galaxy once, with its k values");
 
     // --resume without --executor: the resumed run's executor, and only the missing galaxy.
     const resumed = runCli(['run', '--resume', '--pipeline', pipeline, '--cache', path.join(dir, 'cache'), '--json']);

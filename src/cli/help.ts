@@ -81,12 +81,17 @@ See docs/report.md.
 `;
 
 /** `sfh-pipeline explain --help`. */
-export const EXPLAIN_HELP = `Usage: sfh-pipeline explain --galaxy <ids> --k <ks> [run's selection, parameter and file options] [--json]
+export const EXPLAIN_HELP = `Usage: sfh-pipeline explain --galaxy <ids> --k <ks> [run's selection, parameter and file options] [--all] [--json]
 
-For every stage instance the same run would have, says whether it is cached or would run,
-and exactly why: a parameter that changed (cluster: param k 4 -> 5), an input file that
+For every stage instance the same run would have, says whether it is cached, skipped (its
+cached outcome is a skip, e.g. a host without a pPXF fit, or it comes after one) or would
+run, and exactly why: a parameter that changed (cluster: param k 4 -> 5), an input file that
 changed, a stage's code that changed, an upstream stage that would run, an output file that
-is missing. Runs nothing. --json prints the same as a list of records.
+is missing. Runs nothing.
+
+By default, a summary per stage: how many instances are cached, skipped and would run, by
+reason. --all, or a --galaxy selection of at most 10 galaxies, prints one line per instance.
+--json prints every instance as a record.
 `;
 
 /** `sfh-pipeline dag --help`. */
