@@ -37,7 +37,8 @@ export async function executeInstance(rc: RunContext, inst: Instance, warnings: 
 
   const record = rc.cache?.lookup(key);
   if (record && filesIntact(rc, record)) {
-    rc.cache?.remember(rc.root, inst.stage.name, inst.row.id, key);
+    // (what explain compares with is the last key that ran: remembering every cached one too
+    // rewrote a file per instance on every rerun, the k of a sweep taking turns)
     return { status: record.output.skip !== null ? 'skipped' : 'cached', outputHash: record.outputHash, key, fields, files: Object.keys(record.output.files), ...(record.output.skip !== null ? { skip: record.output.skip } : {}), record, ...(record.run ? { made: record.run } : {}) };
   }
   if (rc.cachedOnly && !kind.gathers) {
