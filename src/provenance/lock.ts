@@ -6,7 +6,7 @@
  * and is rewritten by every run, and JSON parses ~50x faster). `sfh-pipeline verify`
  * recomputes from it.
  */
-import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../cache/atomic.ts';
 import type { FileHasher } from '../cache/file-hash.ts';
@@ -14,6 +14,7 @@ import type { KeyFields } from '../cache/key.ts';
 import type { InstanceResult, TaskResult } from '../engine/events.ts';
 import type { Instance } from '../pipeline/analyse.ts';
 import { UserError } from '../errors.ts';
+import { withMutex } from './lock-mutex.ts';
 import type { Pipeline } from '../pipeline/types.ts';
 import type { ParamValue } from '../stage.ts';
 
@@ -178,29 +179,4 @@ export function resolveFrom(lockFile: string, stored: string): string {
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k] as T]));
-}
-
-function withMutex(mutex: string, fn: () => void): void {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      closeSync(openSync(mutex, 'wx'));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // A mutex left by a killed run is stale after a minute.
-      try {
-        if (Date.now() - statSync(mutex).mtimeMs > 60_000) rmSync(mutex, { force: true });
-      } catch {
-        // it went away meanwhile
-      }
-      if (Date.now() > deadline) throw new UserError('bad-input', `${mutex} has been held for 30 s`, 'another run is updating the lock file; if none is, delete the .mutex file');
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
-    }
-  }
-  try {
-    fn();
-  } finally {
-    rmSync(mutex, { force: true });
-  }
 }
