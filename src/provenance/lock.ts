@@ -14,6 +14,7 @@ import type { KeyFields } from '../cache/key.ts';
 import type { InstanceResult, TaskResult } from '../engine/events.ts';
 import type { Instance } from '../pipeline/analyse.ts';
 import { UserError } from '../errors.ts';
+import { notA } from '../path-errors.ts';
 import { withMutex } from './lock-mutex.ts';
 import type { Pipeline } from '../pipeline/types.ts';
 import type { ParamValue } from '../stage.ts';
@@ -61,6 +62,8 @@ export function readLock(file: string): Lock {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
+    const not = notA(file, 'file');
+    if (not && not !== 'does not exist') throw new UserError('bad-input', `the lock file ${file} ${not}`, 'pass --lock FILE, the lock file a run wrote');
     throw new UserError('missing-input', `no lock file at ${file}`, 'run the pipeline first (it writes the lock), or pass --lock FILE');
   }
   let lock: Lock | null;

@@ -16,6 +16,7 @@ import { lockEntries, lockPath, updateLock, type LockEntry } from '../provenance
 import { runRecord } from '../report/json.ts';
 import { attachPlainLog, cacheProblemLines, catalogLines, summaryLines } from '../report/plain.ts';
 import type { Executor } from './executor.ts';
+import { checkLockFile, checkWritableFolder } from './paths.ts';
 import { preparePlan } from './prepare.ts';
 import { cacheDirOf, pipelineFile, type RunRequest } from './request.ts';
 import { argsOf, resumeFrom } from './resume.ts';
@@ -43,12 +44,18 @@ export async function runSession(request: RunRequest, executor: Executor, stream
   const values = resumed?.values ?? request.values;
   // What the user must fix wherever the run would go comes first (pipeline.yaml, the options).
   await executor.check(values);
+  const cacheFolder = cacheDirOf(pipelineFile(values.pipeline), values.cache);
+  checkWritableFolder(cacheFolder, values.cache !== undefined ? '--cache' : 'the cache folder');
   const log = new RunLog(path.join(cacheDirOf(pipelineFile(values.pipeline), values.cache), 'runs'), { cwd: process.cwd(), args: { ...argsOf(values), ...executor.recordArgs } });
   // A resumed run's record then holds all the work of the chain, so resuming a killed resume loses nothing either.
   const earlier = resumed ? [...(readRun(resumed.file)?.tasks.values() ?? [])] : [];
   for (const t of earlier) if (finished(t.status)) log.carry(t);
   const prepared = await preparePlan(values, out, { without: request.noReport ? ['report'] : [] });
   const { pipeline, hasher } = prepared;
+  // Where the run writes, before it computes anything: its results, and the lock it ends with.
+  const results = prepared.values.get('out');
+  if (results?.length === 1 && typeof results[0] === 'string' && results[0] !== '') checkWritableFolder(path.resolve(results[0]), values.out !== undefined ? '--out' : 'the results folder (out)');
+  checkLockFile(lockPath(pipeline, values.lock), values.lock !== undefined ? '--lock' : 'the lock file');
 
   let plan = prepared.plan;
   const carriedLocks = new Map<string, LockEntry>();
