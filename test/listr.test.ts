@@ -110,7 +110,7 @@ test('the view shows each galaxy, cached and skipped stages, a failure and the c
   end('cluster[122 k=4]', 'ran', { warnings: ['2 groups of one pixel dropped'] });
   end('cluster[122 k=5]', 'failed', { failure: { reason: 'stage-threw', message: 'EMD solver did not converge', hint: 'try another seed' } });
   end('write[122 k=4]', 'ran');
-  end('write[122 k=5]', 'upstream-failed', { failure: { reason: 'stage-threw', message: 'EMD solver did not converge' } });
+  end('write[122 k=5]', 'upstream-failed', { failure: { reason: 'upstream-failed', root: 'cluster[122 k=5]', cause: { reason: 'stage-threw', message: 'EMD solver did not converge' }, message: 'EMD solver did not converge' } });
   // Galaxy 7: everything from the cache. Galaxy 9: skipped at its first stage.
   for (const inst of plan.instances.filter((i) => i.row.id === '7')) end(inst.id, 'cached');
   end('catalog[9]', 'ran');
@@ -136,7 +136,7 @@ test('the view shows each galaxy, cached and skipped stages, a failure and the c
   assert.match(text, /7 SNy \(cached\)/);
   assert.match(text, /122 SNx — 1 failed/);
   assert.match(text, /cluster k=5: EMD solver did not converge \(try another seed\)/);
-  assert.match(text, /write k=5 — not run: an earlier stage failed/);
+  assert.match(text, /write k=5 — not run: cluster\[122 k=5\] failed \(stage-threw\)/, 'the root cause, by name');
   assert.match(text, /cluster k=4 — 7 rounds \[1\.23 s\]/);
   assert.match(text, /9 SNz — skipped: core-collapse SN: no pPXF output/);
   assert.match(text, /load-cubes — skipped: core-collapse SN: no pPXF output/);

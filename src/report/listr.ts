@@ -290,7 +290,8 @@ function slotTask(slot: Slot): ListrTask<object, typeof TerminalRenderer> {
           task.skip(slot.began ? `${slot.title} — skipped: ${r.skipReason ?? ''}` : `${slot.title} — skipped`);
           return;
         case 'upstream-failed':
-          task.skip(`${slot.title} — not run: an earlier stage failed`);
+          // The root cause by name (its own line, perhaps in another galaxy's view, says why).
+          task.skip(`${slot.title} — not run: ${r.failure?.reason === 'upstream-failed' ? `${r.failure.root} failed (${r.failure.cause.reason})` : 'an earlier stage failed'}`);
           return;
         case 'cancelled':
           task.skip(`${slot.title} — ${r.failure?.message ?? 'not run'}`);
