@@ -16,6 +16,7 @@ import { lockEntries, lockPath, updateLock, type LockEntry } from '../provenance
 import { runRecord } from '../report/json.ts';
 import { attachPlainLog, cacheProblemLines, catalogLines, summaryLines } from '../report/plain.ts';
 import type { Executor } from './executor.ts';
+import { endBy, interruptedLine, watchInterrupts, type Interrupt } from './interrupt.ts';
 import { checkLockFile, checkWritableFolder } from './paths.ts';
 import { preparePlan } from './prepare.ts';
 import { cacheDirOf, pipelineFile, type RunRequest } from './request.ts';
@@ -27,6 +28,8 @@ export interface RunOutcome {
   readonly catalog: readonly InstanceResult[];
   /** Stopped by a signal before it finished. */
   readonly interrupted: boolean;
+  /** The signal that stopped it (its exit status is 128 + its number). */
+  readonly signal?: Interrupt;
 }
 
 /** Where a session writes: the log (stderr) and the `--json` record (stdout). */
@@ -46,7 +49,7 @@ export async function runSession(request: RunRequest, executor: Executor, stream
   await executor.check(values);
   const cacheFolder = cacheDirOf(pipelineFile(values.pipeline), values.cache);
   checkWritableFolder(cacheFolder, values.cache !== undefined ? '--cache' : 'the cache folder');
-  const log = new RunLog(path.join(cacheDirOf(pipelineFile(values.pipeline), values.cache), 'runs'), { cwd: process.cwd(), args: { ...argsOf(values), ...executor.recordArgs } });
+  const log = new RunLog(path.join(cacheFolder, 'runs'), { cwd: process.cwd(), args: { ...argsOf(values), ...executor.recordArgs } });
   // A resumed run's record then holds all the work of the chain, so resuming a killed resume loses nothing either.
   const earlier = resumed ? [...(readRun(resumed.file)?.tasks.values() ?? [])] : [];
   for (const t of earlier) if (finished(t.status)) log.carry(t);
@@ -79,27 +82,44 @@ export async function runSession(request: RunRequest, executor: Executor, stream
   const tty = executor.live && !request.plain && 'isTTY' in out && out.isTTY === true;
   const view = tty ? (await import('../report/listr.ts')).attachListrView(events, plan, out as NodeJS.WriteStream, { verbose: request.verbose }) : undefined;
   if (!view) attachPlainLog(events, out, request.verbose);
-  let executed;
+  // Ctrl-C, SIGTERM: how far the run got and how to go on (./interrupt.ts).
+  let done = earlier.filter((t) => finished(t.status)).length;
+  events.on('task-end', (r) => void (finished(r.status) && done++));
+  const interrupted = () => interruptedLine(done, prepared.plan.tasks.length, request.command ?? ['run']);
+  const watch = watchInterrupts((signal) => {
+    if (executor.stopsInOrder) return executor.interrupt?.(signal);
+    events.removeAllListeners();
+    view?.interrupt();
+    out.write(`\n${interrupted()}\n`);
+    executor.interrupt?.(signal);
+    endBy(signal);
+  });
   try {
-    executed = await executor.run({ request, values, prepared, plan, events, log, ...(resumed ? { resumed } : {}), out });
-  } finally {
-    await view?.stop();
-  }
-  const { tasks, catalog } = executed;
-  for (const c of catalog) log.catalog(c);
-  const count = (s: string) => tasks.filter((r) => r.status === s).length;
-  log.end({ ok: count('ok'), failed: count('failed'), skipped: count('skipped') });
+    let executed;
+    try {
+      executed = await executor.run({ request, values, prepared, plan, events, log, ...(resumed ? { resumed } : {}), out });
+    } finally {
+      await view?.stop();
+    }
+    const { tasks, catalog } = executed;
+    for (const c of catalog) log.catalog(c);
+    const count = (s: string) => tasks.filter((r) => r.status === s).length;
+    log.end({ ok: count('ok'), failed: count('failed'), skipped: count('skipped') });
 
-  // The lock gets this run's outputs and, after --resume, those the resumed run finished
-  // before it was killed (they are in its record, not in this run's results).
-  const entries = new Map(executed.locks);
-  for (const [file, entry] of carriedLocks) if (!entries.has(file)) entries.set(file, entry);
-  updateLock(lockPath(pipeline, values.lock), pipeline, `sfh-pipeline ${VERSION}`, entries);
-  // What the catalog-level stages say (the summary table, where report.html is, who was left out) after the counts.
-  for (const line of [...cacheProblemLines(executed.cacheProblems), ...summaryLines(tasks), ...catalogLines(catalog)]) out.write(`${line}\n`);
-  if (request.json) {
-    const record = runRecord({ version: VERSION, pipeline: pipeline.file, id: path.basename(log.file, '.jsonl'), ...(executed.record ? { executor: executed.record } : {}), inputsHashed: executed.inputsHashed, cacheProblems: executed.cacheProblems, tasks, catalog, values: prepared.values });
-    streams.record.write(`${JSON.stringify(record, null, 2)}\n`);
+    // The lock gets this run's outputs and, after --resume, those the resumed run finished
+    // before it was killed (they are in its record, not in this run's results).
+    const entries = new Map(executed.locks);
+    for (const [file, entry] of carriedLocks) if (!entries.has(file)) entries.set(file, entry);
+    updateLock(lockPath(pipeline, values.lock), pipeline, `sfh-pipeline ${VERSION}`, entries);
+    // What the catalog-level stages say (the summary table, where report.html is, who was left out) after the counts.
+    for (const line of [...cacheProblemLines(executed.cacheProblems), ...summaryLines(tasks), ...catalogLines(catalog)]) out.write(`${line}\n`);
+    if (request.json) {
+      const record = runRecord({ version: VERSION, pipeline: pipeline.file, id: path.basename(log.file, '.jsonl'), ...(executed.record ? { executor: executed.record } : {}), inputsHashed: executed.inputsHashed, cacheProblems: executed.cacheProblems, tasks, catalog, values: prepared.values });
+      streams.record.write(`${JSON.stringify(record, null, 2)}\n`);
+    }
+    if (executed.interrupted) out.write(`${interrupted()}\n`);
+    return { tasks, catalog, interrupted: executed.interrupted, ...(executed.interrupted && watch.signal ? { signal: watch.signal } : {}) };
+  } finally {
+    watch.stop();
   }
-  return { tasks, catalog, interrupted: executed.interrupted };
 }
