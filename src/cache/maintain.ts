@@ -10,7 +10,9 @@ import { UserError } from '../errors.ts';
 import { notA, pathProblem } from '../path-errors.ts';
 import { isTempName, sweepTemps } from './atomic.ts';
 import { clearCachePath, kindProblem, objectProblem, readCacheFile } from './cache-files.ts';
+import { sha256File } from './file-hash.ts';
 import { parseRecord, type CacheRecord } from './record.ts';
+import { pruneStatMemo, verifyStatMemo, type StatMemoCheck } from './stat-memo.ts';
 import { readRun, runFiles } from './runs.ts';
 
 /** Every file below `dir` with its size and age. */
@@ -65,11 +67,12 @@ export function requireCacheFolder(dir: string): void {
 /**
  * Checks everything the cache would vouch for: every record (its file is a file, it parses,
  * its checksum, key and output hash hold, its objects exist with their sizes), every object
- * (a file whose sha256 is its name), the pointers `explain` follows, and anything in the
+ * (a file whose sha256 is its name), every input hash the stat memo would give (the input
+ * is hashed again), the pointers `explain` follows, and anything in the
  * place of one of these (a folder where a record should be, a file where a folder of
  * records should be). With `remove`, deletes what is broken (runs recompute it).
  */
-export function verifyCache(dir: string, remove: boolean): { records: number; objects: number; defects: CacheDefect[] } {
+export function verifyCache(dir: string, remove: boolean): { records: number; objects: number; inputs: StatMemoCheck; defects: CacheDefect[] } {
   requireCacheFolder(dir);
   const defects: CacheDefect[] = [];
   const entries = (part: string) => shards(path.join(dir, part), defects);
@@ -117,8 +120,11 @@ export function verifyCache(dir: string, remove: boolean): { records: number; ob
       defects.push({ file: l.file, problem: `not a pointer to a record (${(err as Error).message})` });
     }
   }
+  // What the stat memo vouches for, an input's sha256, is checked by hashing the input again.
+  const inputs = verifyStatMemo(path.join(dir, 'stat'), sha256File);
+  defects.push(...inputs.defects);
   if (remove) for (const d of defects) clearCachePath(d.file);
-  return { records, objects, defects };
+  return { records, objects, inputs, defects };
 }
 
 /**
@@ -194,10 +200,10 @@ export function keysInLocks(root: string): Set<string> {
 /**
  * Removes records that neither the last `keep` runs nor the lock files below `lockRoot`
  * need, then objects no remaining record points at, run records older than the last
- * `keep`, and the temporary files of writers that are gone (a run killed mid-write; see
- * atomic.ts). Files younger than `graceMs` are kept, so a run in progress loses nothing.
+ * `keep`, the temporary files of writers that are gone (a run killed mid-write; see
+ * atomic.ts), and the input hashes no run will use (stat-memo.ts). Files younger than `graceMs` are kept, so a run in progress loses nothing.
  */
-export function collectGarbage(dir: string, opts: { keep: number; lockRoot: string; graceMs: number }): { records: number; objects: number; runs: number; temporaries: number; bytes: number } {
+export function collectGarbage(dir: string, opts: { keep: number; lockRoot: string; graceMs: number }): { records: number; objects: number; runs: number; temporaries: number; inputHashes: number; bytes: number } {
   requireCacheFolder(dir);
   const now = Date.now();
   const runs = runFiles(path.join(dir, 'runs'));
@@ -254,5 +260,6 @@ export function collectGarbage(dir: string, opts: { keep: number; lockRoot: stri
     for (const e of subs) if (e.isDirectory()) sweep(path.join(folder, e.name));
   };
   sweep(dir);
-  return { records, objects, runs: oldRuns, temporaries, bytes };
+  const inputHashes = pruneStatMemo(path.join(dir, 'stat'), opts.graceMs);
+  return { records, objects, runs: oldRuns, temporaries, inputHashes, bytes };
 }

@@ -19,7 +19,7 @@ import { CACHE_FORMAT, outputHashOf, parseRecord, sealRecord, type ArrayRef, typ
 export { CACHE_FORMAT, outputHashOf, type ArrayRef, type CacheRecord } from './record.ts';
 
 /** Why a cached record could not be used. */
-export type CacheProblem = { readonly reason: 'corrupt-record' | 'missing-object' | 'corrupt-object'; readonly file: string; readonly detail: string };
+export type CacheProblem = { readonly reason: 'corrupt-record' | 'missing-object' | 'corrupt-object' | 'corrupt-stat'; readonly file: string; readonly detail: string };
 
 /** The storage behind the engine. */
 export interface Cache {
