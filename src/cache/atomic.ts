@@ -95,16 +95,19 @@ export function removeStaleTemps(file: string, minAgeMs = 60_000): number {
   return sweepTemps(dir, minAgeMs);
 }
 
+/** The names in a folder; none when it cannot be read (gone, not a folder). */
+export function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 /** Removes the dead writers' temporary files in `dir` (not below it); returns how many. */
 export function sweepTemps(dir: string, minAgeMs: number): number {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return 0;
-  }
   let removed = 0;
-  for (const name of names) {
+  for (const name of namesIn(dir)) {
     if (!deadTemp(dir, name, minAgeMs)) continue;
     try {
       rmSync(path.join(dir, name), { force: true });
@@ -125,13 +128,7 @@ export function removeOwnTemps(): number {
   const mine = new RegExp(`\\.tmp-h${HOST}-${process.pid}-[0-9a-f]+$`);
   let removed = 0;
   for (const dir of new Set([...written, ...swept])) {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
+    for (const name of namesIn(dir)) {
       if (!mine.test(name)) continue;
       rmSync(path.join(dir, name), { force: true });
       removed++;

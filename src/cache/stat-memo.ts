@@ -14,9 +14,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readdirSync } from 'node:fs';
+import { isTempName, namesIn } from './atomic.ts';
 import { canonicalJson, sha256 } from './canonical.ts';
-import { isTempName } from './atomic.ts';
 import { clearCachePath, writeCacheFile } from './cache-files.ts';
 
 /** What identifies a file's content on this machine (from a `bigint` stat). */
@@ -122,17 +121,11 @@ export interface StatMemoCheck {
  * is hashed again (`hash`, the same function runs use) and compared.
  */
 export function verifyStatMemo(dir: string, hash: (file: string) => string): StatMemoCheck {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return { rehashed: 0, bytes: 0, unused: 0, defects: [] };
-  }
   let rehashed = 0;
   let bytes = 0;
   let unused = 0;
   const defects: { file: string; problem: string }[] = [];
-  for (const name of names.sort()) {
+  for (const name of namesIn(dir).sort()) {
     if (isTempName(name)) continue;
     const file = path.join(dir, name);
     let entry: StatEntry;
@@ -170,25 +163,14 @@ export function verifyStatMemo(dir: string, hash: (file: string) => string): Sta
   return { rehashed, bytes, unused, defects };
 }
 
-/** Removes an entry found damaged. */
-export function removeStatEntry(file: string): void {
-  clearCachePath(file);
-}
-
 /**
  * Removes the entries no run will use, older than `graceMs`: damaged ones, those of an
  * earlier version, and this machine's whose file changed or went (another machine's are
  * that machine's to judge). Returns how many.
  */
 export function pruneStatMemo(dir: string, graceMs: number): number {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return 0;
-  }
   let removed = 0;
-  for (const name of names) {
+  for (const name of namesIn(dir)) {
     if (isTempName(name)) continue;
     const file = path.join(dir, name);
     try {
