@@ -11,12 +11,12 @@
  *   mtime, has a new ctime.
  * `cache verify` re-hashes every file whose entry would be used and compares.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isTempName, namesIn } from './atomic.ts';
 import { canonicalJson, sha256 } from './canonical.ts';
-import { clearCachePath, writeCacheFile } from './cache-files.ts';
+import { writeCacheFile } from './cache-files.ts';
 
 /** What identifies a file's content on this machine (from a `bigint` stat). */
 export interface StatKey {
@@ -185,10 +185,10 @@ export function pruneStatMemo(dir: string, graceMs: number): number {
       if (usable && entry && entry.machine !== machine()) continue;
       const now = usable && entry ? statKeyOf(entry.file) : undefined;
       if (usable && entry && now && now.id === entry.id && now.size === entry.size && now.mtimeNs === entry.mtimeNs && now.ctimeNs === entry.ctimeNs) continue;
-      clearCachePath(file);
+      rmSync(file, { force: true });
       removed++;
     } catch {
-      // gone meanwhile
+      // gone meanwhile, or not ours to remove (a read-only cache): kept, and not counted
     }
   }
   return removed;
