@@ -39,6 +39,8 @@ export interface CacheRecord {
   /** What the stage warned about when it ran: repeated whenever the record answers a run (absent in records of earlier versions). */
   readonly warnings?: readonly string[];
   readonly createdAt: string;
+  /** When and by which command the run that made it started (RunInfo; not in any hash): a cached output keeps them. */
+  readonly run?: { readonly started?: string; readonly command?: string };
   /** sha256 of the record's canonical JSON without this field (absent in records of earlier versions). */
   readonly checksum?: string;
 }
@@ -48,10 +50,12 @@ export function outputHashOf(output: CacheRecord['output']): string {
   return sha256(canonicalJson(output as unknown as Json));
 }
 
-/** The fields of a record written before records were sealed. */
-const UNSEALED = ['createdAt', 'fields', 'format', 'instance', 'key', 'output', 'outputHash'];
-/** The fields of a sealed record. */
-const SEALED = [...UNSEALED, 'checksum', 'warnings'].sort();
+/** The fields every record has. */
+const REQUIRED = ['createdAt', 'fields', 'format', 'instance', 'key', 'output', 'outputHash'];
+/** The fields only a sealed record has. */
+const SEALED = ['checksum', 'warnings'];
+/** A field a record may have or not (the run that made it). */
+const OPTIONAL = ['run'];
 
 /** The checksum a record carries: the sha256 of its canonical JSON without the checksum. */
 export function checksumOf(rec: Omit<CacheRecord, 'checksum'>): string {
@@ -79,8 +83,12 @@ export function parseRecord(text: string, key: string): { record: CacheRecord } 
   if (!rec || typeof rec !== 'object' || Array.isArray(rec)) return { problem: 'not a record (a JSON object)' };
   if (rec.format !== CACHE_FORMAT) return typeof rec.format === 'number' && rec.format < CACHE_FORMAT ? { problem: `written in the older cache format ${rec.format}`, older: true } : { problem: `format ${JSON.stringify(rec.format)} is not ${CACHE_FORMAT}` };
   if (rec.key !== key) return { problem: `it is the record of key ${String(rec.key).slice(0, 12)}, not of ${key.slice(0, 12)} (its file name)` };
-  const names = Object.keys(rec).sort().join(',');
-  if (names !== SEALED.join(',') && names !== [...UNSEALED].sort().join(',')) return { problem: `its fields are ${names}, not a record's` };
+  // (exactly a record's fields: a flipped byte in the word `checksum` must not pass a sealed record off as an unsealed one)
+  const names = Object.keys(rec);
+  const sealed = SEALED.filter((f) => names.includes(f)).length;
+  const unknown = names.filter((f) => !REQUIRED.includes(f) && !SEALED.includes(f) && !OPTIONAL.includes(f));
+  if (unknown.length || REQUIRED.some((f) => !names.includes(f)) || (sealed !== 0 && sealed !== SEALED.length)) return { problem: `its fields are ${names.sort().join(', ')}, not a record's` };
+  if (rec.run !== undefined && (typeof rec.run !== 'object' || rec.run === null || Array.isArray(rec.run))) return { problem: 'its run is not a run' };
   if (!rec.output || typeof rec.output !== 'object' || typeof rec.output.arrays !== 'object' || typeof rec.output.files !== 'object') return { problem: 'its output is not an output' };
   if (rec.outputHash !== outputHashOf(rec.output)) return { problem: 'its output does not match its output hash' };
   if ('checksum' in rec && rec.checksum !== checksumOf(rec)) return { problem: 'its checksum does not match its content' };

@@ -28,8 +28,8 @@ export interface Cache {
   lookup(key: string): CacheRecord | undefined;
   /** Loads an array a record points at, verifying its hash; throws {@link CacheCorruption}. */
   loadArray(ref: ArrayRef): NDArray;
-  /** Stores an output under `key` (objects first, the record last), with the warnings its stage gave; returns the record. */
-  store(key: string, instance: string, fields: KeyFields, output: StageOutput, fileHashes: Readonly<Record<string, string>>, warnings?: readonly string[]): CacheRecord;
+  /** Stores an output under `key` (objects first, the record last), with the warnings its stage gave and the run that made it; returns the record. */
+  store(key: string, instance: string, fields: KeyFields, output: StageOutput, fileHashes: Readonly<Record<string, string>>, run?: CacheRecord['run'], warnings?: readonly string[]): CacheRecord;
   /** Drops a record found to be unusable. */
   invalidate(key: string): void;
   /** Remembers `key` as the latest of this stage for this galaxy (what `explain` compares with). */
@@ -108,13 +108,13 @@ export class LocalCache implements Cache {
     return decodeNpy(buf);
   }
 
-  store(key: string, instance: string, fields: KeyFields, output: StageOutput, fileHashes: Readonly<Record<string, string>>, warnings: readonly string[] = []): CacheRecord {
+  store(key: string, instance: string, fields: KeyFields, output: StageOutput, fileHashes: Readonly<Record<string, string>>, run?: CacheRecord['run'], warnings: readonly string[] = []): CacheRecord {
     const { out, blobs } = describeOutput(output, fileHashes);
     for (const [object, bytes] of blobs) {
       const file = this.objectFile(object);
       if (objectProblem(file, bytes.length)) writeCacheFile(this.dir, file, bytes);
     }
-    const rec = sealRecord({ format: CACHE_FORMAT, key, instance, fields, output: out, outputHash: outputHashOf(out), warnings: [...warnings], createdAt: new Date().toISOString() });
+    const rec = sealRecord({ format: CACHE_FORMAT, key, instance, fields, output: out, outputHash: outputHashOf(out), warnings: [...warnings], createdAt: new Date().toISOString(), ...(run && (run.started || run.command) ? { run } : {}) });
     writeCacheFile(this.dir, this.recordFile(key), JSON.stringify(rec, null, 1));
     return rec;
   }

@@ -10,6 +10,7 @@
  * runs in it) that is when the stage ends; the galaxies' stages run in worker threads.
  */
 import { removeOwnTemps } from '../cache/atomic.ts';
+import { shellWord } from './resume.ts';
 
 /** The signals a run answers, and the exit status each gives (128 + its number). */
 export const INTERRUPTS = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -50,11 +51,6 @@ export function watchInterrupts(onFirst: (signal: Interrupt) => void): Interrupt
 export function interruptedLine(done: number, total: number, command: readonly string[]): string {
   const again = command.includes('--resume') ? command : [...command, '--resume'];
   return `interrupted: ${done} of ${total} task${total === 1 ? '' : 's'} done; resume with \`${['sfh-pipeline', ...again].map(shellWord).join(' ')}\``;
-}
-
-/** A word as a shell reads it back: quoted when it holds anything but plain characters. */
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /**
