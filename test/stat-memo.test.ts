@@ -11,6 +11,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { canonicalJson } from '../src/cache/canonical.ts';
+import { readLock } from '../src/provenance/lock.ts';
 import type { Json } from '../src/stage.ts';
 import { runCli } from './helpers/cli.ts';
 import { makeRig } from './helpers/rig.ts';
@@ -31,8 +32,8 @@ describe('a wrong hash in the stat memo never reaches a key, the lock or provena
   };
   /** The input hash of data-a.txt in the lock. */
   const locked = (): string[] => {
-    const lock = JSON.parse(readFileSync(path.join(rig.dir, 'sfh-pipeline.lock'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, string> }> };
-    return Object.values(lock.outputs).flatMap((o) => (o.inputs[dataA] ? [o.inputs[dataA]] : []));
+    const lock = readLock(path.join(rig.dir, 'sfh-pipeline.lock'));
+    return Object.values(lock.instances).flatMap((i) => Object.entries(i.inputs ?? {}).filter(([f]) => path.resolve(rig.dir, f) === dataA).map(([, h]) => h));
   };
   /** An entry rewritten with `change`, its checksum made to match (`seal`) or left as it was. */
   const rewrite = (file: string, change: Record<string, string>, seal: boolean) => {
@@ -47,6 +48,7 @@ describe('a wrong hash in the stat memo never reaches a key, the lock or provena
     assert.ok(Number(r.json?.['inputsHashed']) >= 2);
     assert.ok(entryOf(dataA), readdirSync(stat).join(', '));
     assert.deepEqual([...new Set(locked())], [sha(readFileSync(dataA))]);
+    assert.ok(locked().length > 0);
   });
 
   test('a plausible wrong sha256 written into an entry: cache verify finds it; a run hashes the file again and says why', () => {
