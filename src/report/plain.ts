@@ -3,6 +3,7 @@
  * closing summary. Subscribes to the engine's events; writes to the stream it is given.
  */
 import type { EngineEmitter, InstanceResult, TaskResult } from '../engine/events.ts';
+import { CATALOG_ROW } from '../pipeline/analyse.ts';
 import type { Excluded, ParamValue } from '../stage.ts';
 import { describeFailure, stackOf } from './failure.ts';
 
@@ -96,7 +97,8 @@ export function catalogLines(results: readonly InstanceResult[]): string[] {
     const left = leftOutText(r.catalog?.excluded ?? []);
     if (left) {
       const n = r.catalog?.items ?? 0;
-      const out = r.catalog?.excluded.length ?? 0;
+      // (a catalog-level stage it needs that did not end well is left out too, but is no item)
+      const out = (r.catalog?.excluded ?? []).filter(isGalaxy).length;
       lines.push(`${r.instance.id}: ran over ${n - out} of ${n}; left out ${left}`);
     }
     if (r.status === 'failed' || r.status === 'upstream-failed') lines.push(`  failed  ${r.instance.id}: ${r.failure ? describeFailure(r.failure) : ''}`);
@@ -104,6 +106,9 @@ export function catalogLines(results: readonly InstanceResult[]): string[] {
   }
   return lines;
 }
+
+/** An exclusion of a galaxy (not of a catalog-level stage the instance needs). */
+const isGalaxy = (e: { readonly galaxy: string }): boolean => e.galaxy !== CATALOG_ROW.id;
 
 /** Galaxies whose exclusions a catalog-level line names one by one; beyond, it counts them. */
 const NAMED = 5;
@@ -115,25 +120,26 @@ const NAMED = 5;
  */
 function leftOutText(excluded: readonly Excluded[]): string {
   const why = (e: Excluded) => `${e.status}${e.status === 'skipped' ? '' : ` at ${e.instance.replace(/\[.*$/, '')}`}`;
-  const galaxies = new Set(excluded.filter((e) => e.galaxy !== 'all').map((e) => e.galaxy));
+  const galaxies = new Set(excluded.filter(isGalaxy).map((e) => e.galaxy));
   if (galaxies.size <= NAMED) {
-    // A galaxy left out at every point for one reason is one entry, as in the summary lines.
+    // A galaxy left out at every point for one reason is one entry, as in the summary lines;
+    // a catalog-level stage it needs that did not end well is no galaxy: it is named by its instance.
     const left = new Map<string, string[]>();
     for (const e of excluded) {
-      const key = `${e.galaxy}: ${why(e)} (${e.reason})`;
+      const key = isGalaxy(e) ? `${e.galaxy}: ${why(e)} (${e.reason})` : `${e.instance}: ${e.status} (${e.reason})`;
       left.set(key, [...(left.get(key) ?? []), ...Object.entries(e.point).map(([a, v]) => `${a}=${v}`)]);
     }
     return [...left].map(([key, points]) => (points.length ? key.replace(':', ` (${[...new Set(points)].join(', ')}):`) : key)).join('; ');
   }
   const groups = new Map<string, { items: number; galaxies: Set<string>; example: Excluded }>();
   for (const e of excluded) {
-    const key = e.galaxy === 'all' ? `${e.instance}: ${e.status}` : why(e);
+    const key = isGalaxy(e) ? why(e) : `${e.instance}: ${e.status}`;
     const g = groups.get(key) ?? { items: 0, galaxies: new Set<string>(), example: e };
     g.items++;
     g.galaxies.add(e.galaxy);
     groups.set(key, g);
   }
-  const parts = [...groups].sort((a, b) => b[1].items - a[1].items).map(([key, g]) => (g.example.galaxy === 'all' ? `${key} (${g.example.reason})` : `${g.items} ${key} (${g.galaxies.size} ${g.galaxies.size === 1 ? 'galaxy' : 'galaxies'}; e.g. ${g.example.galaxy}: ${g.example.reason})`));
+  const parts = [...groups].sort((a, b) => b[1].items - a[1].items).map(([key, g]) => (!isGalaxy(g.example) ? `${key} (${g.example.reason})` : `${g.items} ${key} (${g.galaxies.size} ${g.galaxies.size === 1 ? 'galaxy' : 'galaxies'}; e.g. ${g.example.galaxy}: ${g.example.reason})`));
   return `${excluded.length} (${galaxies.size} galaxies): ${parts.join('; ')}; every galaxy is listed in the lines above`;
 }
 
