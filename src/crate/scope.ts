@@ -65,13 +65,16 @@ export function runScope(lock: Lock, record: RunRecord, dir: string): CrateScope
     if (!results.has(stored)) problems.push(`${stored}, a result of this run, is not in the lock file as this run's (a later run replaced it, or the lock was edited)`);
   }
   const count = (s: TaskLine['status']) => tasks.filter((t) => t.status === s).length;
-  const errors = [...taskErrors(tasks), ...record.catalog.filter((c) => c.status === 'failed').map((c) => `${c.instance}: ${c.error ?? 'failed'}`)];
   const header = record.header;
+  const found = gathered(lock, refs, results);
+  // Messages name files by absolute path; the crate, by their place relative to the project.
+  const here = relativizer(dir, [...found.inputs.keys()]);
+  const errors = [...taskErrors(tasks), ...record.catalog.filter((c) => c.status === 'failed').map((c) => `${c.instance}: ${c.error ?? 'failed'}`)].map(here);
   return {
     of: 'run',
     id: header.id,
     results,
-    ...gathered(lock, refs, results),
+    ...found,
     errors,
     counts: { ok: count('ok'), failed: count('failed'), skipped: count('skipped') },
     commands: [header.run?.command ?? `sfh-pipeline run ${JSON.stringify(header.args)}`],
@@ -142,8 +145,9 @@ function compare(a: ParamValue, b: ParamValue): number {
 }
 
 /**
- * One line per failed galaxy and message, its sweep points together: `galaxy 205 (k=2,
- * k=3): <what went wrong and what to do>`.
+ * One line per failed galaxy and message, its sweep points together: `galaxy 205
+ * (SN2018ex3), k=2, k=3: <what went wrong and what to do>` (the galaxy named once, when the
+ * message names it too).
  */
 function taskErrors(tasks: readonly TaskLine[]): string[] {
   const grouped = new Map<string, { galaxy: string; points: string[]; error: string }>();
@@ -163,5 +167,28 @@ function taskErrors(tasks: readonly TaskLine[]): string[] {
     grouped.set(key, g);
     if (point) g.points.push(point);
   }
-  return [...grouped.values()].map((g) => `galaxy ${g.galaxy}${g.points.length ? ` (${g.points.join(', ')})` : ''}: ${g.error}`);
+  return [...grouped.values()].map((g) => {
+    const points = g.points.length ? `, ${g.points.join(', ')}` : '';
+    const colon = g.error.indexOf(': ');
+    if (g.error.startsWith(`galaxy ${g.galaxy}`) && colon > 0) return `${g.error.slice(0, colon)}${points}: ${g.error.slice(colon + 2)}`;
+    return `galaxy ${g.galaxy}${points}: ${g.error}`;
+  });
+}
+
+/**
+ * Rewrites absolute paths in a message that lie under the deepest folder holding the
+ * project and its inputs as paths relative to the project (`../data/x.fits`), as the lock
+ * and the crate name them; other absolute paths (a program, `/tmp`) stay as they are.
+ */
+function relativizer(dir: string, inputs: readonly string[]): (message: string) => string {
+  let base = dir;
+  for (const f of inputs.map((i) => path.dirname(path.resolve(dir, i)))) while (path.relative(base, f).startsWith('..')) base = path.dirname(base);
+  if (base === path.parse(base).root) return (m) => m;
+  const prefix = base.endsWith(path.sep) ? base : `${base}${path.sep}`;
+  const paths = new RegExp(`${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\\s'"(),;]*`, 'g');
+  // (a file name may hold a colon, CDP.2016-09-02T11:45:08.fits; one that ends the path is the message's)
+  return (m) => m.replace(paths, (abs) => {
+    const tail = /[:.]+$/.exec(abs)?.[0] ?? '';
+    return `${toLockPath(dir, abs.slice(0, abs.length - tail.length))}${tail}`;
+  });
 }
