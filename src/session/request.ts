@@ -61,6 +61,8 @@ export interface RunRequest {
   readonly noReport: boolean;
   /** The plain log even on a terminal. */
   readonly plain: boolean;
+  /** The command as typed (after `sfh-pipeline`), for the line that says how to resume it. */
+  readonly command?: readonly string[];
 }
 
 /** The pipeline file a command uses: --pipeline, else ./pipeline.yaml, else the bundled one. */
