@@ -19,7 +19,10 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { RunRecord, TaskLine } from '../src/cache/runs.ts';
 import { crateTime, localId, pathId } from '../src/crate/ids.ts';
+import { lockScope, runScope } from '../src/crate/scope.ts';
+import { EMPTY_LOCK, type Lock } from '../src/provenance/lock.ts';
 import { ZipWriter } from '../src/crate/zip.ts';
 import { ROOT, runCli, tempDir } from './helpers/cli.ts';
 
@@ -59,6 +62,51 @@ describe('how the crate names files', () => {
     assert.equal(pathId('out', true), 'out/');
     assert.equal(localId('../data/x y.fits'), '#../data/x%20y.fits');
     assert.equal(crateTime('2026-12-07T03:57:15Z'), '2026-12-07T03:57:15.000+00:00');
+  });
+});
+
+describe('what a crate covers', () => {
+  const hex = (c: string) => c.repeat(64);
+  const lock: Lock = {
+    ...EMPTY_LOCK,
+    params: { p1: { k: 2, cubes: '../data/cubes' }, p2: { k: 3, cubes: '../data/cubes' } },
+    instances: {
+      aaaaaaaaaaaa: { stage: 'write', galaxy: '11', code: 'c', params: 'p1', inputs: { '../data/cubes/11.fits': hex('1') } },
+      bbbbbbbbbbbb: { stage: 'write', galaxy: '11', code: 'c', params: 'p2', inputs: { '../data/cubes/11.fits': hex('1') } },
+      cccccccccccc: { stage: 'write', galaxy: '45', code: 'c', params: 'p1', inputs: { '../data/cubes/45.fits': hex('4') } },
+    },
+    outputs: { 'out/11_2.fits': { sha256: hex('a'), by: 'aaaaaaaaaaaa' }, 'out/11_3.fits': { sha256: hex('b'), by: 'bbbbbbbbbbbb' }, 'out/45_2.fits': { sha256: hex('c'), by: 'cccccccccccc' } },
+  };
+  const dir = '/home/u/paper';
+  const task = (task: string, status: TaskLine['status'], key?: string, error?: string): TaskLine => ({ kind: 'task', task, status, ...(key ? { keys: [key + '0'.repeat(52)] } : {}), ...(error ? { error } : {}) });
+  const record = (tasks: TaskLine[], finished = true): RunRecord => ({
+    file: '/home/u/paper/cache/runs/r.jsonl',
+    header: { kind: 'run', id: 'r', started: '2026-12-07T03:57:15.585Z', cwd: dir, args: {}, run: { started: '2026-12-07T03:57:15Z', command: 'sfh-pipeline run --galaxy all --k 2..3' } },
+    tasks: new Map(tasks.map((t) => [t.task, t])),
+    finished,
+    catalogKeys: [],
+    catalog: [],
+    ...(finished ? { ended: '2026-12-07T04:00:00.000Z' } : {}),
+  });
+
+  test('a run: its own instances\' results, inputs and values; a failed galaxy once, its points together, its files relative to the project', () => {
+    const msg = 'galaxy 45 (SN2015bp): cube /home/u/data/cubes/45.fits not found';
+    const s = runScope(lock, record([task('11 {"k":2}', 'ok', 'aaaaaaaaaaaa'), task('45 {"k":2}', 'failed', undefined, msg), task('45 {"k":3}', 'failed', undefined, msg)]), dir);
+    assert.deepEqual([...s.results.keys()], ['out/11_2.fits']);
+    assert.deepEqual([...s.inputs.keys()], ['../data/cubes/11.fits']);
+    assert.deepEqual(s.params.get('k'), [2]);
+    assert.deepEqual(s.errors, ['galaxy 45 (SN2015bp), k=2, k=3: cube ../data/cubes/45.fits not found']);
+    assert.deepEqual(s.counts, { ok: 1, failed: 2, skipped: 0 });
+    assert.equal(s.ended, '2026-12-07T04:00:00.000Z');
+  });
+
+  test('an unfinished run is refused; the whole lock is one scope with every value', () => {
+    assert.throws(() => runScope(lock, record([], false), dir), /has not finished: it is still going, or it was killed/);
+    const s = lockScope(lock, hex('f'));
+    assert.equal(s.results.size, 3);
+    assert.deepEqual(s.params.get('k'), [2, 3]);
+    assert.deepEqual(s.galaxies, ['11', '45']);
+    assert.throws(() => lockScope(EMPTY_LOCK, hex('f')), /lists no output/);
   });
 });
 
