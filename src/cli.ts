@@ -71,12 +71,17 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (values['help']) return help(REPORT_HELP);
         return await (await import('./cli/report.ts')).commandReport(values as { pipeline?: string; out?: string; file?: string; catalog?: string; set?: string[] });
       }
+      case 'crate': {
+        const { CRATE_HELP, CRATE_OPTIONS, commandCrate } = await import('./cli/crate.ts');
+        const { values } = parse('crate', rest, CRATE_OPTIONS);
+        return values['help'] ? help(CRATE_HELP) : await commandCrate(values);
+      }
       case 'example': {
         const { values } = parse('example', rest, { out: { type: 'string' } });
         return await (await import('./cli/example.ts')).commandExample(values as { out?: string });
       }
       default:
-        throw new UserError('usage', `unknown command \`${command}\``, 'commands: run, report, explain, dag, verify, cache, example, help');
+        throw new UserError('usage', `unknown command \`${command}\``, 'commands: run, report, explain, dag, verify, crate, cache, example, help');
     }
   } catch (err) {
     // A failure as a value: how it reads and the exit status both come from its reason.

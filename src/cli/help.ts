@@ -11,6 +11,7 @@ Usage:
   sfh-pipeline explain --galaxy <ids> --k <ks> [...]    say what a run would re-run, and why
   sfh-pipeline dag --galaxy <ids> --k <ks> [--mermaid]  print the expanded DAG
   sfh-pipeline verify [--lock FILE]                     recompute every output of the lock file, compare
+  sfh-pipeline crate --license ID [--with-outputs]      a Workflow Run RO-Crate of the last run (to deposit)
   sfh-pipeline cache du|verify|gc [--keep N]            inspect, check and trim the cache
   sfh-pipeline example [--out DIR]                      write the bundled example dataset
   sfh-pipeline --version
