@@ -15,6 +15,8 @@ import { EngineEmitter } from '../engine/events.ts';
 import { execute } from '../engine/execute.ts';
 import { restrictPlan } from '../pipeline/analyse.ts';
 import { loadPipeline } from '../pipeline/load.ts';
+import { resolveParams } from '../pipeline/params.ts';
+import type { Pipeline } from '../pipeline/types.ts';
 import { fromLockPath } from '../provenance/paths.ts';
 import { lockDir, lockPath, readLock } from '../provenance/lock.ts';
 import { verifyPlans, type Checked, type VerifyPlan } from '../provenance/plans.ts';
@@ -41,7 +43,7 @@ export async function commandVerify(v: { pipeline?: string; lock?: string; jobs?
       const outDir = String(plan.params['out']);
       // The recomputed folder has the original's name: the report shows it.
       const out = path.join(scratch, String(i), path.basename(outDir));
-      const redone = await recompute(plan, out, pipelinePath, jobs, { version: VERSION, pipelineHash: pipeline.hash });
+      const redone = await recompute(plan, out, pipeline, jobs, { version: VERSION, pipelineHash: pipeline.hash });
       for (const c of plan.outputs) {
         checked++;
         if (!report(c, path.join(out, path.relative(outDir, c.file)), redone, hasher)) differ++;
@@ -84,15 +86,18 @@ interface Redone {
 }
 
 /** Runs one plan into `out` (with the outputs it does not recompute copied there first). */
-async function recompute(plan: VerifyPlan, out: string, pipelinePath: string, jobs: number, run: RunInfo): Promise<Redone> {
+async function recompute(plan: VerifyPlan, out: string, pipeline: Pipeline, jobs: number, run: RunInfo): Promise<Redone> {
   mkdirSync(out, { recursive: true });
   for (const file of plan.seed) if (existsSync(file)) copyFileSync(file, path.join(out, path.basename(file)));
+  // (a value that is its parameter's default is left to the pipeline: `--set` reads a comma
+  // as a sweep, and a default string such as "a,b" is one value)
+  const defaults = resolveParams(pipeline, new Map(), process.cwd());
   const set = Object.entries(plan.params)
-    .filter(([name]) => name !== 'out')
+    .filter(([name, value]) => name !== 'out' && !(defaults.get(name)?.length === 1 && defaults.get(name)?.[0] === value))
     .map(([name, value]) => `${name}=${value}`);
   set.push(`out=${out}`);
   for (const [name, values] of Object.entries(plan.sweep)) set.push(`${name}=${values.map(String).join(',')}`);
-  const prepared = await preparePlan({ pipeline: pipelinePath, galaxy: plan.galaxies.join(','), set }, process.stderr);
+  const prepared = await preparePlan({ pipeline: pipeline.file, galaxy: plan.galaxies.join(','), set }, process.stderr);
   // A galaxy's outputs need no catalog-level stage; a catalog-level output needs them all.
   const p = plan.catalog ? prepared.plan : restrictPlan(prepared.plan, () => true);
   const runs = new Map<string, RunInfo>([...plan.runs].map(([id, r]) => [id, { ...run, ...r }]));
