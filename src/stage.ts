@@ -189,6 +189,14 @@ export interface StageModule {
    * correctness.
    */
   warm?(): Promise<void> | void;
+  /**
+   * Why this instance will skip, when that is known from its row, parameters and the
+   * file system before anything is read or hashed (load-cubes: a row without a pPXF fit);
+   * undefined when it has work. `run` must return the same `skip`. Optional: the Slurm
+   * driver asks it before submitting, so a galaxy that would only skip gets no array
+   * element (its skip is recorded by the driver, as a local run records it).
+   */
+  skip?(ctx: StageInputContext): string | undefined;
   /** Computes the stage's output for one galaxy and one point of the sweep. */
   run(ctx: StageContext): Promise<StageOutput> | StageOutput;
 }

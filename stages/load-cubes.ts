@@ -33,7 +33,24 @@ function paths(ctx: StageInputContext): { galaxy: Galaxy; cube: string; sfh: str
 export function inputs(ctx: StageInputContext): string[] {
   const p = paths(ctx);
   if (p.galaxy.ngist !== undefined) return [...ngistInputs(p.galaxy.ngist), ...(existsSync(p.cube) ? [p.cube] : [])];
+  // A row that skips reads no cube: its key is the pPXF output's absence, not the cube's
+  // hash (3 GB read for nothing at full resolution, 323 times in the study's catalog).
+  if (skip(ctx) !== undefined) return [p.sfh];
   return [p.cube, p.sfh];
+}
+
+/**
+ * Why this galaxy has nothing to do, decided from its row and the --sfh folder before
+ * anything is read: a core-collapse host was never fitted (as in the original study). An
+ * SN Ia host without its fit is a problem, not a skip (run says so): a whole catalog
+ * "succeeding" with nothing done is how a wrong --sfh would otherwise go unnoticed. The Slurm
+ * driver asks this before submitting, so such a row gets no array element.
+ */
+export function skip(ctx: StageInputContext): string | undefined {
+  const { galaxy, sfh } = paths(ctx);
+  if (galaxy.ngist !== undefined || galaxy.snType === 'Ia' || notA(path.dirname(sfh), 'folder') || existsSync(sfh)) return undefined;
+  // (the file's name, not its path: the reason is shown in outputs a moved project must reproduce)
+  return `no pPXF output ${path.basename(sfh)} in the --sfh folder (SN type ${galaxy.snType || 'unknown'}: only SN Ia hosts were fitted)`;
 }
 
 /** Checks the two files and locates the SN (or reads the nGIST run, see {@link runNgist}). */
@@ -45,14 +62,9 @@ export function run(ctx: StageContext): StageOutput {
   if (sfhFolder) {
     throw new UserError('missing-input', `${who}: the pPXF output folder ${path.dirname(sfh)} ${sfhFolder}`, 'pass the folder of the <id>_<SN Name>.fits files with --sfh', sfh);
   }
-  if (!existsSync(sfh)) {
-    // Core-collapse hosts were never fitted (as in the original study): nothing to do. An SN
-    // Ia host without its fit is a problem, not a skip: a whole catalog "succeeding" with
-    // nothing done is how a wrong --sfh would otherwise go unnoticed.
-    if (galaxy.snType === 'Ia') throw new UserError('missing-input', `${who}: no pPXF output ${sfh} for this SN Ia`, 'check --sfh and the file name (<id>_<SN Name>.fits); core-collapse SNe are skipped, SN Ia hosts need their fit', sfh);
-    // (the file's name, not its path: the reason is shown in outputs a moved project must reproduce)
-    return { meta: {}, skip: `no pPXF output ${path.basename(sfh)} in the --sfh folder (SN type ${galaxy.snType || 'unknown'}: only SN Ia hosts were fitted)` };
-  }
+  const skipped = skip(ctx);
+  if (skipped !== undefined) return { meta: {}, skip: skipped };
+  if (!existsSync(sfh)) throw new UserError('missing-input', `${who}: no pPXF output ${sfh} for this SN Ia`, 'check --sfh and the file name (<id>_<SN Name>.fits); core-collapse SNe are skipped, SN Ia hosts need their fit', sfh);
   const cubeProblem = notA(cube, 'file');
   if (cubeProblem) {
     throw new UserError('missing-input', `${who}: cube ${cube} ${cubeProblem === 'does not exist' ? 'not found' : cubeProblem}`, `the cube is named after ArcName with ADP replaced by CDP; check --cubes`, cube);

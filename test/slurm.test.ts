@@ -195,6 +195,47 @@ describe('--executor slurm, through a real Slurm', () => {
     const lock = parseLock(readFileSync(path.join(dir, 'sfh.lock'), 'utf8'), path.join(dir, 'sfh.lock'));
     assert.equal(Object.keys(lock.outputs).length, 31, 'the lock lists the outputs of both runs (and of the catalog-level stages)');
   });
+
+  test('a row without a pPXF fit gets no array element: the driver records its skip as a local run does', (t) => {
+    if (!needSlurm(t)) return;
+    // Galaxy 12 (SN II) has no pPXF output: every task of it skips at load-cubes.
+    const args = (dir: string) => sweep(dir, pipeline).map((a) => (a === '11,45' ? '11,12,45' : a === '2..4' ? '2..3' : a));
+    const localDir = path.join(tmp.dir, 'local-skip');
+    const dir = path.join(tmp.dir, 'slurm-skip');
+    mkdirSync(localDir);
+    mkdirSync(dir);
+    const l = runCli(['run', ...args(localDir)]);
+    assert.equal(l.code, 0, l.stderr);
+    const r = runCli(['run', ...args(dir), '--executor', 'slurm']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /slurm: 1 galaxy with nothing to do but skip, settled here without an array element/);
+    assert.match(r.stderr, /slurm: submitted job \d+: 2 galaxies \(array 0-1\), 4 tasks/);
+    const spec = JSON.parse(readFileSync(path.join(dir, 'cache', 'slurm', readdirSync(path.join(dir, 'cache', 'slurm'))[0] as string, 'job.json'), 'utf8')) as { elements: { galaxy: string }[] };
+    assert.deepEqual(spec.elements.map((e) => e.galaxy), ['11', '45']);
+
+    // The same --json (galaxy 12's tasks skipped at load-cubes, with its reason), outputs, lock and run record.
+    const shape = (x: CliResult) => x.json?.tasks.map((task) => ({ ...task, output: path.basename(task.output ?? ''), stages: task.stages.map((s) => [s.name, s.status]) }));
+    assert.deepEqual(shape(r), shape(l));
+    assert.deepEqual(r.json?.tasks.filter((task) => task.galaxy === '12').map((task) => [task.status, task.skipped]), [2, 3].map(() => ['skipped', 'no pPXF output 12_SN2013ab.fits in the --sfh folder (SN type II: only SN Ia hosts were fitted)']));
+    assert.deepEqual(outputHashes(path.join(dir, 'out')), outputHashes(path.join(localDir, 'out')));
+    const outputsOf = (d: string) => Object.fromEntries(Object.entries(parseLock(readFileSync(path.join(d, 'sfh.lock'), 'utf8'), path.join(d, 'sfh.lock')).outputs).map(([f, e]) => [path.basename(f), RUN_WIDE.test(f) ? 'run-wide' : e.sha256]));
+    assert.deepEqual(outputsOf(dir), outputsOf(localDir));
+    const taskLines = (d: string) => {
+      const runs = path.join(d, 'cache', 'runs');
+      return readFileSync(path.join(runs, readdirSync(runs)[0] as string), 'utf8').trim().split('\n').map((x) => JSON.parse(x) as { kind: string; task?: string; status?: string }).filter((x) => x.kind === 'task').map((x) => `${x.task} ${x.status}`).sort();
+    };
+    assert.deepEqual(taskLines(dir), taskLines(localDir));
+
+    // Each element notes its own start-up: Node's boot, then the time to its first stage.
+    const job = path.join(dir, 'cache', 'slurm', readdirSync(path.join(dir, 'cache', 'slurm'))[0] as string);
+    for (const i of [0, 1]) {
+      const lines = readFileSync(path.join(job, `${i}.jsonl`), 'utf8').trim().split('\n').map((x) => JSON.parse(x) as { kind: string; bootMs?: number; firstStageMs?: number });
+      const boot = lines.find((x) => x.kind === 'start')?.bootMs;
+      const first = lines.find((x) => x.kind === 'first-stage')?.firstStageMs;
+      assert.ok(typeof boot === 'number' && typeof first === 'number' && first >= boot, `element ${i}: ${JSON.stringify(lines.slice(0, 2))}`);
+      t.diagnostic(`element ${i}: Node booted in ${boot} ms, first stage at ${first} ms`);
+    }
+  });
 });
 
 describe('--executor slurm without Slurm, and the executor: section', () => {

@@ -19,6 +19,8 @@ import type { Done } from './run-context.ts';
 import { cancelled, dependentOn, endedOf, summarise } from './outcomes.ts';
 import { WorkerPool, WORKERS_AVAILABLE } from './worker-pool.ts';
 
+export { HasWork } from './instance.ts';
+
 /** How to run a plan. */
 export interface ExecuteOptions {
   /** Instances running at once (and galaxies in flight). */
@@ -48,6 +50,13 @@ export interface ExecuteOptions {
    * catalog-level ones: how the Slurm driver finishes a run after its array.
    */
   readonly cachedOnly?: boolean;
+  /**
+   * Run only what needs no work: source stages (they read a catalog row) and instances
+   * whose stage says they skip (StageModule.skip), answered from the cache or stored as a
+   * run would; any other instance fails with {@link HasWork} before its inputs are hashed.
+   * How the Slurm driver finds the galaxies that would only skip, before submitting.
+   */
+  readonly settleOnly?: boolean;
 }
 
 /** Runs the plan, emitting {@link EngineEvents} on `events`; resolves with one result per task. */
@@ -71,6 +80,7 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     done: new Map(),
     ended: new Map(),
     ...(options.cachedOnly ? { cachedOnly: true } : {}),
+    ...(options.settleOnly ? { settleOnly: true } : {}),
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
     ...(options.pool ? { pool: options.pool } : options.workers !== false && WORKERS_AVAILABLE ? { pool: new WorkerPool(Math.max(1, options.jobs)) } : {}),
   };

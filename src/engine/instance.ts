@@ -22,6 +22,7 @@ export async function executeInstance(rc: RunContext, inst: Instance, warnings: 
   const kind = kindOf(inst);
   const own: { inputs?: Readonly<Record<string, string>> } = {};
   const bound = await kind.bind(rc, inst, warnings, own);
+  if (rc.settleOnly && !inst.stage.source && bound.skip() === undefined) throw new HasWork(inst.id);
   // Large inputs not hashed before are hashed on worker threads in parallel, first.
   await rc.hasher.prefetch(bound.inputs());
   const { key, fields } = keyFor(rc, inst, bound);
@@ -50,6 +51,13 @@ export async function executeInstance(rc: RunContext, inst: Instance, warnings: 
     throw new UserError('not-run', `${inst.id} is not in the cache: its Slurm array element did not finish it`, 'see the element\'s log in the job folder; `run --resume` reruns what did not finish');
   }
   return runAndStore(rc, inst, bound, key, fields, warnings);
+}
+
+/** What a run that settles only what needs no work (ExecuteOptions.settleOnly) ends an instance with work with. */
+export class HasWork extends Error {
+  constructor(readonly instance: string) {
+    super(`${instance} has work: left to the run that does it`);
+  }
 }
 
 /** The key of a bound instance whose upstream instances are done (or, for `explain`, known). */

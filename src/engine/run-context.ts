@@ -59,6 +59,8 @@ export interface RunContext {
    * the Slurm driver runs the catalog-level stages this way after the array.
    */
   readonly cachedOnly?: boolean;
+  /** Settle only what needs no work (./execute.ts ExecuteOptions.settleOnly). */
+  readonly settleOnly?: boolean;
 }
 
 /** The run information an instance runs with: its own (`verify`) or the run's. */

@@ -34,6 +34,8 @@ export const catalogKind: Kind = {
       inputs: () => module.inputs?.(ctx) ?? [],
       outputs: () => module.outputs?.(ctx) ?? [],
       provenance: module.provenance === true,
+      // (a catalog-level stage always has its gathering to do)
+      skip: () => undefined,
       code: () => codeHash(path.resolve(rc.root, inst.stage.module), rc.root),
       upstream: () => gatheredHashes(rc, inst),
       async run(materialize) {

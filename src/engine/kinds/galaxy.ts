@@ -29,6 +29,7 @@ export const galaxyKind: Kind = {
       inputs: () => module.inputs?.(ctx) ?? [],
       outputs: () => module.outputs?.(ctx) ?? [],
       provenance: module.provenance === true,
+      skip: () => module.skip?.(ctx),
       code: () => codeHash(path.resolve(rc.root, inst.stage.module), rc.root),
       upstream: () => upstreamHashes(rc, inst, 'missing'),
       async run(materialize) {

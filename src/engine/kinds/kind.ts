@@ -48,6 +48,8 @@ export interface Bound {
   code(): KeyFields['code'];
   /** The upstream part of its key: each dependency's output hash. */
   upstream(): Record<string, string>;
+  /** Why it will skip, when its stage can tell before anything is read (StageModule.skip); undefined when it has work or cannot tell. */
+  skip(): string | undefined;
   /** Runs it; `materialize` loads a dependency's output into memory (recomputing a corrupt one). */
   run(materialize: (dep: Instance) => Promise<StageOutput>): Promise<StageOutput>;
 }

@@ -27,6 +27,7 @@ import { Follower, type Watched, type WatchedJob } from './follow.ts';
 import { jobFiles, type JobSpec } from './records.ts';
 import { appendRunLine, earlierJobs, reattach, takeOver } from './resume.ts';
 import { jobScript, sbatchArgs } from './script.ts';
+import { settle } from './settle.ts';
 
 /** Slurm's default MaxArraySize is 1001: larger selections go as several arrays. */
 const ARRAY_MAX = 1000;
@@ -77,7 +78,11 @@ export class SlurmExecutor implements Executor {
     // --resume: elements of the resumed run still queued or running are followed, not submitted again.
     const watched = resumed ? await reattach(earlierJobs(resumed.file), plan, out) : [];
     const following = new Set(watched.flatMap((j) => j.elements.map((e) => e.galaxy)));
-    const elements = byGalaxy(plan.tasks.filter((t) => !following.has(t.row.id)));
+    // Galaxies that would only skip are settled here, as a local run settles them: no element.
+    const settled = await settle(prepared, restrictPlan(plan, (t) => !following.has(t.row.id)), info);
+    settled.replay(events);
+    if (settled.galaxies.size) out.write(`slurm: ${settled.galaxies.size} galax${settled.galaxies.size === 1 ? 'y' : 'ies'} with nothing to do but skip, settled here without an array element\n`);
+    const elements = byGalaxy(plan.tasks.filter((t) => !following.has(t.row.id) && !settled.galaxies.has(t.row.id)));
     // Each job is noted in the run record as soon as it exists, so --resume finds it.
     for (const job of watched) appendRunLine(log.file, { kind: 'slurm', job: job.id, dir: job.dir });
     for (let n = 0; n * ARRAY_MAX < elements.length; n++) {
@@ -98,7 +103,7 @@ export class SlurmExecutor implements Executor {
       this.onInterrupt = undefined;
     });
 
-    const tasks: TaskResult[] = plan.tasks.flatMap((t) => follower.out.results.get(t) ?? []);
+    const tasks: TaskResult[] = plan.tasks.flatMap((t) => settled.results.get(t) ?? follower.out.results.get(t) ?? []);
     const failed = tasks.some((r) => r.status === 'failed');
     // The catalog-level stages run here, on the submitting side, once the array is done.
     const catalog = interrupts ? [] : await runCatalog(prepared, plan, info, events, request.failFast && failed);
@@ -106,8 +111,8 @@ export class SlurmExecutor implements Executor {
       tasks,
       catalog,
       locks: follower.out.locks,
-      inputsHashed: follower.out.inputsHashed,
-      cacheProblems: follower.out.cacheProblems as unknown as CacheProblem[],
+      inputsHashed: follower.out.inputsHashed + prepared.hasher.hashed,
+      cacheProblems: [...prepared.cache.problems, ...(follower.out.cacheProblems as unknown as CacheProblem[])],
       interrupted: interrupts > 0,
       record: { executor: 'slurm', slurm: { jobs: watched.map((j) => ({ id: j.id, dir: j.dir, galaxies: j.elements.map((e) => e.galaxy) })) } },
     };

@@ -26,7 +26,8 @@ export async function runElement(dir: string, index: number): Promise<number> {
   const element = spec.elements[index];
   const record = jobFiles.record(dir, index);
   if (!element) throw new Error(`element ${index} is not in ${jobFiles.spec(dir)} (${spec.elements.length} elements)`);
-  appendLine(record, { kind: 'start', host: os.hostname(), pid: process.pid, started: new Date().toISOString() });
+  // (bootMs: since the process started, Node's boot and this module's imports; firstStageMs below: until its first stage starts, so its start-up cost is measured where it is paid)
+  appendLine(record, { kind: 'start', host: os.hostname(), pid: process.pid, started: new Date().toISOString(), bootMs: Math.round(process.uptime() * 1000) });
   // Slurm sends SIGTERM before it kills (scancel, time limit): say so in the record.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
@@ -41,6 +42,7 @@ export async function runElement(dir: string, index: number): Promise<number> {
     const mine = restrictPlan(plan, (t) => wanted.has(taskId(t.row.id, t.point)));
     const events = new EngineEmitter();
     attachPlainLog(events, process.stderr, spec.verbose);
+    events.once('instance-start', (inst) => appendLine(record, { kind: 'first-stage', instance: inst.id, firstStageMs: Math.round(process.uptime() * 1000) }));
     // Each task's lock records go to the driver in its line, each instance once per element.
     const lock = { dir: lockDir(lockPath(pipeline, spec.values.lock)), pipeline, hasher };
     const sent = new Set<string>();
