@@ -40,8 +40,10 @@ export function openCache(dir: string): { cache: LocalCache; hasher: FileHasher 
  * Loads, resolves, enumerates, selects and expands. `without` names stages to leave out of
  * the plan, with everything that needs them (`run --no-report` leaves out `report`); a
  * name the pipeline does not have is ignored, so a user's pipeline without it still runs.
+ * `only` keeps, of the rows selected, those with these ids (a Slurm element plans its own
+ * galaxy: planning the whole catalog took it ~1 s more at 500 galaxies).
  */
-export async function preparePlan(v: PlanValues, log: NodeJS.WritableStream, options: { without?: readonly string[] } = {}): Promise<Prepared> {
+export async function preparePlan(v: PlanValues, log: NodeJS.WritableStream, options: { without?: readonly string[]; only?: ReadonlySet<string> } = {}): Promise<Prepared> {
   const file = pipelineFile(v.pipeline);
   const pipeline = withoutStages(await openPipeline(file, cacheDirOf(file, v.cache)), options.without ?? []);
   const overrides = overridesOf(v);
@@ -60,7 +62,8 @@ export async function preparePlan(v: PlanValues, log: NodeJS.WritableStream, opt
   await ensureExampleData(values, log);
   const rows = await enumerateRows(pipeline, values);
   const catalog = String(values.get('catalog')?.[0] ?? 'the catalog');
-  const plan = analyse(pipeline, selectRows(rows, v.galaxy, v.where ?? [], catalog), values);
+  const selected = selectRows(rows, v.galaxy, v.where ?? [], catalog);
+  const plan = analyse(pipeline, options.only ? selected.filter((r) => options.only?.has(r.id)) : selected, values);
   return { pipeline, values, plan, ...openCache(cacheDir(pipeline, v.cache)) };
 }
 

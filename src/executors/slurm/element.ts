@@ -37,7 +37,8 @@ export async function runElement(dir: string, index: number): Promise<number> {
   }
   try {
     process.chdir(spec.cwd);
-    const { plan, pipeline, cache, hasher } = await preparePlan(spec.values, process.stderr);
+    // (its own galaxy only: the same instances as the driver's plan has for it, without planning the catalog)
+    const { plan, pipeline, cache, hasher } = await preparePlan(spec.values, process.stderr, { only: new Set([element.galaxy]) });
     const wanted = new Set(element.tasks);
     const mine = restrictPlan(plan, (t) => wanted.has(taskId(t.row.id, t.point)));
     const events = new EngineEmitter();
