@@ -5,12 +5,10 @@
  * and records who was left out and why. Its key's upstream part is by instance id
  * (`write[122 k=4]`), so `explain` can name the galaxy that changed.
  */
-import path from 'node:path';
-import { codeHash } from '../../cache/code-hash.ts';
 import type { CatalogInstance, Instance } from '../../pipeline/analyse.ts';
 import type { CatalogStageContext, CatalogUpstream, Excluded, FanInItemContext, StageOutput } from '../../stage.ts';
 import { catalogUpstream, stageContext, upstreamOf, type Gathered } from '../context.ts';
-import { loadStageModule } from '../modules.ts';
+import { loadStageModule, stageCodeHash } from '../modules.ts';
 import { lineageOf, outputOf, upstreamHashes, type Ended, type RunContext } from '../run-context.ts';
 import { reporting, specOf } from './galaxy.ts';
 import type { Bound, Kind } from './kind.ts';
@@ -34,7 +32,7 @@ export const catalogKind: Kind = {
       inputs: () => module.inputs?.(ctx) ?? [],
       outputs: () => module.outputs?.(ctx) ?? [],
       provenance: module.provenance === true,
-      code: () => codeHash(path.resolve(rc.root, inst.stage.module), rc.root),
+      code: () => stageCodeHash(rc.root, inst.stage),
       upstream: () => gatheredHashes(rc, inst),
       async run(materialize) {
         // (what it left out has no output to load)
