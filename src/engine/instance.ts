@@ -35,7 +35,8 @@ export async function executeInstance(rc: RunContext, inst: Instance, warnings: 
     rc.claimed.set(file, inst.id);
   }
 
-  const record = rc.cache?.lookup(key);
+  const forced = rc.force === 'all' || (rc.force?.includes(inst.stage.name) ?? false);
+  const record = forced ? undefined : rc.cache?.lookup(key);
   if (record && filesIntact(rc, record)) {
     rc.cache?.remember(rc.root, inst.stage.name, inst.row.id, key);
     return { status: record.output.skip !== null ? 'skipped' : 'cached', outputHash: record.outputHash, key, fields, files: Object.keys(record.output.files), ...(record.output.skip !== null ? { skip: record.output.skip } : {}), record };
@@ -53,12 +54,13 @@ export function keyFor(rc: RunContext, inst: Instance, bound: Bound): { key: str
     stage: inst.stage.name,
     galaxy: inst.row.id,
     ...(inst.stage.source ? { row: inst.row.fields } : {}),
+    decl: inst.stage.hash,
     code: bound.code(),
     params: sortedParams(inst.params),
     upstream: bound.upstream(),
     inputs,
     // A stage that writes provenance cards is keyed on everything the cards record.
-    ...(bound.provenance ? { lineage: lineageOf(rc, inst, inst.params, inputs), producer: { version: rc.run.version, pipelineHash: rc.run.pipelineHash } } : {}),
+    ...(bound.provenance ? { lineage: lineageOf(rc, inst, inst.params, inputs), producer: { version: rc.run.version, pipelineHash: inst.stage.chain } } : {}),
   };
   return { key: keyOf(fields, CACHE_FORMAT), fields };
 }
