@@ -44,6 +44,8 @@ export interface ExecuteOptions {
    * catalog-level ones: how the Slurm driver finishes a run after its array.
    */
   readonly cachedOnly?: boolean;
+  /** Stages to run even when the cache has their result (`run --force`): `all`, or stage names. */
+  readonly force?: 'all' | readonly string[];
 }
 
 /** Runs the plan, emitting {@link EngineEvents} on `events`; resolves with one result per task. */
@@ -64,6 +66,7 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     done: new Map(),
     ended: new Map(),
     ...(options.cachedOnly ? { cachedOnly: true } : {}),
+    ...(options.force ? { force: options.force } : {}),
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
     ...(options.pool ? { pool: options.pool } : options.workers !== false && WORKERS_AVAILABLE ? { pool: new WorkerPool(Math.max(1, options.jobs)) } : {}),
   };

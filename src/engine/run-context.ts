@@ -55,6 +55,12 @@ export interface RunContext {
    * the Slurm driver runs the catalog-level stages this way after the array.
    */
   readonly cachedOnly?: boolean;
+  /**
+   * Stages whose instances run even when the cache has their result (`run --force`): `all`,
+   * or stage names. What they make is stored as usual; a dependent whose inputs come out
+   * the same is still answered from the cache.
+   */
+  readonly force?: 'all' | readonly string[];
 }
 
 /** The output of a done upstream instance, from memory or (meta and files) from its record. */

@@ -40,7 +40,7 @@ export class LocalExecutor implements Executor {
     let catalog: readonly InstanceResult[] = [];
     events.on('catalog-end', (r) => (catalog = r));
     const pool = this.pool;
-    const tasks = await execute(plan, { jobs: this.jobs, workers: pool !== undefined, ...(pool ? { pool } : {}), failFast: request.failFast, cache, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, events);
+    const tasks = await execute(plan, { jobs: this.jobs, workers: pool !== undefined, ...(pool ? { pool } : {}), failFast: request.failFast, ...(request.force ? { force: request.force } : {}), cache, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, events);
     const locks = lockEntries(tasks, hasher, catalog);
     return { tasks, catalog, locks, inputsHashed: hasher.hashed, cacheProblems: cache.problems, interrupted: false };
   }
