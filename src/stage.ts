@@ -41,7 +41,11 @@ export interface Upstream {
 export interface RunInfo {
   /** sfh-pipeline's version. */
   readonly version: string;
-  /** sha256 of the pipeline file. */
+  /**
+   * sha256 of the declarations in pipeline.yaml of the stages that make this stage's output
+   * (its own and those it needs, transitively), not of the file's bytes: a comment or an
+   * unrelated stage does not change it (StageDecl.chain).
+   */
   readonly pipelineHash: string;
 }
 

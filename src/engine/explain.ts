@@ -1,13 +1,17 @@
 /**
  * `explain` and `dag`: for every instance of a plan, whether it is cached or would run,
- * and exactly why, without running anything. The reasons compare the key the instance
- * would have now with the key of the last time that stage ran for that galaxy:
- * `cluster: param k 4 -> 5`, `mass-map: input CDP....fits changed`,
- * `collapse-smooth: code of stages/collapse-smooth.ts changed`.
+ * and exactly why, without running anything. An instance is cached when the cache would
+ * serve its key (and the files it wrote are intact). When it would not, the reasons compare
+ * the key the instance would have now with the nearest key the cache holds for that stage
+ * and galaxy (the one differing in the fewest parts; of equals, the newest): what would have
+ * to change back for the cache to serve it. `cluster: param k 4 -> 5`, `mass-map: input
+ * CDP....fits changed`, `collapse-smooth: code of stages/my-stage.ts changed`, `its
+ * declaration in pipeline.yaml changed`.
  */
 import path from 'node:path';
 import type { FileHasher } from '../cache/file-hash.ts';
 import type { KeyFields } from '../cache/key.ts';
+import { RecordIndex } from '../cache/record-index.ts';
 import type { Cache, CacheRecord } from '../cache/store.ts';
 import type { Instance, Plan } from '../pipeline/analyse.ts';
 import type { RunInfo } from '../stage.ts';
@@ -28,9 +32,9 @@ export async function explainPlan(plan: Plan, opts: { cache: Cache; hasher: File
   const rc: RunContext = { root: plan.pipeline.root, run: opts.run, cache: opts.cache, hasher: opts.hasher, events: new EngineEmitter(), signal: new AbortController().signal, claimed: new Map(), done: new Map() };
   const out: Explanation[] = [];
   const wouldRun = new Set<string>();
+  const index = new RecordIndex(opts.cache.dir);
   for (const inst of plan.instances) {
     const kind = kindOf(inst);
-    const latest = opts.cache.latest(rc.root, inst.stage.name, inst.row.id);
     const pendingDeps = [...inst.deps].filter(([, d]) => wouldRun.has(d.id)).map(([name]) => name);
     let reasons: string[] = [];
     let record: CacheRecord | undefined;
@@ -53,10 +57,12 @@ export async function explainPlan(plan: Plan, opts: { cache: Cache; hasher: File
       reasons.push(...missing.map((f) => `output ${path.basename(f)} is missing or was changed`));
     }
     reasons.push(...pendingDeps.map((name) => kind.pending(name)));
-    if (fields) reasons.push(...diff(kind, latest?.fields, fields, rc.root, pendingDeps));
-    if (reasons.length === 0) reasons = [latest ? 'its cached result is gone (removed by cache gc, or found corrupt)' : 'never ran'];
+    const candidates = index.keysOf(inst.stage.name, inst.row.id);
+    if (fields && !record) reasons.push(...nearestDiff(kind, candidates, fields, rc.root, pendingDeps));
+    if (reasons.length === 0) reasons = [candidates.length ? 'its cached result is gone (removed by cache gc, or found corrupt)' : 'never ran'];
     wouldRun.add(inst.id);
     // Downstream inputs() still need this stage's meta: the last record's is the best guess.
+    const latest = opts.cache.latest(rc.root, inst.stage.name, inst.row.id);
     if (latest) rc.done.set(inst.id, { ...doneFrom(latest), outputHash: `pending:${inst.id}` });
     out.push({ instance: inst, state: 'would-run', reasons: [...new Set(reasons)] });
   }
@@ -67,10 +73,36 @@ function doneFrom(record: CacheRecord): Done {
   return { status: 'cached', outputHash: record.outputHash, key: record.key, fields: record.fields, files: Object.keys(record.output.files), record };
 }
 
-/** What differs between the last key of this stage for this galaxy and the key it would have now. */
-function diff(kind: Kind, before: KeyFields | undefined, now: KeyFields, root: string, pending: readonly string[]): string[] {
-  if (!before) return ['never ran'];
+/**
+ * What differs between the key an instance would have now and the nearest key the cache
+ * holds for its stage and galaxy: the fewest differences, the newest of equals. None: it
+ * never ran (or what it made is gone).
+ */
+function nearestDiff(kind: Kind, candidates: readonly { fields: KeyFields; createdAt: string }[], now: KeyFields, root: string, pending: readonly string[]): string[] {
+  let best: string[] | undefined;
+  let bestAt = '';
+  for (const c of candidates) {
+    const reasons = diff(kind, c.fields, now, root, pending);
+    // Nothing else differs: with an upstream that would run, that says it all; otherwise it
+    // is the same key, whose record is gone (the caller says so).
+    if (reasons.length === 0) {
+      if (pending.length) return [];
+      continue;
+    }
+    if (!best || reasons.length < best.length || (reasons.length === best.length && c.createdAt > bestAt)) {
+      best = reasons;
+      bestAt = c.createdAt;
+    }
+  }
+  return best ?? (candidates.length ? [] : ['never ran']);
+}
+
+/** What differs between a cached key of this stage for this galaxy and the key it would have now. */
+function diff(kind: Kind, before: KeyFields, now: KeyFields, root: string, pending: readonly string[]): string[] {
   const reasons: string[] = [];
+  if (before.decl !== now.decl) reasons.push('its declaration in pipeline.yaml changed');
+  else if (before.producer?.pipelineHash !== now.producer?.pipelineHash) reasons.push('the declarations of the stages it records (PIPEHASH) changed in pipeline.yaml');
+  if (before.producer?.version !== now.producer?.version) reasons.push(`sfh-pipeline ${before.producer?.version ?? '(none)'} -> ${now.producer?.version ?? '(none)'} (its FITS cards record the version)`);
   for (const name of new Set([...Object.keys(before.params), ...Object.keys(now.params)])) {
     const a = before.params[name];
     const b = now.params[name];
@@ -79,7 +111,8 @@ function diff(kind: Kind, before: KeyFields | undefined, now: KeyFields, root: s
   for (const file of new Set([...Object.keys(before.code.files), ...Object.keys(now.code.files)])) {
     if (before.code.files[file] !== now.code.files[file]) reasons.push(`code of ${file} changed`);
   }
-  for (const file of new Set([...Object.keys(before.inputs), ...Object.keys(now.inputs)])) {
+  // (with an upstream that would run, the files it will read are a guess from its last output)
+  for (const file of pending.length ? [] : new Set([...Object.keys(before.inputs), ...Object.keys(now.inputs)])) {
     const a = before.inputs[file];
     const b = now.inputs[file];
     const name = path.relative(root, file).startsWith('..') ? path.basename(file) : path.relative(root, file);
@@ -88,5 +121,16 @@ function diff(kind: Kind, before: KeyFields | undefined, now: KeyFields, root: s
     else if (a !== b) reasons.push(b === 'absent' ? `input ${name} is gone` : a === 'absent' ? `input ${name} appeared` : `input ${name} changed`);
   }
   if (JSON.stringify(before.row ?? null) !== JSON.stringify(now.row ?? null)) reasons.push('its catalog row changed');
-  return [...reasons, ...kind.upstreamChanges(before.upstream, now.upstream, pending)];
+  const upstream = kind.upstreamChanges(before.upstream, now.upstream, pending);
+  // A stage that records its lineage re-runs when a recorded upstream parameter changed,
+  // even if that upstream's output did not.
+  if (upstream.length === 0 && pending.length === 0 && before.lineage && now.lineage) {
+    for (const name of new Set([...Object.keys(before.lineage.params), ...Object.keys(now.lineage.params)])) {
+      if (name in now.params) continue;
+      const a = before.lineage.params[name];
+      const b = now.lineage.params[name];
+      if (a !== b) reasons.push(`recorded param ${name} ${a ?? '(none)'} -> ${b ?? '(none)'}`);
+    }
+  }
+  return [...reasons, ...upstream];
 }
