@@ -14,6 +14,7 @@ import { VERSION } from '../package.ts';
 import { restrictPlan } from '../pipeline/analyse.ts';
 import { lockEntries, lockPath, updateLock, type LockEntry } from '../provenance/lock.ts';
 import { runRecord } from '../report/json.ts';
+import { replacedLines } from '../report/replaced.ts';
 import { attachPlainLog, cacheProblemLines, catalogLines, summaryLines } from '../report/plain.ts';
 import type { Executor } from './executor.ts';
 import { preparePlan } from './prepare.ts';
@@ -87,9 +88,10 @@ export async function runSession(request: RunRequest, executor: Executor, stream
   // before it was killed (they are in its record, not in this run's results).
   const entries = new Map(executed.locks);
   for (const [file, entry] of carriedLocks) if (!entries.has(file)) entries.set(file, entry);
+  const replaced = replacedLines(lockPath(pipeline, values.lock), entries);
   updateLock(lockPath(pipeline, values.lock), pipeline, `sfh-pipeline ${VERSION}`, entries);
   // What the catalog-level stages say (the summary table, where report.html is, who was left out) after the counts.
-  for (const line of [...cacheProblemLines(executed.cacheProblems), ...summaryLines(tasks), ...catalogLines(catalog)]) out.write(`${line}\n`);
+  for (const line of [...cacheProblemLines(executed.cacheProblems), ...summaryLines(tasks), ...catalogLines(catalog), ...replaced]) out.write(`${line}\n`);
   if (request.json) {
     const record = runRecord({ version: VERSION, pipeline: pipeline.file, id: path.basename(log.file, '.jsonl'), ...(executed.record ? { executor: executed.record } : {}), inputsHashed: executed.inputsHashed, cacheProblems: executed.cacheProblems, tasks, catalog, values: prepared.values });
     streams.record.write(`${JSON.stringify(record, null, 2)}\n`);
