@@ -58,11 +58,11 @@ export async function explainPlan(plan: Plan, opts: { cache: Cache; hasher: File
     }
     reasons.push(...pendingDeps.map((name) => kind.pending(name)));
     const candidates = index.keysOf(inst.stage.name, inst.row.id);
-    if (fields && !record) reasons.push(...nearestDiff(kind, candidates, fields, rc.root, pendingDeps));
+    const latest = opts.cache.latest(rc.root, inst.stage.name, inst.row.id);
+    if (fields && !record) reasons.push(...nearestDiff(kind, candidates, fields, rc.root, pendingDeps, latest?.key));
     if (reasons.length === 0) reasons = [candidates.length ? 'its cached result is gone (removed by cache gc, or found corrupt)' : 'never ran'];
     wouldRun.add(inst.id);
     // Downstream inputs() still need this stage's meta: the last record's is the best guess.
-    const latest = opts.cache.latest(rc.root, inst.stage.name, inst.row.id);
     if (latest) rc.done.set(inst.id, { ...doneFrom(latest), outputHash: `pending:${inst.id}` });
     out.push({ instance: inst, state: 'would-run', reasons: [...new Set(reasons)] });
   }
@@ -75,13 +75,13 @@ function doneFrom(record: CacheRecord): Done {
 
 /**
  * What differs between the key an instance would have now and the nearest key the cache
- * holds for its stage and galaxy: the fewest differences, the newest of equals. None: it
- * never ran (or what it made is gone).
+ * holds for its stage and galaxy: the fewest differences; of equals, the key this project's
+ * last run used (`latest`), else the newest. None: it never ran (or what it made is gone).
  */
-function nearestDiff(kind: Kind, candidates: readonly { fields: KeyFields; createdAt: string }[], now: KeyFields, root: string, pending: readonly string[]): string[] {
+function nearestDiff(kind: Kind, candidates: readonly { key: string; fields: KeyFields; createdAt: string }[], now: KeyFields, root: string, pending: readonly string[], latest: string | undefined): string[] {
   let best: string[] | undefined;
-  let bestAt = '';
-  for (const c of candidates) {
+  const rank = (c: { key: string; createdAt: string }) => `${c.key === latest ? '1' : '0'}${c.createdAt}`;
+  for (const c of [...candidates].sort((a, b) => (rank(a) < rank(b) ? 1 : -1))) {
     const reasons = diff(kind, c.fields, now, root, pending);
     // Nothing else differs: with an upstream that would run, that says it all; otherwise it
     // is the same key, whose record is gone (the caller says so).
@@ -89,10 +89,8 @@ function nearestDiff(kind: Kind, candidates: readonly { fields: KeyFields; creat
       if (pending.length) return [];
       continue;
     }
-    if (!best || reasons.length < best.length || (reasons.length === best.length && c.createdAt > bestAt)) {
-      best = reasons;
-      bestAt = c.createdAt;
-    }
+    // (candidates come best-ranked first: of equal counts, the first one stays)
+    if (!best || reasons.length < best.length) best = reasons;
   }
   return best ?? (candidates.length ? [] : ['never ran']);
 }

@@ -213,8 +213,8 @@ function readStages(node: unknown, params: ReadonlySet<string>, root: string, at
     let builtin: string | undefined;
     const shell = runNode !== undefined ? readShell(decl, name, at, text) : undefined;
     if (shell) templates.set(name, shell.templates);
-    const given = [moduleNode, builtinNode, runNode].filter((n) => n !== undefined).length;
-    if (given > 1) at((runNode ?? builtinNode) as Node, `stage \`${name}\` has more than one of \`module\`, \`builtin\` and \`run\``, 'a stage is a module of yours, a built-in stage or a command: keep one of them');
+    const given = (['module', 'builtin', 'run'] as const).filter((k) => decl.has(k));
+    if (given.length > 1) at((runNode ?? builtinNode) as Node, `stage \`${name}\` has both ${given.map((k) => `\`${k}\``).join(' and ')}`, 'a stage is a module of yours, a built-in stage or a command: keep one of them');
     if (runNode === undefined) {
       for (const key of ['inputs', 'outputs']) {
         if (decl.has(key)) at(decl.get(key, true) as Node, `\`${key}\` of stage \`${name}\` is only for \`run\` stages`, 'a module names the files it reads and writes with its inputs(ctx) and outputs(ctx) exports');
@@ -228,7 +228,7 @@ function readStages(node: unknown, params: ReadonlySet<string>, root: string, at
         module = file;
       } else at(builtinNode as Node, `stage \`${name}\`: sfh-pipeline has no built-in stage \`${wanted}\`${suggestion(wanted, builtinNames(), (n) => `\`${n}\``)}`, `built-in stages: ${builtinNames().join(', ')}`);
     } else if (runNode === undefined) {
-      if (!module) at(moduleNode ?? decl, `stage \`${name}\` needs a \`module\`, a \`builtin\` or a \`run\` command`, 'e.g. builtin: mass-map, module: stages/my-stage.mjs, or run: python3 scripts/fit.py {galaxy}');
+      if (!module) at(moduleNode ?? decl, `stage \`${name}\` needs a \`module\` or a \`run\` command, or a \`builtin\` stage`, 'e.g. builtin: mass-map, module: stages/my-stage.mjs, or run: python3 scripts/fit.py {galaxy}');
       else if (!existsSync(path.resolve(root, module))) {
         // A pipeline.yaml copied from sfh-pipeline's repository names the package's own
         // stage files: one problem for all of them, pointing at the form that travels.
