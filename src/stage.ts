@@ -47,6 +47,16 @@ export interface RunInfo {
    * unrelated stage does not change it (StageDecl.chain).
    */
   readonly pipelineHash: string;
+  /**
+   * When the run started (ISO 8601, UTC; `SOURCE_DATE_EPOCH` pins it), and its command as
+   * the run record keeps it (`sfh-pipeline run --galaxy all --k 2..8`). Neither is part of
+   * any key: a cached output keeps the values it was made with. The lock records them for
+   * catalog-level outputs, and `verify` gives them back, so a stage that shows them (the
+   * report page) is still recomputed bit for bit; a per-galaxy stage must not use them.
+   * Absent where nothing runs for a run (`explain`).
+   */
+  readonly started?: string;
+  readonly command?: string;
 }
 
 /** What a stage knows before it runs: enough to name the files it will read. */

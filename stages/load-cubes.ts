@@ -48,7 +48,8 @@ export function run(ctx: StageContext): StageOutput {
     // Ia host without its fit is a problem, not a skip: a whole catalog "succeeding" with
     // nothing done is how a wrong --sfh would otherwise go unnoticed.
     if (galaxy.snType === 'Ia') throw new UserError('missing-input', `${who}: no pPXF output ${sfh} for this SN Ia`, 'check --sfh and the file name (<id>_<SN Name>.fits); core-collapse SNe are skipped, SN Ia hosts need their fit', sfh);
-    return { meta: {}, skip: `no pPXF output ${sfh} (SN type ${galaxy.snType || 'unknown'}: only SN Ia hosts were fitted)` };
+    // (the file's name, not its path: the reason is shown in outputs a moved project must reproduce)
+    return { meta: {}, skip: `no pPXF output ${path.basename(sfh)} in the --sfh folder (SN type ${galaxy.snType || 'unknown'}: only SN Ia hosts were fitted)` };
   }
   if (!existsSync(cube)) {
     throw new UserError('missing-input', `${who}: cube ${cube} not found`, `the cube is named after ArcName with ADP replaced by CDP; check --cubes`, cube);

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { sha256File } from '../src/cache/file-hash.ts';
+import { parseLock } from '../src/provenance/lock.ts';
 import { ROOT, runCli, tempDir, type CliResult } from './helpers/cli.ts';
 
 /** A CSV file as records keyed by its header. */
@@ -146,7 +147,7 @@ describe('the dtd stage through the CLI, on the bundled example at k = 15', () =
 
   test('the lock lists the fit\'s outputs and verify reproduces them bit for bit', () => {
     // (a's lock has since seen dtdSeed=1 and a failed dtdK=3: b's is an untouched run)
-    const lock = JSON.parse(readFileSync(path.join(tmp.dir, 'b', 'sfh.lock'), 'utf8')) as { outputs: Record<string, { galaxies?: string }> };
+    const lock = parseLock(readFileSync(path.join(tmp.dir, 'b', 'sfh.lock'), 'utf8'), path.join(tmp.dir, 'b', 'sfh.lock'));
     const dtd = Object.entries(lock.outputs).filter(([f]) => path.basename(f).startsWith('dtd_'));
     const files = ['dtd_MDA_chain.csv', 'dtd_MDA_summary.csv', 'dtd_MDA_summary.ecsv', 'dtd_MDA_hosts.csv', 'dtd_MDA_hosts.ecsv', 'dtd_MDA_corner.png', 'dtd_models.csv', 'dtd_models.ecsv'];
     assert.deepEqual(dtd.map(([f]) => path.basename(f)).sort(), [...files].sort());

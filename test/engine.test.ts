@@ -11,6 +11,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sha256File } from '../src/cache/file-hash.ts';
+import { parseLock } from '../src/provenance/lock.ts';
 import { BIN, PARITY, ROOT, runCli, tempDir, type CliResult } from './helpers/cli.ts';
 import { cachedRecords, killWhen, recordedOutputs, recordedTasks } from './helpers/kill.ts';
 
@@ -79,18 +80,21 @@ describe('caching, through the CLI', () => {
     try {
       const r = runCli(['run', ...args(own.dir, data, ['--galaxy', '11,45', '--k', '3']), '--json'], { env: { SFH_PREFETCH_MIN_BYTES: '1' } });
       assert.equal(r.code, 0, r.stderr);
-      const lock = JSON.parse(readFileSync(path.join(own.dir, 'sfh.lock'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, string> }> };
+      const lock = parseLock(readFileSync(path.join(own.dir, 'sfh.lock'), 'utf8'), path.join(own.dir, 'sfh.lock'));
+      // (the lock's paths are relative to its folder)
       const inputs = new Map<string, string>();
-      for (const entry of Object.values(lock.outputs)) for (const [file, sha] of Object.entries(entry.inputs)) inputs.set(file, sha);
+      for (const entry of Object.values(lock.instances)) for (const [file, sha] of Object.entries(entry.inputs ?? {})) inputs.set(path.resolve(own.dir, file), sha);
       const galaxyFiles = [...inputs.keys()].filter((f) => f.startsWith(data.cubes) || f.startsWith(data.sfh));
       assert.equal(galaxyFiles.length, 4, 'two galaxies: a cube and a pPXF output each');
       for (const [file, sha] of inputs) assert.equal(sha, sha256File(file), file);
-      // each file read once: the inputs (the plot stage's include the result FITS), and for the
-      // lock the 2 PNGs of each result (linked by the report, not its inputs), the summarise
-      // and report stages' 5 files (summary.csv, 2 k-choice plots, report.html,
-      // report-run.json), the DTD fit's 6 files (chain, corner plot, summary and hosts tables
-      // as CSV and ECSV) and dtd-models' 2 (its table as CSV and ECSV)
-      assert.equal(r.json?.['inputsHashed'], inputs.size + 2 * 2 + 5 + 6 + 2);
+      for (const [file, o] of Object.entries(lock.outputs)) assert.equal(o.sha256, sha256File(path.resolve(own.dir, file)), file);
+      // each file read once: the inputs that are not outputs (cubes, pPXF outputs, the
+      // catalog), and every output: the result FITS (which the plot stage reads too), the 2
+      // PNGs of each result, the summarise and report stages' 5 files (summary.csv, 2 k-choice
+      // plots, report.html, report-run.json), the DTD fit's 6 files (chain, corner plot,
+      // summary and hosts tables as CSV and ECSV) and dtd-models' 2 (its table as CSV and ECSV)
+      assert.equal(Object.keys(lock.outputs).length, 2 + 2 * 2 + 5 + 6 + 2);
+      assert.equal(r.json?.['inputsHashed'], inputs.size + Object.keys(lock.outputs).length);
     } finally {
       own.remove();
     }
@@ -169,7 +173,9 @@ describe('caching, through the CLI', () => {
     assert.equal(run(['--galaxy', '11', '--k', '4..7']).code, 0);
     const lock = path.join(tmp.dir, 'sfh.lock');
     const text = readFileSync(lock, 'utf8');
-    assert.match(text, /"out\/11_SN2013aa_4\.fits": \{\n\s+"sha256": "[0-9a-f]{64}",\n\s+"galaxy": "11"/);
+    const by = /^\{"output":"out\/11_SN2013aa_4\.fits","sha256":"[0-9a-f]{64}","by":"([0-9a-f]{12})"\}$/m.exec(text)?.[1];
+    assert.ok(by, text.slice(0, 2000));
+    assert.match(text, new RegExp(`^\\{"instance":"${by}","stage":"write","galaxy":"11",`, 'm'), 'the instance that wrote it, once, on its line');
     const ok = runCli(['verify', '--lock', lock]);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /(\d+) of \1 outputs reproduced bit for bit/);

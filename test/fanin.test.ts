@@ -20,6 +20,7 @@ import { analyse, type Instance } from '../src/pipeline/analyse.ts';
 import { attachListrView } from '../src/report/listr.ts';
 import { parsePipeline, PipelineError } from '../src/pipeline/load.ts';
 import type { ParamValue } from '../src/stage.ts';
+import { parseLock } from '../src/provenance/lock.ts';
 import { ROOT, runCli, tempDir, type CliResult } from './helpers/cli.ts';
 
 const BUNDLED = readFileSync(path.join(ROOT, 'pipeline.yaml'), 'utf8').replaceAll('module: stages/', `module: ${ROOT}/stages/`);
@@ -254,15 +255,19 @@ describe('catalog-level stages through the CLI, on the bundled example', () => {
   });
 
   test('the lock lists the fan-ins\' outputs with their galaxies, and verify reproduces them', () => {
-    const entries = (JSON.parse(readFileSync(lock, 'utf8')) as { outputs: Record<string, { galaxy: string; galaxies?: string[]; sweep?: Record<string, unknown[]>; upstream?: Record<string, string> }> }).outputs;
+    const { instances, outputs } = parseLock(readFileSync(lock, 'utf8'), lock);
     for (const name of ['out/summary.csv', 'out/report.html', 'tables/sn-groups.tsv', 'out/205_SN2018ex3_kchoice.png']) {
-      const e = entries[name];
-      assert.ok(e, `${name} is in the lock: ${Object.keys(entries).join(' ')}`);
+      const e = instances[outputs[name]?.by ?? ''];
+      assert.ok(e, `${name} is in the lock, with the instance that wrote it: ${Object.keys(outputs).join(' ')}`);
       assert.equal(e.galaxy, 'all');
       assert.deepEqual(e.galaxies, ['37', '122', '205']);
       assert.deepEqual(e.sweep, { k: [2, 3] });
-      assert.ok(e.upstream?.['write[205 k=3]']?.match(/^[0-9a-f]{64}$/), 'the upstream output hashes are recorded');
     }
+    // What they gathered is in the lock once: every galaxy's write at every k, each with the instances it needs.
+    const writes = Object.values(instances).filter((i) => i.stage === 'write').map((i) => i.galaxy).sort();
+    assert.deepEqual(writes, ['122', '122', '205', '205', '37', '37']);
+    // summarise read the folder's 6 results, which the lock lists as outputs (a count and a digest, not the list again)
+    assert.equal(instances[outputs['out/summary.csv']?.by ?? '']?.reads?.files, 6);
     const v = runCli(['verify', '--pipeline', pipeline, '--lock', lock]);
     assert.equal(v.code, 0, v.stdout + v.stderr);
     for (const name of ['out/summary.csv', 'out/report.html', 'out/37_SN2017ex2_kchoice.png']) assert.match(v.stdout, new RegExp(`^ok\\s+${name.replace('.', '\\.')}$`, 'm'));
@@ -345,7 +350,8 @@ describe('catalog-level stages under --executor slurm', () => {
       assert.ok(r.stderr.indexOf('summarise[all] ran') > r.stderr.lastIndexOf('slurm: submitted job'), r.stderr);
       assert.equal(readFileSync(path.join(tmp.dir, 'out', 'summary.csv'), 'utf8').trim().split('\n').length, 5);
       const lockText = readFileSync(path.join(tmp.dir, 'sfh.lock'), 'utf8');
-      assert.match(lockText, /"out\/summary\.csv": \{\n\s+"sha256": "[0-9a-f]{64}",\n\s+"galaxy": "all"/);
+      const by = /^\{"output":"out\/summary\.csv","sha256":"[0-9a-f]{64}","by":"([0-9a-f]{12})"\}$/m.exec(lockText)?.[1];
+      assert.match(lockText, new RegExp(`^\\{"instance":"${by}","stage":"summarise","galaxy":"all",`, 'm'));
       // A second run: every element answers from the cache, and so do the fan-ins.
       const again = runCli(args);
       assert.equal(again.code, 0, again.stderr);

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { sha256File } from '../src/cache/file-hash.ts';
 import { FitsFile, formatCard, writeFitsSync } from '../src/fits/index.ts';
 import { ndarray } from '../src/ndarray.ts';
+import { parseLock } from '../src/provenance/lock.ts';
 import { BIN, PARITY, runCli, tempDir, type TaskJson } from './helpers/cli.ts';
 import { cachedRecords, killWhen } from './helpers/kill.ts';
 
@@ -325,7 +326,7 @@ describe('two runs at once on the same cache and output folder', () => {
     assert.equal(runCli(['run', '--galaxy', 'all', '--k', '2..5', ...PARITY_ARGS(lone)]).code, 0);
     assert.deepEqual(outputs(path.join(dir, 'out')), outputs(path.join(lone, 'out')));
     assert.equal(runCli(['cache', 'verify', '--cache', path.join(dir, 'cache')]).code, 0);
-    const lock = JSON.parse(readFileSync(path.join(dir, 'lock'), 'utf8')) as { outputs: Record<string, unknown> };
+    const lock = parseLock(readFileSync(path.join(dir, 'lock'), 'utf8'), path.join(dir, 'lock'));
     // 24 per-galaxy outputs, and summary.csv, report.html, report-run.json and 2 k-choice plots
     // of the catalog-level stages, the DTD fit's 6 files (chain, corner plot, summary and hosts
     // tables as CSV and ECSV) and dtd-models' 2.

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { parseLock } from '../src/provenance/lock.ts';
 import type { CliResult } from './helpers/cli.ts';
 import { fakeSlurm, type FakeSlurm } from './helpers/fake-slurm.ts';
 import { makeRig, PIPELINE, type Rig } from './helpers/rig.ts';
@@ -68,7 +69,7 @@ describe('--executor slurm, against fake Slurm commands', () => {
     assert.equal(lines.filter((x) => x.kind === 'slurm').length, 1, 'the job is noted, for --resume');
     assert.equal(lines.at(-1)?.kind, 'end');
 
-    const lock = (r: Rig) => Object.fromEntries(Object.entries((JSON.parse(readFileSync(path.join(r.dir, 'sfh-pipeline.lock'), 'utf8')) as { outputs: Record<string, { sha256: string }> }).outputs).map(([f, e]) => [f, e.sha256]));
+    const lock = (r: Rig) => Object.fromEntries(Object.entries(parseLock(readFileSync(path.join(r.dir, 'sfh-pipeline.lock'), 'utf8'), path.join(r.dir, 'sfh-pipeline.lock')).outputs).map(([f, e]) => [f, e.sha256]));
     assert.deepEqual(lock(remote), lock(local));
     assert.equal(Object.keys(lock(remote)).length, 4);
   });

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { sha256File } from '../src/cache/file-hash.ts';
 import { PipelineError, parsePipeline } from '../src/pipeline/load.ts';
+import { parseLock } from '../src/provenance/lock.ts';
 import { BIN, parityArgs, ROOT, runCli, tempDir, type CliResult } from './helpers/cli.ts';
 
 const HOW = 'Slurm is not running here: install the Debian packages slurm-wlm and munge and start a one-node cluster with `bash scripts/slurm-local.sh` (as root), see docs/slurm.md';
@@ -129,12 +130,13 @@ describe('--executor slurm, through a real Slurm', () => {
     assert.equal(lines.filter((l) => l.kind === 'task' && l.status === 'ok').length, 6);
     assert.equal(lines.at(-1)?.kind, 'end');
 
-    const lock = JSON.parse(readFileSync(path.join(dir, 'sfh.lock'), 'utf8')) as { outputs: Record<string, { sha256: string; galaxy: string }> };
+    const lock = parseLock(readFileSync(path.join(dir, 'sfh.lock'), 'utf8'), path.join(dir, 'sfh.lock'));
     const locked = Object.fromEntries(Object.entries(lock.outputs).map(([f, e]) => [path.basename(f), e.sha256]));
-    // The tasks' 6 results, and the catalog-level stages' summary.csv, report.html,
-    // report-run.json, 2 k-choice plots, the DTD fit's chain, summary and hosts tables (CSV and
-    // ECSV each) and corner plot, and dtd-models' table (CSV and ECSV).
-    assert.equal(Object.keys(locked).length, 19);
+    // The tasks' 6 results and their 12 pictures (as a local run's lock lists them), and the
+    // catalog-level stages' summary.csv, report.html, report-run.json, 2 k-choice plots, the
+    // DTD fit's chain, summary and hosts tables (CSV and ECSV each) and corner plot, and
+    // dtd-models' table (CSV and ECSV).
+    assert.equal(Object.keys(locked).length, 31);
     for (const [file, sha] of Object.entries(locked)) assert.equal(sha, localHashes[file], `the lock's sha256 of ${file}`);
   });
 
@@ -178,8 +180,8 @@ describe('--executor slurm, through a real Slurm', () => {
     assert.deepEqual([...new Set(resumed.json?.tasks.map((task) => task.galaxy))], [cancelled]);
     const perTask = Object.fromEntries(Object.entries(localHashes).filter(([f]) => !RUN_WIDE.test(f)));
     assert.deepEqual(outputHashes(path.join(dir, 'out'), true), perTask);
-    const lock = JSON.parse(readFileSync(path.join(dir, 'sfh.lock'), 'utf8')) as { outputs: Record<string, unknown> };
-    assert.equal(Object.keys(lock.outputs).length, 19, 'the lock lists the outputs of both runs (and of the catalog-level stages)');
+    const lock = parseLock(readFileSync(path.join(dir, 'sfh.lock'), 'utf8'), path.join(dir, 'sfh.lock'));
+    assert.equal(Object.keys(lock.outputs).length, 31, 'the lock lists the outputs of both runs (and of the catalog-level stages)');
   });
 });
 

@@ -9,6 +9,9 @@ import path from 'node:path';
 import { readRun, runFiles } from './runs.ts';
 import type { CacheRecord } from './store.ts';
 
+/** How many hex digits of a key the lock's names of instances keep (src/provenance/records.ts). */
+const LOCK_REF = 12;
+
 /** Every file below `dir` with its size and age. */
 function walk(dir: string): { file: string; size: number; mtimeMs: number }[] {
   const out: { file: string; size: number; mtimeMs: number }[] = [];
@@ -77,7 +80,10 @@ export function verifyCache(dir: string, remove: boolean): { records: number; ob
   return { records: records.length, objects: objects.length, defects };
 }
 
-/** Cache keys that lock files below `root` point at. */
+/**
+ * Cache keys that lock files below `root` point at: whole keys (a first-format lock) or
+ * their first 12 hex digits (the current format names each instance so).
+ */
 export function keysInLocks(root: string): Set<string> {
   const keys = new Set<string>();
   const visit = (dir: string, depth: number): void => {
@@ -91,11 +97,14 @@ export function keysInLocks(root: string): Set<string> {
       const file = path.join(dir, e.name);
       if (e.isDirectory() && depth < 6 && e.name !== 'node_modules' && !e.name.startsWith('.') && e.name !== 'cache') visit(file, depth + 1);
       else if (e.isFile() && e.name.endsWith('.lock') && e.name.startsWith('sfh-pipeline')) {
+        const text = readFileSync(file, 'utf8');
         try {
-          const lock = JSON.parse(readFileSync(file, 'utf8')) as { outputs?: Record<string, { stages?: Record<string, { key?: string }> }> };
+          // the first format: one JSON document
+          const lock = JSON.parse(text) as { outputs?: Record<string, { stages?: Record<string, { key?: string }> }> };
           for (const entry of Object.values(lock.outputs ?? {})) for (const s of Object.values(entry.stages ?? {})) if (s.key) keys.add(s.key);
         } catch {
-          // not a lock file of ours
+          // the current one: JSON Lines, an `instance` line per instance (not a lock of ours: no such lines)
+          for (const m of text.matchAll(/^\{"instance":"([0-9a-f]+)"/gm)) keys.add(m[1] as string);
         }
       }
     }
@@ -124,7 +133,7 @@ export function collectGarbage(dir: string, opts: { keep: number; lockRoot: stri
   const live = new Set<string>();
   for (const r of walk(path.join(dir, 'records'))) {
     const key = path.basename(r.file, '.json');
-    if (keys.has(key) || now - r.mtimeMs < opts.graceMs) {
+    if (keys.has(key) || keys.has(key.slice(0, LOCK_REF)) || now - r.mtimeMs < opts.graceMs) {
       try {
         const rec = JSON.parse(readFileSync(r.file, 'utf8')) as CacheRecord;
         for (const ref of Object.values(rec.output.arrays)) live.add(ref.object);

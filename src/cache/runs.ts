@@ -18,6 +18,8 @@ export interface RunHeader {
   readonly cwd: string;
   /** The options the run was given (enough to plan it again). */
   readonly args: { readonly [key: string]: Json };
+  /** The run's date and command as its stages see them (RunInfo); a resumed run keeps the first run's. */
+  readonly run?: { readonly started: string; readonly command: string };
 }
 
 /** A task's line: its identity and how it ended. */
@@ -29,8 +31,8 @@ export interface TaskLine {
   readonly output?: string;
   /** The cache keys of the task's instances: what `cache gc` keeps for this run. */
   readonly keys?: readonly string[];
-  /** The lock file entries of the files it wrote, so a killed run's finished work still reaches the lock. */
-  readonly lock?: { readonly [file: string]: Json };
+  /** The lock records of what it made that the lock did not have yet, so a killed run's finished work still reaches the lock. */
+  readonly lock?: { readonly [key: string]: Json };
 }
 
 /** A parsed run record. */
@@ -61,7 +63,7 @@ export class RunLog {
   }
 
   /** Records how a task ended. */
-  task(result: TaskResult, lock?: { readonly [file: string]: Json }): void {
+  task(result: TaskResult, lock?: { readonly [key: string]: Json }): void {
     const line: TaskLine = {
       kind: 'task',
       task: taskId(result.task.row.id, result.task.point),

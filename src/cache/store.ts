@@ -42,6 +42,8 @@ export interface CacheRecord {
   /** Hash of `output`: what downstream keys use, so identical results stop a rerun. */
   readonly outputHash: string;
   readonly createdAt: string;
+  /** When and by which command the run that made it started (RunInfo; not in any hash): a cached output keeps them. */
+  readonly run?: { readonly started?: string; readonly command?: string };
 }
 
 /** Why a cached record could not be used. */
@@ -55,7 +57,7 @@ export interface Cache {
   /** Loads an array a record points at, verifying its hash; throws {@link CacheCorruption}. */
   loadArray(ref: ArrayRef): NDArray;
   /** Stores an output under `key` (objects first, the record last); returns the record. */
-  store(key: string, instance: string, fields: KeyFields, output: StageOutput, fileHashes: Readonly<Record<string, string>>): CacheRecord;
+  store(key: string, instance: string, fields: KeyFields, output: StageOutput, fileHashes: Readonly<Record<string, string>>, run?: CacheRecord['run']): CacheRecord;
   /** Drops a record found to be unusable. */
   invalidate(key: string): void;
   /** Remembers `key` as the latest of this stage for this galaxy (what `explain` compares with). */
@@ -138,7 +140,7 @@ export class LocalCache implements Cache {
     return decodeNpy(buf);
   }
 
-  store(key: string, instance: string, fields: KeyFields, output: StageOutput, fileHashes: Readonly<Record<string, string>>): CacheRecord {
+  store(key: string, instance: string, fields: KeyFields, output: StageOutput, fileHashes: Readonly<Record<string, string>>, run?: CacheRecord['run']): CacheRecord {
     const { out, blobs } = describeOutput(output, fileHashes);
     for (const [object, bytes] of blobs) {
       const file = this.objectFile(object);
@@ -147,7 +149,7 @@ export class LocalCache implements Cache {
         writeFileAtomic(file, bytes);
       }
     }
-    const rec: CacheRecord = { format: CACHE_FORMAT, key, instance, fields, output: out, outputHash: outputHashOf(out), createdAt: new Date().toISOString() };
+    const rec: CacheRecord = { format: CACHE_FORMAT, key, instance, fields, output: out, outputHash: outputHashOf(out), createdAt: new Date().toISOString(), ...(run && (run.started || run.command) ? { run } : {}) };
     const file = this.recordFile(key);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileAtomic(file, JSON.stringify(rec, null, 1));

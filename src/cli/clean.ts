@@ -8,7 +8,8 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
 import { isInside, projectRoot } from '../pipeline/project.ts';
-import { readLock, resolveFrom } from '../provenance/lock.ts';
+import { lockDir, readLock } from '../provenance/lock.ts';
+import { fromLockPath } from '../provenance/paths.ts';
 import { cacheDirOf, pipelineFile } from '../session/request.ts';
 
 /** Options of `clean`. */
@@ -44,7 +45,7 @@ export function commandClean(v: CleanValues): number {
     const lockFile = path.resolve(v.lock ?? path.join(root, 'sfh-pipeline.lock'));
     if (existsSync(lockFile)) {
       for (const name of Object.keys(readLock(lockFile).outputs)) {
-        const output = resolveFrom(lockFile, name);
+        const output = fromLockPath(lockDir(lockFile), name);
         if (!existsSync(output)) continue;
         if (isInside(output, root)) {
           remove.push(output);

@@ -10,7 +10,8 @@ import { explainPlan } from '../engine/explain.ts';
 import { VERSION } from '../package.ts';
 import { BUNDLED_PIPELINE } from '../package.ts';
 import { projectRoot } from '../pipeline/project.ts';
-import { readLock, resolveFrom } from '../provenance/lock.ts';
+import { lockDir, readLock } from '../provenance/lock.ts';
+import { fromLockPath } from '../provenance/paths.ts';
 import { openCache, preparePlan } from '../session/prepare.ts';
 import { cacheDirOf, pipelineFile, type PlanValues } from '../session/request.ts';
 
@@ -66,7 +67,7 @@ export async function commandStatus(v: { pipeline?: string; cache?: string; lock
   const changed: string[] = [];
   const stored = Object.entries(lock.outputs);
   for (const [name, entry] of stored) {
-    const h = hasher.hash(resolveFrom(lockFile, name));
+    const h = hasher.hash(fromLockPath(lockDir(lockFile), name));
     if (h === 'absent') missing.push(name);
     else if (h !== entry.sha256) changed.push(name);
   }

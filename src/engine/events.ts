@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { KeyFields } from '../cache/key.ts';
 import type { Instance, Plan, Task } from '../pipeline/analyse.ts';
 import type { Failure } from '../errors.ts';
-import type { Excluded, Json } from '../stage.ts';
+import type { Excluded, Json, RunInfo } from '../stage.ts';
 
 export type { Failure } from '../errors.ts';
 
@@ -31,6 +31,8 @@ export interface InstanceResult {
   readonly fields?: KeyFields;
   /** Only for a catalog-level instance that ran or was cached: what it covered and said. */
   readonly catalog?: CatalogRun;
+  /** When and by which command the run that made its output started (a cached one's: the run that made it). */
+  readonly made?: Pick<RunInfo, 'started' | 'command'>;
 }
 
 /** What a catalog-level instance ran over. */

@@ -39,6 +39,8 @@ export interface ExecuteOptions {
   readonly pool?: WorkerPool;
   /** Who is running, for the stages' provenance. */
   readonly run: RunInfo;
+  /** Another run's information for some instances, by id (`verify`: the run that made each catalog-level output). */
+  readonly runs?: ReadonlyMap<string, RunInfo>;
   /**
    * Answer per-galaxy instances from the cache only (a miss fails them) and run only the
    * catalog-level ones: how the Slurm driver finishes a run after its array.
@@ -58,6 +60,7 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
   const rc: RunContext = {
     root: plan.pipeline.root,
     run: options.run,
+    ...(options.runs ? { runs: options.runs } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
     hasher: options.hasher ?? new FileHasher(undefined),
     events,
@@ -179,7 +182,7 @@ async function runOne(rc: RunContext, inst: Instance): Promise<InstanceResult> {
     rc.done.set(inst.id, done);
     const ms = performance.now() - started;
     const catalog = kindOf(inst).report(rc, inst, done);
-    return { instance: inst, status: done.status, ms, ...(done.skip !== undefined ? { skipReason: done.skip } : {}), warnings, files: done.files, key: done.key, fields: done.fields, ...(catalog ? { catalog } : {}) };
+    return { instance: inst, status: done.status, ms, ...(done.skip !== undefined ? { skipReason: done.skip } : {}), warnings, files: done.files, key: done.key, fields: done.fields, ...(catalog ? { catalog } : {}), ...(done.made ? { made: done.made } : {}) };
   } catch (err) {
     return { instance: inst, status: 'failed', ms: performance.now() - started, failure: toFailure(err), warnings, files: [] };
   }

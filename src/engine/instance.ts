@@ -13,7 +13,7 @@ import type { NDArray } from '../ndarray.ts';
 import type { Instance } from '../pipeline/analyse.ts';
 import type { ParamValue, StageOutput } from '../stage.ts';
 import { kindOf, type Bound } from './kinds/index.ts';
-import { lineageOf, type Done, type RunContext } from './run-context.ts';
+import { lineageOf, runOf, type Done, type RunContext } from './run-context.ts';
 
 export type { Done, RunContext } from './run-context.ts';
 
@@ -39,7 +39,7 @@ export async function executeInstance(rc: RunContext, inst: Instance, warnings: 
   const record = forced ? undefined : rc.cache?.lookup(key);
   if (record && filesIntact(rc, record)) {
     rc.cache?.remember(rc.root, inst.stage.name, inst.row.id, key);
-    return { status: record.output.skip !== null ? 'skipped' : 'cached', outputHash: record.outputHash, key, fields, files: Object.keys(record.output.files), ...(record.output.skip !== null ? { skip: record.output.skip } : {}), record };
+    return { status: record.output.skip !== null ? 'skipped' : 'cached', outputHash: record.outputHash, key, fields, files: Object.keys(record.output.files), ...(record.output.skip !== null ? { skip: record.output.skip } : {}), record, ...(record.run ? { made: record.run } : {}) };
   }
   if (rc.cachedOnly && !kind.gathers) {
     throw new UserError('not-run', `${inst.id} is not in the cache: its Slurm array element did not finish it`, 'see the element\'s log in the job folder; `run --resume` reruns what did not finish');
@@ -70,9 +70,11 @@ async function runAndStore(rc: RunContext, inst: Instance, bound: Bound, key: st
   rc.onOutput?.(inst, output);
   const files = output.files ?? [];
   const fileHashes = Object.fromEntries(files.map((f) => [f, rc.hasher.hash(f)]));
-  const outputHash = rc.cache ? rc.cache.store(key, inst.id, fields, output, fileHashes).outputHash : outputHashOf(describeOutput(output, fileHashes).out);
+  const run = runOf(rc, inst);
+  const made = { ...(run.started ? { started: run.started } : {}), ...(run.command ? { command: run.command } : {}) };
+  const outputHash = rc.cache ? rc.cache.store(key, inst.id, fields, output, fileHashes, made).outputHash : outputHashOf(describeOutput(output, fileHashes).out);
   rc.cache?.remember(rc.root, inst.stage.name, inst.row.id, key);
-  return { status: output.skip !== undefined ? 'skipped' : 'ran', outputHash, key, fields, files, ...(output.skip !== undefined ? { skip: output.skip } : {}), output };
+  return { status: output.skip !== undefined ? 'skipped' : 'ran', outputHash, key, fields, files, ...(output.skip !== undefined ? { skip: output.skip } : {}), output, made };
 }
 
 /**

@@ -24,6 +24,8 @@ export interface Done {
   output?: StageOutput;
   /** The cache record, to load the output from when a dependent needs it. */
   readonly record?: CacheRecord;
+  /** When and by which command the run that made the output started. */
+  readonly made?: Pick<RunInfo, 'started' | 'command'>;
 }
 
 /** How an instance that did not end well ended, as what gathers it records it: by its root cause. */
@@ -38,6 +40,8 @@ export interface Ended {
 export interface RunContext {
   readonly root: string;
   readonly run: RunInfo;
+  /** Another run's information for some instances, by id: `verify` gives each catalog-level one the run that made it. */
+  readonly runs?: ReadonlyMap<string, RunInfo>;
   readonly cache?: Cache;
   readonly hasher: FileHasher;
   readonly events: EngineEmitter;
@@ -61,6 +65,11 @@ export interface RunContext {
    * the same is still answered from the cache.
    */
   readonly force?: 'all' | readonly string[];
+}
+
+/** The run information an instance runs with: its own (`verify`) or the run's. */
+export function runOf(rc: RunContext, inst: Instance): RunInfo {
+  return rc.runs?.get(inst.id) ?? rc.run;
 }
 
 /** The output of a done upstream instance, from memory or (meta and files) from its record. */

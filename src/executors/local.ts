@@ -7,8 +7,7 @@ import os from 'node:os';
 import type { InstanceResult } from '../engine/events.ts';
 import { execute } from '../engine/execute.ts';
 import { WorkerPool, WORKERS_AVAILABLE } from '../engine/worker-pool.ts';
-import { VERSION } from '../package.ts';
-import { lockEntries } from '../provenance/lock.ts';
+import { LockRecords } from '../provenance/records.ts';
 import type { Executed, Executor, SessionRun } from '../session/executor.ts';
 import type { RunRequest } from '../session/request.ts';
 
@@ -30,8 +29,8 @@ export class LocalExecutor implements Executor {
     // Nothing beyond what the session checks: this machine runs what it plans.
   }
 
-  async run({ request, prepared, plan, events }: SessionRun): Promise<Executed> {
-    const { pipeline, cache, hasher } = prepared;
+  async run({ request, prepared, plan, info, events }: SessionRun): Promise<Executed> {
+    const { cache, hasher } = prepared;
     // The report stage's code (and the canvas library it loads, ~25 ms of dlopen) is
     // imported once the workers compute, when this thread mostly waits.
     this.pool?.onFirstJob(() => {
@@ -40,9 +39,9 @@ export class LocalExecutor implements Executor {
     let catalog: readonly InstanceResult[] = [];
     events.on('catalog-end', (r) => (catalog = r));
     const pool = this.pool;
-    const tasks = await execute(plan, { jobs: this.jobs, workers: pool !== undefined, ...(pool ? { pool } : {}), failFast: request.failFast, ...(request.force ? { force: request.force } : {}), cache, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, events);
-    const locks = lockEntries(tasks, hasher, catalog);
-    return { tasks, catalog, locks, inputsHashed: hasher.hashed, cacheProblems: cache.problems, interrupted: false };
+    const tasks = await execute(plan, { jobs: this.jobs, workers: pool !== undefined, ...(pool ? { pool } : {}), failFast: request.failFast, ...(request.force ? { force: request.force } : {}), cache, hasher, run: info }, events);
+    // (the session records the lock from the tasks' ends and the catalog-level results)
+    return { tasks, catalog, locks: new LockRecords(), inputsHashed: hasher.hashed, cacheProblems: cache.problems, interrupted: false };
   }
 
   async close(): Promise<void> {

@@ -1,41 +1,35 @@
 /**
- * Runs that do not mix: a run that rewrites a result which the lock file records as made
- * with other parameters (`--set seed=1` over seed 0's `122_SN2016ex1_4.fits`) says so at
- * its end, naming each file and what differed, and how to keep both (the parameter in the
- * file name). Without it the earlier result is silently gone, and a folder's summary or
- * report could be read as one run's when it is not.
+ * Runs that do not mix: a run that rewrites a result the lock recorded as made with other
+ * parameters (`--set seed=1` over seed 0's `122_SN2016ex1_4.fits`) says so at its end,
+ * naming each file and what differed, and how to keep both (the parameter in the file
+ * name). Without it the earlier result is silently gone, and a folder's summary or report
+ * could be read as one run's when it is not.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readLock, resolveFrom, type LockEntry } from '../provenance/lock.ts';
+import { lockDir, type Lock } from '../provenance/lock.ts';
+import { fromLockPath } from '../provenance/paths.ts';
 import type { ParamValue } from '../stage.ts';
 
 /** At most this many files are named; the rest are counted. */
 const SHOWN = 5;
 
 /**
- * The lines to print after a run whose outputs are `entries` (by absolute path), compared
- * with the lock file as it was before the run updates it. Only per-galaxy results (FITS)
- * count: a folder's summary.csv or report.html is rewritten by every run by design.
+ * The lines to print after a run that turned the lock `before` into `after`: each result
+ * FITS of a galaxy whose content changed and whose making (the parameters of the instance
+ * that wrote it and of those it needs) differs. A folder's summary.csv or report.html is
+ * rewritten by every run by design, so only per-galaxy FITS count.
  */
-export function replacedLines(lockFile: string, entries: ReadonlyMap<string, LockEntry>): string[] {
-  if (!existsSync(lockFile)) return [];
-  let before: Map<string, LockEntry>;
-  try {
-    before = new Map(Object.entries(readLock(lockFile).outputs).map(([stored, entry]) => [resolveFrom(lockFile, stored), entry]));
-  } catch {
-    return []; // the session reports a bad lock where it writes it
-  }
+export function replacedLines(lockFile: string, before: Lock, after: Lock): string[] {
   const replaced: { file: string; changes: string[] }[] = [];
   const names = new Set<string>();
-  for (const [file, entry] of entries) {
-    if (entry.galaxies || !/\.fits$/i.test(file)) continue;
-    const old = before.get(file);
-    if (!old || old.sha256 === entry.sha256) continue;
-    const changes = differingParams(old.params, entry.params);
+  for (const [stored, now] of Object.entries(after.outputs)) {
+    const old = before.outputs[stored];
+    if (!old || old.sha256 === now.sha256 || !/\.fits$/i.test(stored)) continue;
+    if (after.instances[now.by]?.galaxy === 'all') continue;
+    const changes = differing(chainParams(before, old.by), chainParams(after, now.by));
     if (changes.length === 0) continue;
     for (const c of changes) names.add(c.name);
-    replaced.push({ file, changes: changes.map((c) => `${c.name} ${shown(c.before)} -> ${shown(c.now)}`) });
+    replaced.push({ file: fromLockPath(lockDir(lockFile), stored), changes: changes.map((c) => `${c.name} ${shown(c.before)} -> ${shown(c.now)}`) });
   }
   if (replaced.length === 0) return [];
   const list = replaced.slice(0, SHOWN).map((r) => `  ${path.relative(process.cwd(), r.file) || r.file} (${r.changes.join(', ')})`);
@@ -47,7 +41,23 @@ export function replacedLines(lockFile: string, entries: ReadonlyMap<string, Loc
   return [`replaced ${replaced.length} result${replaced.length === 1 ? '' : 's'} made with other parameters (the lock recorded them):`, ...list, `  ${how}`];
 }
 
-function differingParams(before: Readonly<Record<string, ParamValue>>, now: Readonly<Record<string, ParamValue>>): { name: string; before: ParamValue | undefined; now: ParamValue | undefined }[] {
+/** The parameters of an instance of the lock and of every instance it needs, transitively. */
+function chainParams(lock: Lock, ref: string): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  const seen = new Set<string>();
+  const visit = (r: string): void => {
+    if (seen.has(r)) return;
+    seen.add(r);
+    const inst = lock.instances[r];
+    if (!inst) return;
+    for (const need of inst.needs ?? []) visit(need);
+    Object.assign(out, lock.params[inst.params] ?? {});
+  };
+  visit(ref);
+  return out;
+}
+
+function differing(before: Readonly<Record<string, ParamValue>>, now: Readonly<Record<string, ParamValue>>): { name: string; before: ParamValue | undefined; now: ParamValue | undefined }[] {
   const out: { name: string; before: ParamValue | undefined; now: ParamValue | undefined }[] = [];
   for (const name of [...new Set([...Object.keys(before), ...Object.keys(now)])].sort()) {
     if (before[name] !== now[name]) out.push({ name, before: before[name], now: now[name] });

@@ -8,8 +8,8 @@ import type { CacheProblem } from '../cache/store.ts';
 import type { RunLog } from '../cache/runs.ts';
 import type { EngineEmitter, InstanceResult, TaskResult } from '../engine/events.ts';
 import type { Plan } from '../pipeline/analyse.ts';
-import type { LockEntry } from '../provenance/lock.ts';
-import type { Json } from '../stage.ts';
+import type { LockRecords } from '../provenance/records.ts';
+import type { Json, RunInfo } from '../stage.ts';
 import type { Prepared } from './prepare.ts';
 import type { PlanValues, RunRequest } from './request.ts';
 import type { Resumed } from './resume.ts';
@@ -22,6 +22,8 @@ export interface SessionRun {
   readonly prepared: Prepared;
   /** What to run: the prepared plan, less the tasks a resumed run finished. */
   readonly plan: Plan;
+  /** The run's information for its stages (its date and command too): what the executor gives execute(). */
+  readonly info: RunInfo;
   /** The engine's events: the executor emits its instances' and tasks' ends here. */
   readonly events: EngineEmitter;
   /** The run record (`<cache>/runs/`), for an executor that notes more in it. */
@@ -37,8 +39,11 @@ export interface Executed {
   readonly tasks: readonly TaskResult[];
   /** Every catalog-level instance's end, in plan order. */
   readonly catalog: readonly InstanceResult[];
-  /** The lock entries of what it made, by absolute output path. */
-  readonly locks: ReadonlyMap<string, LockEntry>;
+  /**
+   * Lock records of what it made that the session does not get from the tasks' ends (those
+   * whose results carry no key fields: a Slurm element's, sent in its record).
+   */
+  readonly locks: LockRecords;
   /** Input files read to hash them (the rest came from the stat cache). */
   readonly inputsHashed: number;
   /** Corrupt cache entries met and recomputed. */
@@ -63,7 +68,7 @@ export interface Executor {
    * For `--resume`: the tasks of the resumed run done beyond what its record says (and
    * their lock entries), e.g. those a Slurm array finished after its driver stopped.
    */
-  takeOver?(resumed: Resumed, log: RunLog): { readonly done: ReadonlyMap<string, string>; readonly locks: ReadonlyMap<string, LockEntry> };
+  takeOver?(resumed: Resumed, log: RunLog): { readonly done: ReadonlyMap<string, string>; readonly locks: LockRecords };
   /** Runs the plan, emitting the engine's events on `run.events`. */
   run(run: SessionRun): Promise<Executed>;
   /** Releases what it holds (worker threads); called once, whatever happened. */

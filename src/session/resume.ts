@@ -24,6 +24,38 @@ export function argsOf(v: PlanValues): { [key: string]: Json } {
   return args;
 }
 
+/**
+ * The command of a run as its pages show it and the run record keeps it: `sfh-pipeline run`
+ * and the options that choose what is computed, as typed (paths too), in a fixed order.
+ * Options that only say how to run it (`--jobs`, `--json`, `--executor`) are left out: a run
+ * resumed with other ones, or on another executor, made the same results.
+ */
+export function commandLine(v: PlanValues): string {
+  const words = ['sfh-pipeline', 'run'];
+  for (const key of PLAN_KEYS) {
+    const value = v[key];
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) words.push(`--${key}`, shellWord(String(one)));
+  }
+  return words.join(' ');
+}
+
+/** A word as a POSIX shell reads it back: quoted only when it must be. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A run's start as its pages show it (ISO 8601, UTC), to the second. SOURCE_DATE_EPOCH (the
+ * reproducible-builds convention: seconds since 1970) replaces the clock, so two runs can
+ * make the same pages bit for bit.
+ */
+export function startedAt(now: Date): string {
+  const epoch = process.env['SOURCE_DATE_EPOCH'];
+  const date = epoch !== undefined && /^\d+$/.test(epoch.trim()) ? new Date(Number(epoch.trim()) * 1000) : now;
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 /** Options that name files or folders: compared after resolving each against its run's folder. */
 const PATH_KEYS = new Set<string>(['pipeline', 'catalog', 'cubes', 'sfh', 'ngist', 'out', 'cache', 'lock']);
 
@@ -75,6 +107,8 @@ export interface Resumed {
   readonly done: ReadonlyMap<string, string>;
   /** Its run record (`<cache>/runs/<id>.jsonl`). */
   readonly file: string;
+  /** Its date and command (RunInfo): the resuming run keeps them. */
+  readonly made: { readonly started: string; readonly command: string };
 }
 
 /**
@@ -99,5 +133,6 @@ export function resumeFrom(v: PlanValues): Resumed {
   }
   if (existsSync(last.header.cwd)) process.chdir(last.header.cwd);
   const done = new Map([...last.tasks].map(([id, t]) => [id, t.status]));
-  return { values: last.header.args as PlanValues, done, file: last.file };
+  const values = last.header.args as PlanValues;
+  return { values, done, file: last.file, made: last.header.run ?? { started: startedAt(new Date(last.header.started)), command: commandLine(values) } };
 }

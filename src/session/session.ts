@@ -8,18 +8,20 @@
  */
 import path from 'node:path';
 import { readRun, RunLog, taskId } from '../cache/runs.ts';
-import type { Json } from '../stage.ts';
+import type { Json, RunInfo } from '../stage.ts';
 import { EngineEmitter, type InstanceResult, type TaskResult } from '../engine/events.ts';
 import { VERSION } from '../package.ts';
 import { restrictPlan } from '../pipeline/analyse.ts';
-import { lockEntries, lockPath, updateLock, type LockEntry } from '../provenance/lock.ts';
+import { lockDir, lockPath, readLockIfAny, updateLock } from '../provenance/lock.ts';
+import { catalogRecords } from '../provenance/records.ts';
 import { runRecord } from '../report/json.ts';
 import { replacedLines } from '../report/replaced.ts';
 import { attachPlainLog, cacheProblemLines, catalogLines, summaryLines } from '../report/plain.ts';
 import type { Executor } from './executor.ts';
+import { LockJournal } from './lock-journal.ts';
 import { preparePlan } from './prepare.ts';
 import { cacheDirOf, pipelineFile, type RunRequest } from './request.ts';
-import { argsOf, resumeFrom } from './resume.ts';
+import { argsOf, commandLine, resumeFrom, startedAt } from './resume.ts';
 
 /** How a run ended: what the command line derives its exit status from. */
 export interface RunOutcome {
@@ -44,20 +46,25 @@ export async function runSession(request: RunRequest, executor: Executor, stream
   const values = resumed?.values ?? request.values;
   // What the user must fix wherever the run would go comes first (pipeline.yaml, the options).
   await executor.check(values);
-  const log = new RunLog(path.join(cacheDirOf(pipelineFile(values.pipeline), values.cache), 'runs'), { cwd: process.cwd(), args: { ...argsOf(values), ...executor.recordArgs } });
+  // The run's date and command (RunInfo): a resumed run is the run it resumes, so its pages say when that one started.
+  const made = resumed?.made ?? { started: startedAt(new Date()), command: commandLine(values) };
+  const log = new RunLog(path.join(cacheDirOf(pipelineFile(values.pipeline), values.cache), 'runs'), { cwd: process.cwd(), args: { ...argsOf(values), ...executor.recordArgs }, run: made });
   // A resumed run's record then holds all the work of the chain, so resuming a killed resume loses nothing either.
   const earlier = resumed ? [...(readRun(resumed.file)?.tasks.values() ?? [])] : [];
   for (const t of earlier) if (finished(t.status)) log.carry(t);
   const prepared = await preparePlan(values, out, { without: request.noReport ? ['report'] : [] });
   const { pipeline, hasher } = prepared;
+  const info: RunInfo = { version: VERSION, pipelineHash: pipeline.hash, ...made };
+  const lockFile = lockPath(pipeline, values.lock);
+  const journal = new LockJournal(lockFile, { dir: lockDir(lockFile), pipeline, hasher });
 
   let plan = prepared.plan;
-  const carriedLocks = new Map<string, LockEntry>();
-  for (const t of earlier) for (const [file, entry] of Object.entries(t.status === 'ok' ? (t.lock ?? {}) : {})) carriedLocks.set(file, entry as unknown as LockEntry);
+  // The lock gets, after --resume, what the resumed run finished before it was killed (in its record, not in this run's results).
+  for (const t of earlier) if (t.status === 'ok' && t.lock) journal.carry(t.lock as never);
   if (resumed) {
     const more = executor.takeOver?.(resumed, log);
     const done = new Map([...resumed.done, ...(more?.done ?? [])]);
-    for (const [file, entry] of more?.locks ?? []) carriedLocks.set(file, entry);
+    if (more) journal.add(more.locks);
     // The catalog-level stages stay, over every galaxy: those done before come from the cache.
     plan = restrictPlan(plan, (t) => !finished(done.get(taskId(t.row.id, t.point))), { catalog: true });
     out.write(`resuming ${path.basename(resumed.file)}: ${plan.tasks.length} of ${prepared.plan.tasks.length} tasks failed or never finished\n`);
@@ -66,7 +73,7 @@ export async function runSession(request: RunRequest, executor: Executor, stream
   }
 
   const events = new EngineEmitter();
-  events.on('task-end', (r) => log.task(r, Object.fromEntries(lockEntries([r], hasher)) as unknown as { [file: string]: Json }));
+  events.on('task-end', (r) => log.task(r, journal.task(r) as { [key: string]: Json } | undefined));
   // A terminal gets the live view; pipes, CI and log files (and --plain) the plain log. The
   // view's stop() resolves after its last frame, so the summary below prints under the tree.
   // (listr2 is imported only for a terminal: ~10 ms of start-up a pipe does not need)
@@ -75,7 +82,7 @@ export async function runSession(request: RunRequest, executor: Executor, stream
   if (!view) attachPlainLog(events, out, request.verbose);
   let executed;
   try {
-    executed = await executor.run({ request, values, prepared, plan, events, log, ...(resumed ? { resumed } : {}), out });
+    executed = await executor.run({ request, values, prepared, plan, info, events, log, ...(resumed ? { resumed } : {}), out });
   } finally {
     await view?.stop();
   }
@@ -84,12 +91,11 @@ export async function runSession(request: RunRequest, executor: Executor, stream
   const count = (s: string) => tasks.filter((r) => r.status === s).length;
   log.end({ ok: count('ok'), failed: count('failed'), skipped: count('skipped') });
 
-  // The lock gets this run's outputs and, after --resume, those the resumed run finished
-  // before it was killed (they are in its record, not in this run's results).
-  const entries = new Map(executed.locks);
-  for (const [file, entry] of carriedLocks) if (!entries.has(file)) entries.set(file, entry);
-  const replaced = replacedLines(lockPath(pipeline, values.lock), entries);
-  updateLock(lockPath(pipeline, values.lock), pipeline, `sfh-pipeline ${VERSION}`, entries);
+  journal.add(executed.locks);
+  journal.add(catalogRecords(catalog, journal.context));
+  const before = readLockIfAny(lockFile);
+  updateLock(lockFile, pipeline, `sfh-pipeline ${VERSION}`, journal.records);
+  const replaced = replacedLines(lockFile, before, readLockIfAny(lockFile));
   // What the catalog-level stages say (the summary table, where report.html is, who was left out) after the counts.
   for (const line of [...cacheProblemLines(executed.cacheProblems), ...summaryLines(tasks), ...catalogLines(catalog), ...replaced]) out.write(`${line}\n`);
   if (request.json) {

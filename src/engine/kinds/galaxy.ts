@@ -9,7 +9,7 @@ import type { StageContext, StageOutput } from '../../stage.ts';
 import { stageContext, upstreamOf, type ContextSpec } from '../context.ts';
 import type { InstanceResult } from '../events.ts';
 import { loadStageModule, runnableModulePath, stageCodeHash } from '../modules.ts';
-import { lineageOf, outputOf, upstreamHashes, type RunContext } from '../run-context.ts';
+import { lineageOf, outputOf, runOf, upstreamHashes, type RunContext } from '../run-context.ts';
 import type { Bound, Kind, OwnInputs } from './kind.ts';
 
 /** The context of a per-galaxy instance (its needs by stage name). */
@@ -61,7 +61,7 @@ export function blocker(deps: readonly InstanceResult[]): InstanceResult | undef
  * of the stages that make its output), what a result's PIPEHASH card records.
  */
 export function specOf(rc: RunContext, inst: Instance): ContextSpec {
-  return { stage: inst.stage.name, run: { ...rc.run, pipelineHash: inst.stage.chain }, row: { id: inst.row.id, fields: inst.stage.source || inst.scope === 'catalog' ? inst.row.fields : null }, params: inst.params };
+  return { stage: inst.stage.name, run: { ...runOf(rc, inst), pipelineHash: inst.stage.chain }, row: { id: inst.row.id, fields: inst.stage.source || inst.scope === 'catalog' ? inst.row.fields : null }, params: inst.params };
 }
 
 /** The context a per-galaxy stage runs with in the main thread (a worker builds the same from {@link specOf}). */

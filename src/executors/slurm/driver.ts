@@ -7,18 +7,17 @@
  */
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { KeyFields } from '../../cache/key.ts';
 import { taskId, type RunLog } from '../../cache/runs.ts';
 import type { CacheProblem } from '../../cache/store.ts';
 import { EngineEmitter, type InstanceResult, type TaskResult } from '../../engine/events.ts';
 import { execute } from '../../engine/execute.ts';
 import { UserError } from '../../errors.ts';
-import { PACKAGE_ROOT, VERSION } from '../../package.ts';
+import { PACKAGE_ROOT } from '../../package.ts';
 import { restrictPlan, type Plan, type Task } from '../../pipeline/analyse.ts';
+import type { RunInfo } from '../../stage.ts';
 import { SLURM_DEFAULTS, type SlurmSettings } from '../../pipeline/executor.ts';
 import { openPipeline } from '../../pipeline/open.ts';
 import { resolveParams } from '../../pipeline/params.ts';
-import { catalogLockEntries } from '../../provenance/lock.ts';
 import type { Executed, Executor, SessionRun } from '../../session/executor.ts';
 import type { Prepared } from '../../session/prepare.ts';
 import { cacheDirOf, overridesOf, pipelineFile, type PlanValues, type RunRequest } from '../../session/request.ts';
@@ -62,7 +61,7 @@ export class SlurmExecutor implements Executor {
     return takeOver(resumed, log.file);
   }
 
-  async run({ request, values, prepared, plan, events, log, resumed, out }: SessionRun): Promise<Executed> {
+  async run({ request, values, prepared, plan, info, events, log, resumed, out }: SessionRun): Promise<Executed> {
     const cache = cacheDirOf(prepared.pipeline.file, values.cache);
     const runId = path.basename(log.file, '.jsonl');
     const settings = prepared.pipeline.executor?.slurm ?? SLURM_DEFAULTS;
@@ -73,7 +72,7 @@ export class SlurmExecutor implements Executor {
     // Each job is noted in the run record as soon as it exists, so --resume finds it.
     for (const job of watched) appendRunLine(log.file, { kind: 'slurm', job: job.id, dir: job.dir });
     for (let n = 0; n * ARRAY_MAX < elements.length; n++) {
-      const job = await submit(path.join(cache, 'slurm', `${runId}-${n}`), elements.slice(n * ARRAY_MAX, (n + 1) * ARRAY_MAX), request, values, settings, out);
+      const job = await submit(path.join(cache, 'slurm', `${runId}-${n}`), elements.slice(n * ARRAY_MAX, (n + 1) * ARRAY_MAX), request, values, info, settings, out);
       appendRunLine(log.file, { kind: 'slurm', job: job.id, dir: job.dir });
       watched.push(job);
     }
@@ -95,13 +94,11 @@ export class SlurmExecutor implements Executor {
     const tasks: TaskResult[] = plan.tasks.flatMap((t) => follower.out.results.get(t) ?? []);
     const failed = tasks.some((r) => r.status === 'failed');
     // The catalog-level stages run here, on the submitting side, once the array is done.
-    const { catalog, fields } = interrupts ? { catalog: [], fields: new Map<string, KeyFields>() } : await runCatalog(prepared, plan, events, request.failFast && failed);
-    const locks = new Map(follower.out.locks);
-    for (const [output, entry] of catalogLockEntries(catalog, prepared.hasher, fields)) locks.set(output, entry);
+    const catalog = interrupts ? [] : await runCatalog(prepared, plan, info, events, request.failFast && failed);
     return {
       tasks,
       catalog,
-      locks,
+      locks: follower.out.locks,
       inputsHashed: follower.out.inputsHashed,
       cacheProblems: follower.out.cacheProblems as unknown as CacheProblem[],
       interrupted: interrupts > 0,
@@ -122,25 +119,21 @@ export class SlurmExecutor implements Executor {
  * driver, which follows the array anyway, needs neither. Only the catalog-level instances'
  * ends reach the run's log. After a --fail-fast stop they are reported cancelled.
  */
-async function runCatalog(prepared: Prepared, full: Plan, events: EngineEmitter, stopped: boolean): Promise<{ catalog: InstanceResult[]; fields: Map<string, KeyFields> }> {
-  const { pipeline, cache, hasher } = prepared;
-  const fields = new Map<string, KeyFields>();
-  if (full.catalog.length === 0) return { catalog: [], fields };
+async function runCatalog(prepared: Prepared, full: Plan, info: RunInfo, events: EngineEmitter, stopped: boolean): Promise<InstanceResult[]> {
+  const { cache, hasher } = prepared;
+  if (full.catalog.length === 0) return [];
   const plan = restrictPlan(full, () => false, { catalog: true });
   const mine = new EngineEmitter();
   const ids = new Set(plan.catalog.map((i) => i.id));
   mine.on('instance-start', (inst) => ids.has(inst.id) && events.emit('instance-start', inst));
   mine.on('instance-warning', (inst, message) => ids.has(inst.id) && events.emit('instance-warning', inst, message));
-  mine.on('instance-end', (r) => {
-    if (r.fields) fields.set(r.instance.id, r.fields);
-    if (ids.has(r.instance.id)) events.emit('instance-end', r);
-  });
+  mine.on('instance-end', (r) => ids.has(r.instance.id) && events.emit('instance-end', r));
   let catalog: InstanceResult[] = [];
   mine.on('catalog-end', (r) => (catalog = [...r]));
   const abort = new AbortController();
   if (stopped) abort.abort();
-  await execute(plan, { jobs: 1, workers: false, failFast: false, cachedOnly: true, cache, hasher, signal: abort.signal, run: { version: VERSION, pipelineHash: pipeline.hash } }, mine);
-  return { catalog, fields };
+  await execute(plan, { jobs: 1, workers: false, failFast: false, cachedOnly: true, cache, hasher, signal: abort.signal, run: info }, mine);
+  return catalog;
 }
 
 /** The plan's tasks grouped by galaxy, in catalog order: one array element each. */
@@ -155,12 +148,13 @@ function byGalaxy(tasks: readonly Task[]): { galaxy: string; tasks: Map<string, 
 }
 
 /** Writes the job's folder (job.json, job.sh) and submits its array. */
-async function submit(dir: string, elements: readonly { galaxy: string; tasks: Map<string, Task> }[], request: RunRequest, planValues: PlanValues, settings: SlurmSettings, out: NodeJS.WritableStream): Promise<WatchedJob> {
+async function submit(dir: string, elements: readonly { galaxy: string; tasks: Map<string, Task> }[], request: RunRequest, planValues: PlanValues, info: RunInfo, settings: SlurmSettings, out: NodeJS.WritableStream): Promise<WatchedJob> {
   mkdirSync(dir, { recursive: true });
   const spec: JobSpec = {
     version: 1,
     cwd: process.cwd(),
     values: argsOf(planValues) as PlanValues,
+    run: info,
     jobs: settings.cpusPerTask,
     failFast: request.failFast,
     verbose: request.verbose,

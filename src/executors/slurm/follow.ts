@@ -7,7 +7,7 @@
 import type { EngineEmitter, TaskResult } from '../../engine/events.ts';
 import type { Failure } from '../../errors.ts';
 import type { Task } from '../../pipeline/analyse.ts';
-import type { LockEntry } from '../../provenance/lock.ts';
+import { LockRecords } from '../../provenance/records.ts';
 import type { Json } from '../../stage.ts';
 import { finalStates, scancel, squeue } from './commands.ts';
 import { KILLED, lostFailure } from './failures.ts';
@@ -42,7 +42,7 @@ interface Progress {
 /** What following produced, beyond the events. */
 export interface Followed {
   readonly results: Map<Task, TaskResult>;
-  readonly locks: Map<string, LockEntry>;
+  readonly locks: LockRecords;
   inputsHashed: number;
   readonly cacheProblems: Json[];
 }
@@ -51,7 +51,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Follows `jobs`; `stop()` cancels them all (once), and following goes on until they are gone. */
 export class Follower {
-  readonly out: Followed = { results: new Map(), locks: new Map(), inputsHashed: 0, cacheProblems: [] };
+  readonly out: Followed = { results: new Map(), locks: new LockRecords(), inputsHashed: 0, cacheProblems: [] };
   private readonly emitted = new Set<string>();
   private stopRequested = false;
   private stopped = false;
@@ -134,7 +134,7 @@ export class Follower {
         for (const w of r.warnings) this.events.emit('instance-warning', r.instance, w);
         this.events.emit('instance-end', r);
       }
-      if (line.lock && line.output) this.out.locks.set(line.output, line.lock);
+      if (line.lock) this.out.locks.add(line.lock);
       this.record(result);
     }
   }

@@ -7,7 +7,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { taskId, type TaskLine as RunTaskLine } from '../../cache/runs.ts';
 import type { Plan, Task } from '../../pipeline/analyse.ts';
-import type { LockEntry } from '../../provenance/lock.ts';
+import { LockRecords } from '../../provenance/records.ts';
 import { squeue } from './commands.ts';
 import type { WatchedJob } from './follow.ts';
 import { jobFiles, readElementRecord, type JobSpec, type TaskLine } from './records.ts';
@@ -84,12 +84,12 @@ export async function reattach(jobs: readonly JobNote[], plan: Plan, log: NodeJS
  * that was killed never wrote the lock. Those finished are copied into the new record
  * `runLog`, so a later --resume needs only that one.
  */
-export function takeOver(resumed: { file: string; done: ReadonlyMap<string, string> }, runLog: string): { done: Map<string, string>; locks: Map<string, LockEntry> } {
+export function takeOver(resumed: { file: string; done: ReadonlyMap<string, string> }, runLog: string): { done: Map<string, string>; locks: LockRecords } {
   const finished = (status: string | undefined) => status === 'ok' || status === 'skipped';
   const done = new Map<string, string>();
-  const locks = new Map<string, LockEntry>();
+  const locks = new LockRecords();
   for (const [id, line] of harvest(earlierJobs(resumed.file))) {
-    if (line.lock && line.output) locks.set(line.output, line.lock);
+    if (line.lock) locks.add(line.lock);
     if (finished(resumed.done.get(id))) continue;
     done.set(id, line.status);
     const carried: RunTaskLine = { kind: 'task', task: id, status: line.status, ...(line.output ? { output: line.output } : {}), keys: line.instances.flatMap((i) => (i.key ? [i.key] : [])) };
