@@ -199,6 +199,11 @@ export function run(ctx: StageContext): StageOutput {
     }
   });
 
+  test("a run over another seed's results says which it replaced, and how to keep both", () => {
+    const r = sh(bin(), ['run', '--galaxy', '122', '--k', '4', '--set', 'seed=1'], project);
+    assert.match(r.stderr, /replaced 1 result made with other parameters .*\n  out\/GroupMap\/122_SN2016ex1_4\.fits \(seed 0 -> 1\)\n  to keep both, put \{seed\} in the file name/);
+  });
+
   test('the project folder moved elsewhere: verify recomputes every locked output bit for bit', () => {
     const moved = path.join(tmp.dir, 'elsewhere', 'paper-moved');
     mkdirSync(path.dirname(moved));

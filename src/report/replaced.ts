@@ -34,10 +34,12 @@ export function replacedLines(lockFile: string, before: Lock, after: Lock): stri
   if (replaced.length === 0) return [];
   const list = replaced.slice(0, SHOWN).map((r) => `  ${path.relative(process.cwd(), r.file) || r.file} (${r.changes.join(', ')})`);
   if (replaced.length > SHOWN) list.push(`  and ${replaced.length - SHOWN} more`);
-  const keep = [...names].filter((n) => n !== 'out' && n !== 'name');
-  const how = keep.length
-    ? `to keep both, put ${keep.map((n) => `{${n}}`).join(' and ')} in the file name (e.g. --set name={id}_{sn}_{k}${keep.map((n) => `_${n}{${n}}`).join('')}.fits), or give another --out`
-    : 'to keep both, give another --out or --set name=...';
+  // The result's name takes {id}, {sn}, {k} and {seed} (src/catalog/galaxy.ts); any other
+  // parameter keeps both results by another --out.
+  const inName: string[] = [...names].filter((n) => n === 'seed' || n === 'k');
+  const how = inName.length && [...names].every((n) => inName.includes(n) || n === 'out' || n === 'name')
+    ? `to keep both, put ${inName.map((n) => `{${n}}`).join(' and ')} in the file name (e.g. --set name={id}_{sn}_{k}${inName.includes('seed') ? '_s{seed}' : ''}.fits), or give another --out`
+    : `to keep both, give each set of parameters its own --out (e.g. --out out/${[...names].filter((n) => n !== 'out' && n !== 'name').map((n) => `${n}-<value>`).join('_') || 'other'})`;
   return [`replaced ${replaced.length} result${replaced.length === 1 ? '' : 's'} made with other parameters (the lock recorded them):`, ...list, `  ${how}`];
 }
 
