@@ -219,3 +219,19 @@ export function run(ctx: StageContext): StageOutput {
     assert.equal(snapshot(pkg()).size, installed.size);
   });
 });
+
+describe('a global install (npm install -g), used outside any project', () => {
+  test('the bundled pipeline runs with its example data, cache, lock and results in the current folder; the package is untouched', () => {
+    const prefix = path.join(tmp.dir, 'global');
+    sh('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball], tmp.dir);
+    const global = path.join(prefix, 'lib', 'node_modules', 'sfh-pipeline');
+    const before = snapshot(global);
+    const here = path.join(tmp.dir, 'scratch');
+    mkdirSync(here);
+    const r = sh(path.join(prefix, 'bin', 'sfh-pipeline'), ['run', '--galaxy', '122', '--k', '4'], here);
+    assert.match(r.stderr, /generating the bundled example dataset in example/);
+    for (const f of ['example/FinalSelMuseMask3.csv', 'cache', 'sfh-pipeline.lock', 'out/GroupMap/122_SN2016ex1_4.fits']) assert.ok(existsSync(path.join(here, f)), `${f} in the current folder`);
+    assert.deepEqual([...snapshot(global)].filter(([f, h]) => before.get(f) !== h), []);
+    assert.equal(snapshot(global).size, before.size);
+  });
+});
