@@ -7,6 +7,7 @@
  * the top level is a bug in this tool.
  */
 import type { FitsErrorReason } from './fits/errors.ts';
+import { pathProblem, type PathReason } from './path-errors.ts';
 import type { WcsErrorReason } from './wcs/errors.ts';
 
 /** Problems with the run as asked (its options, pipeline.yaml and its stage modules, the catalog, the build): nothing runs. */
@@ -40,8 +41,13 @@ export type UserErrorReason =
   | (typeof FITS_REASONS)[number]
   | (typeof WCS_REASONS)[number];
 
-/** The file system refused (recognised by the error's `code`, never by its message). */
-export const DISK_REASONS = ['disk-full', 'read-only', 'permission-denied', 'too-many-files'] as const;
+/**
+ * The file system refused (recognised by the error's `code`, never by its message): a full
+ * or read-only disk, permissions, open files, a path that is not what it must be (a folder
+ * where a file should be, a file in the middle of a path, nothing there, a link to nothing),
+ * a failing disk or network mount (src/path-errors.ts says which, naming the path).
+ */
+export const DISK_REASONS = ['disk-full', 'read-only', 'permission-denied', 'too-many-files', 'bad-path', 'io-error'] as const satisfies readonly PathReason[];
 
 /** How Slurm ended an array element that did not report its tasks (src/executors/slurm/failures.ts). */
 export const SLURM_REASONS = ['slurm-timeout', 'slurm-out-of-memory', 'slurm-cancelled', 'slurm-node-fail', 'slurm-boot-fail', 'slurm-preempted', 'slurm-deadline', 'slurm-failed', 'slurm-unknown', 'slurm-record-missing', 'slurm-task-missing'] as const;
@@ -110,14 +116,6 @@ export class FailureError extends Error {
   }
 }
 
-const DISK: Readonly<Record<string, { reason: DiskFailure['reason']; what: string; hint: string }>> = {
-  ENOSPC: { reason: 'disk-full', what: 'no space left on the device', hint: 'free some space (or point --cache/--out elsewhere), then run again with --resume; nothing half-written was kept' },
-  EDQUOT: { reason: 'disk-full', what: 'disk quota exceeded', hint: 'free some space within your quota (sfh-pipeline cache gc helps), then run again with --resume' },
-  EROFS: { reason: 'read-only', what: 'the file system is read-only', hint: 'point --out and --cache at a writable folder' },
-  EACCES: { reason: 'permission-denied', what: 'permission denied', hint: 'check the permissions of --out and --cache, or point them at a folder you can write' },
-  EMFILE: { reason: 'too-many-files', what: 'too many open files', hint: 'raise the limit (ulimit -n) or lower --jobs' },
-};
-
 /**
  * Anything thrown, as a failure: the file system's errors by their `code` (a FITS write that
  * failed keeps it), errors with a known reason as the user's to fix, an error with a reason
@@ -128,12 +126,15 @@ export function toFailure(err: unknown): Failure {
   if (err instanceof FailureError) return err.failure;
   if (!(err instanceof Error)) return { reason: 'stage-threw', message: String(err) };
   const e = err as Error & { reason?: unknown; hint?: unknown; code?: unknown; path?: unknown };
-  const disk = typeof e.code === 'string' ? DISK[e.code] : undefined;
-  if (disk) {
-    const where = typeof e.path === 'string' ? ` writing ${e.path}` : '';
-    return { reason: disk.reason, message: `${disk.what}${where} (${e.message})`, hint: disk.hint };
-  }
+  const disk = pathProblem(err);
+  if (disk) return { reason: disk.reason, message: disk.message, hint: disk.hint };
   const hint = typeof e.hint === 'string' ? { hint: e.hint } : {};
-  if (typeof e.reason === 'string') return { reason: REPORTED.has(e.reason) ? (e.reason as ReportedFailure['reason']) : 'stage-failed', message: e.message, ...hint };
+  if (typeof e.reason === 'string') return { reason: REPORTED.has(e.reason) ? (e.reason as ReportedFailure['reason']) : 'stage-failed', message: withoutHint(e.message, e.hint), ...hint };
   return { reason: 'stage-threw', message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
+}
+
+/** A message that ends with its own hint (the WCS module's do) without it: the hint is said once, after it. */
+function withoutHint(message: string, hint: unknown): string {
+  if (typeof hint !== 'string' || hint === '' || !message.endsWith(hint)) return message;
+  return message.slice(0, -hint.length).replace(/[\s.:;,-]+$/, '') || message;
 }

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { cubeFile, sfhFile, type Galaxy } from '../src/catalog/galaxy.ts';
 import { UserError } from '../src/errors.ts';
+import { notA } from '../src/path-errors.ts';
 import { FitsFile, inputWarnings, type ChecksumPolicy } from '../src/fits/index.ts';
 import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 import { ngistInputs, findNgistRun } from '../src/ngist/files.ts';
@@ -40,8 +41,9 @@ export function run(ctx: StageContext): StageOutput {
   const { galaxy, cube, sfh } = paths(ctx);
   const who = `galaxy ${galaxy.id} (${galaxy.snName})`;
   if (galaxy.ngist !== undefined) return runNgist(ctx, galaxy, galaxy.ngist, cube, who);
-  if (!existsSync(path.dirname(sfh))) {
-    throw new UserError('missing-input', `${who}: the pPXF output folder ${path.dirname(sfh)} does not exist`, 'pass the folder of the <id>_<SN Name>.fits files with --sfh', sfh);
+  const sfhFolder = notA(path.dirname(sfh), 'folder');
+  if (sfhFolder) {
+    throw new UserError('missing-input', `${who}: the pPXF output folder ${path.dirname(sfh)} ${sfhFolder}`, 'pass the folder of the <id>_<SN Name>.fits files with --sfh', sfh);
   }
   if (!existsSync(sfh)) {
     // Core-collapse hosts were never fitted (as in the original study): nothing to do. An SN
@@ -51,8 +53,9 @@ export function run(ctx: StageContext): StageOutput {
     // (the file's name, not its path: the reason is shown in outputs a moved project must reproduce)
     return { meta: {}, skip: `no pPXF output ${path.basename(sfh)} in the --sfh folder (SN type ${galaxy.snType || 'unknown'}: only SN Ia hosts were fitted)` };
   }
-  if (!existsSync(cube)) {
-    throw new UserError('missing-input', `${who}: cube ${cube} not found`, `the cube is named after ArcName with ADP replaced by CDP; check --cubes`, cube);
+  const cubeProblem = notA(cube, 'file');
+  if (cubeProblem) {
+    throw new UserError('missing-input', `${who}: cube ${cube} ${cubeProblem === 'does not exist' ? 'not found' : cubeProblem}`, `the cube is named after ArcName with ADP replaced by CDP; check --cubes`, cube);
   }
   const cubeFits = FitsFile.open(cube);
   const sfhFits = FitsFile.open(sfh);

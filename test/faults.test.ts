@@ -241,7 +241,7 @@ describe('bad catalogs and options stop before anything runs (exit 2)', () => {
     ['an empty selection', ['--galaxy', 'all', '--where', 'SN Type=Ic', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv')], /no galaxy of .* matches --galaxy all --where SN Type=Ic/],
     ['k < 1, named as given', ['--galaxy', '11', '--k', '0', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv')], /sfh-pipeline: --k: must be >= 1, got 0/],
     ['k < 1 by --set', ['--galaxy', '11', '--set', 'k=0', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv')], /sfh-pipeline: --set k: must be >= 1, got 0/],
-    ['a catalog that does not exist', ['--galaxy', '11', '--catalog', path.join(tmp.dir, 'nope.csv')], /cannot read the catalog .*nope\.csv: ENOENT \(pass the catalog CSV with --catalog FILE\)/],
+    ['a catalog that does not exist', ['--galaxy', '11', '--catalog', path.join(tmp.dir, 'nope.csv')], /cannot read the catalog .*nope\.csv: it does not exist \(ENOENT\) \(pass the catalog CSV with --catalog FILE\)/],
   ];
   for (const [name, args, expected] of cases) {
     test(name, () => {

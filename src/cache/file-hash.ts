@@ -1,14 +1,14 @@
 /**
- * Content hashes of input files, computed once: a stat cache keyed by (device, inode, size,
- * mtime) lets a later run skip re-reading an unchanged multi-GB cube. One small JSON file
- * per inode, written atomically, so concurrent runs never corrupt it.
+ * Content hashes of input files, computed once: a stat cache keyed by (machine, device,
+ * inode, size, mtime, ctime) lets a later run skip re-reading an unchanged multi-GB cube.
+ * One small JSON file per inode, checksummed and written atomically (./stat-memo.ts).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { writeFileAtomic } from './atomic.ts';
+import { readStatMemo, writeStatMemo } from './stat-memo.ts';
+import type { CacheProblem } from './store.ts';
 
 /**
  * Files smaller than this are hashed in place: a thread costs more than it saves. The
@@ -46,7 +46,6 @@ interface StatEntry {
   size: string;
   mtimeNs: string;
   ctimeNs: string;
-  sha256: string;
 }
 
 /** Hashes files, remembering each one's hash under `dir` for as long as its stat is unchanged. */
@@ -59,6 +58,8 @@ export class FileHasher {
    * returns undefined; prefetch falls back to a thread of its own. Null: unreadable.
    */
   offload: ((file: string) => Promise<string | null> | undefined) | undefined;
+  /** Told of a stat memo entry found damaged (it is not used: the file is hashed again). */
+  onProblem: ((problem: CacheProblem) => void) | undefined;
 
   constructor(private readonly dir: string | undefined) {}
 
@@ -112,38 +113,30 @@ export class FileHasher {
     await Promise.all(jobs);
   }
 
-  private stamp(file: string): { id: string; memoKey: string; size: number; entry: Omit<StatEntry, 'sha256'> } | undefined {
+  private stamp(file: string): { file: string; id: string; memoKey: string; size: number; entry: StatEntry } | undefined {
     let st;
     try {
       st = statSync(file, { bigint: true });
     } catch {
       return undefined;
     }
-    const entry: Omit<StatEntry, 'sha256'> = { size: String(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) };
+    const entry: StatEntry = { size: String(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) };
     const id = `${st.dev}-${st.ino}`;
-    return { id, memoKey: `${id}:${entry.size}:${entry.mtimeNs}:${entry.ctimeNs}`, size: Number(st.size), entry };
+    return { file, id, memoKey: `${id}:${entry.size}:${entry.mtimeNs}:${entry.ctimeNs}`, size: Number(st.size), entry };
   }
 
   private fromDisk(st: NonNullable<ReturnType<FileHasher['stamp']>>): string | undefined {
     if (!this.dir) return undefined;
-    try {
-      const e = JSON.parse(readFileSync(path.join(this.dir, `${st.id}.json`), 'utf8')) as StatEntry;
-      if (e.size === st.entry.size && e.mtimeNs === st.entry.mtimeNs && e.ctimeNs === st.entry.ctimeNs && /^[0-9a-f]{64}$/.test(e.sha256)) {
-        this.memo.set(st.memoKey, e.sha256);
-        return e.sha256;
-      }
-    } catch {
-      // no entry yet
-    }
-    return undefined;
+    const known = readStatMemo(this.dir, { id: st.id, ...st.entry });
+    if (known && 'problem' in known) this.onProblem?.({ reason: 'corrupt-stat', file: known.file, detail: known.problem });
+    if (!known || 'problem' in known) return undefined;
+    this.memo.set(st.memoKey, known.sha256);
+    return known.sha256;
   }
 
   private remember(st: NonNullable<ReturnType<FileHasher['stamp']>>, sha256: string): void {
     this.memo.set(st.memoKey, sha256);
-    if (this.dir) {
-      mkdirSync(this.dir, { recursive: true });
-      writeFileAtomic(path.join(this.dir, `${st.id}.json`), JSON.stringify({ ...st.entry, sha256 } satisfies StatEntry));
-    }
+    if (this.dir) writeStatMemo(this.dir, { id: st.id, ...st.entry }, st.file, sha256);
   }
 
   /** The file's sha256, or {@link ABSENT} when it does not exist. */

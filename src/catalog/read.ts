@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../errors.ts';
+import { notA, pathProblem } from '../path-errors.ts';
 import type { CatalogRow } from '../stage.ts';
 
 /**
@@ -17,7 +18,11 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UserError('catalog-invalid', `cannot read the catalog ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'pass the catalog CSV with --catalog FILE', file);
+    // (what is wrong, in words: a folder, nothing there, a link to nothing, no permission)
+    const code = (err as NodeJS.ErrnoException).code;
+    const not = notA(file, 'file');
+    const why = not ? `it ${not}${code ? ` (${code})` : ''}` : (pathProblem(err)?.message ?? code ?? (err as Error).message);
+    throw new UserError('catalog-invalid', `cannot read the catalog ${file}: ${why}`, 'pass the catalog CSV with --catalog FILE', file);
   }
   let records: string[][];
   try {

@@ -7,6 +7,7 @@ import { chooseExecutor, createExecutor } from '../executors/choose.ts';
 import { openPipeline } from '../pipeline/open.ts';
 import { suggestion } from '../pipeline/suggest.ts';
 import { cacheDirOf, pipelineFile, type RunRequest, type RunValues } from '../session/request.ts';
+import { INTERRUPTS } from '../session/interrupt.ts';
 import { runSession, type RunOutcome } from '../session/session.ts';
 
 /** Runs the pipeline; resolves with the exit status. */
@@ -27,7 +28,7 @@ function requestOf(v: RunValues): RunRequest {
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new UserError('usage', `--jobs ${v.jobs}: expected a whole number >= 1`);
   const { help: _help, jobs: _jobs, 'fail-fast': failFast, resume, json, verbose, 'no-report': noReport, executor: _executor, plain, force, 'dry-run': _dry, ...values } = v;
   const forced = force === undefined ? undefined : force.trim() === '*' ? ('all' as const) : force.split(',').map((s) => s.trim()).filter(Boolean);
-  return { values, ...(jobs !== undefined ? { jobs } : {}), failFast: failFast ?? false, resume: resume ?? false, json: json ?? false, verbose: verbose ?? false, noReport: noReport ?? false, plain: plain ?? false, ...(forced ? { force: forced } : {}) };
+  return { values, ...(jobs !== undefined ? { jobs } : {}), failFast: failFast ?? false, resume: resume ?? false, json: json ?? false, verbose: verbose ?? false, noReport: noReport ?? false, plain: plain ?? false, command: process.argv.slice(2), ...(forced ? { force: forced } : {}) };
 }
 
 /** `--force` names stages of the pipeline, and runs here (a Slurm element answers from its own cache). */
@@ -42,8 +43,8 @@ async function checkForced(v: RunValues, force: 'all' | readonly string[]): Prom
   }
 }
 
-/** 130 after an interrupt; 1 when a task or a catalog-level stage failed; else 0. */
+/** 130 after Ctrl-C (143 after SIGTERM); 1 when a task or a catalog-level stage failed; else 0. */
 function exitStatus(outcome: RunOutcome): number {
-  if (outcome.interrupted) return 130;
+  if (outcome.interrupted) return outcome.signal ? INTERRUPTS[outcome.signal] : 130;
   return outcome.tasks.some((r) => r.status === 'failed') || outcome.catalog.some((r) => r.status === 'failed') ? 1 : 0;
 }

@@ -11,6 +11,7 @@ import { toFailure, type Failure, type UpstreamFailed } from '../errors.ts';
 import type { Instance, Plan, Task } from '../pipeline/analyse.ts';
 import type { RunInfo, StageOutput } from '../stage.ts';
 import { EngineEmitter, type InstanceResult, type TaskResult } from './events.ts';
+import { namingGalaxy } from './galaxy-failure.ts';
 import { executeInstance, type RunContext } from './instance.ts';
 import { kindOf } from './kinds/index.ts';
 import { runnableModulePath } from './modules.ts';
@@ -184,7 +185,7 @@ async function runOne(rc: RunContext, inst: Instance): Promise<InstanceResult> {
     const catalog = kindOf(inst).report(rc, inst, done);
     return { instance: inst, status: done.status, ms, ...(done.skip !== undefined ? { skipReason: done.skip } : {}), warnings, files: done.files, key: done.key, fields: done.fields, ...(catalog ? { catalog } : {}), ...(done.made ? { made: done.made } : {}) };
   } catch (err) {
-    return { instance: inst, status: 'failed', ms: performance.now() - started, failure: toFailure(err), warnings, files: [] };
+    return { instance: inst, status: 'failed', ms: performance.now() - started, failure: namingGalaxy(toFailure(err), inst), warnings, files: [] };
   }
 }
 

@@ -39,17 +39,22 @@ export async function executeInstance(rc: RunContext, inst: Instance, warnings: 
   const record = forced ? undefined : rc.cache?.lookup(key);
   if (record && filesIntact(rc, record)) {
     rc.cache?.remember(rc.root, inst.stage.name, inst.row.id, key);
+    // What the stage warned about when it ran holds for its cached result too: said again.
+    for (const w of record.warnings ?? []) {
+      warnings.push(w);
+      rc.events.emit('instance-warning', inst, w);
+    }
     return { status: record.output.skip !== null ? 'skipped' : 'cached', outputHash: record.outputHash, key, fields, files: Object.keys(record.output.files), ...(record.output.skip !== null ? { skip: record.output.skip } : {}), record, ...(record.run ? { made: record.run } : {}) };
   }
   if (rc.cachedOnly && !kind.gathers) {
     throw new UserError('not-run', `${inst.id} is not in the cache: its Slurm array element did not finish it`, 'see the element\'s log in the job folder; `run --resume` reruns what did not finish');
   }
-  return runAndStore(rc, inst, bound, key, fields);
+  return runAndStore(rc, inst, bound, key, fields, warnings);
 }
 
 /** The key of a bound instance whose upstream instances are done (or, for `explain`, known). */
 export function keyFor(rc: RunContext, inst: Instance, bound: Bound): { key: string; fields: KeyFields } {
-  const inputs = Object.fromEntries(bound.inputs().map((f) => [f, rc.hasher.hash(f)]));
+  const inputs = Object.fromEntries(bound.inputs().map((f) => [f, hashInput(rc, f)]));
   const fields: KeyFields = {
     stage: inst.stage.name,
     galaxy: inst.row.id,
@@ -65,14 +70,14 @@ export function keyFor(rc: RunContext, inst: Instance, bound: Bound): { key: str
   return { key: keyOf(fields, CACHE_FORMAT), fields };
 }
 
-async function runAndStore(rc: RunContext, inst: Instance, bound: Bound, key: string, fields: KeyFields): Promise<Done> {
+async function runAndStore(rc: RunContext, inst: Instance, bound: Bound, key: string, fields: KeyFields, warnings: readonly string[]): Promise<Done> {
   const output = await bound.run((dep) => materialize(rc, dep));
   rc.onOutput?.(inst, output);
   const files = output.files ?? [];
   const fileHashes = Object.fromEntries(files.map((f) => [f, rc.hasher.hash(f)]));
   const run = runOf(rc, inst);
   const made = { ...(run.started ? { started: run.started } : {}), ...(run.command ? { command: run.command } : {}) };
-  const outputHash = rc.cache ? rc.cache.store(key, inst.id, fields, output, fileHashes, made).outputHash : outputHashOf(describeOutput(output, fileHashes).out);
+  const outputHash = rc.cache ? rc.cache.store(key, inst.id, fields, output, fileHashes, made, warnings).outputHash : outputHashOf(describeOutput(output, fileHashes).out);
   rc.cache?.remember(rc.root, inst.stage.name, inst.row.id, key);
   return { status: output.skip !== undefined ? 'skipped' : 'ran', outputHash, key, fields, files, ...(output.skip !== undefined ? { skip: output.skip } : {}), output, made };
 }
@@ -96,15 +101,33 @@ export async function materialize(rc: RunContext, inst: Instance): Promise<Stage
     if (!(err instanceof CacheCorruption)) throw err;
     rc.cache.invalidate(record.key);
     rc.events.emit('instance-warning', inst, `${err.message}; recomputing`);
-    const bound = await kindOf(inst).bind(rc, inst, [], { inputs: done.fields.inputs });
-    const again = await runAndStore(rc, inst, bound, done.key, done.fields);
+    const warnings: string[] = [];
+    const bound = await kindOf(inst).bind(rc, inst, warnings, { inputs: done.fields.inputs });
+    const again = await runAndStore(rc, inst, bound, done.key, done.fields, warnings);
     done.output = again.output;
     return again.output as StageOutput;
   }
 }
 
+/** An input's hash; a read that fails says which file (a read from a descriptor, EISDIR for a folder, names none). */
+function hashInput(rc: RunContext, file: string): string {
+  try {
+    return rc.hasher.hash(file);
+  } catch (err) {
+    if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && (err as NodeJS.ErrnoException).path === undefined) Object.assign(err, { path: file });
+    throw err;
+  }
+}
+
 function filesIntact(rc: RunContext, record: CacheRecord): boolean {
-  return Object.entries(record.output.files).every(([file, hash]) => hash !== ABSENT && rc.hasher.hash(file) === hash);
+  // (an output that cannot be read, or is a folder now, is not intact: the stage runs and rewrites it, or says why it cannot)
+  return Object.entries(record.output.files).every(([file, hash]) => {
+    try {
+      return hash !== ABSENT && rc.hasher.hash(file) === hash;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function sortedParams(params: Readonly<Record<string, ParamValue>>): Record<string, ParamValue> {

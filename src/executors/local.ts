@@ -18,6 +18,8 @@ export class LocalExecutor implements Executor {
   readonly live = true;
   private readonly jobs: number;
   private readonly pool: WorkerPool | undefined;
+  /** Aborts the engine on an interrupt: its shell stages' commands are stopped with it. */
+  private readonly abort = new AbortController();
 
   constructor(request: RunRequest) {
     this.jobs = request.jobs ?? os.availableParallelism();
@@ -39,9 +41,15 @@ export class LocalExecutor implements Executor {
     let catalog: readonly InstanceResult[] = [];
     events.on('catalog-end', (r) => (catalog = r));
     const pool = this.pool;
-    const tasks = await execute(plan, { jobs: this.jobs, workers: pool !== undefined, ...(pool ? { pool } : {}), failFast: request.failFast, ...(request.force ? { force: request.force } : {}), cache, hasher, run: info }, events);
+    const tasks = await execute(plan, { jobs: this.jobs, workers: pool !== undefined, ...(pool ? { pool } : {}), failFast: request.failFast, ...(request.force ? { force: request.force } : {}), signal: this.abort.signal, cache, hasher, run: info }, events);
     // (the session records the lock from the tasks' ends and the catalog-level results)
     return { tasks, catalog, locks: new LockRecords(), inputsHashed: hasher.hashed, cacheProblems: cache.problems, interrupted: false };
+  }
+
+  interrupt(): void {
+    // (the session ends the process, and what runs in worker threads with it; a command a
+    // shell stage started is a process of its own: aborting the engine stops it)
+    this.abort.abort();
   }
 
   async close(): Promise<void> {

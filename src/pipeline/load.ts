@@ -32,6 +32,13 @@ export function loadPipeline(file: string): Pipeline {
   return parsePipeline(readPipelineText(abs), abs, projectRoot(abs));
 }
 
+/** The YAML library's errors that we say in our own words. */
+const YAML_WORDS: Partial<Record<string, { message: string; hint: string }>> = {
+  DUPLICATE_KEY: { message: 'duplicate key', hint: 'each key may appear once; remove or rename one of them' },
+  MULTIPLE_DOCS: { message: 'a second YAML document starts here (a `---` line): a pipeline file is one document', hint: 'remove the `---` line and what follows it, or merge the two into one' },
+  TAB_AS_INDENT: { message: 'a tab indents this line; YAML indents with spaces only', hint: 'replace the tabs at the start of the line by spaces' },
+};
+
 /**
  * Validates pipeline text; `file` names it in messages, `root` is its project folder
  * (relative module paths and path defaults resolve against it; by default the file's folder).
@@ -49,8 +56,9 @@ export function parsePipeline(text: string, file: string, root: string = path.di
   const where = (node: Node | Pair['key'] | undefined): { line: number; col: number } => lc.linePos(node && typeof node === 'object' && 'range' in node ? ((node.range as [number, number] | undefined)?.[0] ?? 0) : 0);
   for (const e of doc.errors) {
     const { line, col } = lc.linePos((e.pos as unknown as [number, number])[0]);
-    const dup = e.code === 'DUPLICATE_KEY';
-    problems.push({ line, col, message: dup ? 'duplicate key' : e.message.split('\n')[0] ?? e.message, ...(dup ? { hint: 'each key may appear once; remove or rename one of them' } : {}) });
+    // (in our words where the YAML library's would send a user to its own API)
+    const said = YAML_WORDS[e.code];
+    problems.push({ line, col, message: said?.message ?? e.message.split('\n')[0] ?? e.message, ...(said?.hint ? { hint: said.hint } : {}) });
   }
   if (problems.length) throw new PipelineError(file, problems);
 

@@ -9,10 +9,12 @@
  * relative place verifies. `sfh-pipeline verify` recomputes from it; `cache gc` keeps what it
  * names. The text is ./format.ts, merging a run ./merge.ts, a first-format lock ./v1.ts.
  */
-import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../cache/atomic.ts';
 import { UserError } from '../errors.ts';
+import { notA } from '../path-errors.ts';
+import { withMutex } from './lock-mutex.ts';
 import type { Pipeline } from '../pipeline/types.ts';
 import { formatLock, parseLines } from './format.ts';
 import { mergeLock } from './merge.ts';
@@ -49,6 +51,8 @@ export function readLock(file: string): Lock {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
+    const not = notA(file, 'file');
+    if (not && not !== 'does not exist') throw new UserError('bad-input', `the lock file ${file} ${not}`, 'pass --lock FILE, the lock file a run wrote');
     throw new UserError('missing-input', `no lock file at ${file}`, 'run the pipeline first (it writes the lock), or pass --lock FILE');
   }
   return parseLock(text, file);
@@ -107,29 +111,4 @@ export function updateLock(file: string, pipeline: Pipeline, tool: string, recor
     const text = formatLock(mergeLock(base, records, { tool, pipeline: { file: toLockPath(lockDir(file), pipeline.file), sha256: pipeline.hash } }));
     if (text !== before) writeFileAtomic(file, text);
   });
-}
-
-function withMutex(mutex: string, fn: () => void): void {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      closeSync(openSync(mutex, 'wx'));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // A mutex left by a killed run is stale after a minute.
-      try {
-        if (Date.now() - statSync(mutex).mtimeMs > 60_000) rmSync(mutex, { force: true });
-      } catch {
-        // it went away meanwhile
-      }
-      if (Date.now() > deadline) throw new UserError('bad-input', `${mutex} has been held for 30 s`, 'another run is updating the lock file; if none is, delete the .mutex file');
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
-    }
-  }
-  try {
-    fn();
-  } finally {
-    rmSync(mutex, { force: true });
-  }
 }

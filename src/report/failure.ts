@@ -82,6 +82,8 @@ function render(f: Failure): Rendered {
     case 'read-only':
     case 'permission-denied':
     case 'too-many-files':
+    case 'bad-path':
+    case 'io-error':
     case 'slurm-timeout':
     case 'slurm-out-of-memory':
     case 'slurm-cancelled':

@@ -63,6 +63,8 @@ export interface CatalogRecord {
   files: string[];
   error: string | null;
   reason: string | null;
+  /** What it warned about (repeated when it came from the cache). */
+  warnings: string[];
 }
 
 /** Builds the record of one catalog-level instance. */
@@ -79,6 +81,7 @@ export function catalogRecord(r: InstanceResult): CatalogRecord {
     files: [...r.files],
     error: failure ? describeFailure(failure) : null,
     reason: failure?.reason ?? null,
+    warnings: [...r.warnings],
   };
 }
 

@@ -3,6 +3,7 @@
  * closing summary. Subscribes to the engine's events; writes to the stream it is given.
  */
 import type { EngineEmitter, InstanceResult, TaskResult } from '../engine/events.ts';
+import { CATALOG_ROW } from '../pipeline/analyse.ts';
 import { describeFailure, stackOf } from './failure.ts';
 
 /** Formats a duration for a person. */
@@ -52,13 +53,15 @@ export function catalogLines(results: readonly InstanceResult[]): string[] {
     if (typeof print === 'string' && print) lines.push(print.replace(/\n$/, ''));
     // A galaxy left out at every point for one reason is one entry, as in the summary lines.
     const left = new Map<string, string[]>();
+    // (a catalog-level stage it needs that did not end well is left out too, but is no galaxy: it is named by its instance)
+    const isGalaxy = (e: { galaxy: string }) => e.galaxy !== CATALOG_ROW.id;
     for (const e of r.catalog?.excluded ?? []) {
-      const why = `${e.galaxy}: ${e.status}${e.status === 'skipped' ? '' : ` at ${e.instance.replace(/\[.*$/, '')}`} (${e.reason})`;
+      const why = isGalaxy(e) ? `${e.galaxy}: ${e.status}${e.status === 'skipped' ? '' : ` at ${e.instance.replace(/\[.*$/, '')}`} (${e.reason})` : `${e.instance}: ${e.status} (${e.reason})`;
       left.set(why, [...(left.get(why) ?? []), ...Object.entries(e.point).map(([a, v]) => `${a}=${v}`)]);
     }
     if (left.size) {
       const n = r.catalog?.items ?? 0;
-      const out = r.catalog?.excluded.length ?? 0;
+      const out = (r.catalog?.excluded ?? []).filter(isGalaxy).length;
       lines.push(`${r.instance.id}: ran over ${n - out} of ${n}; left out ${[...left].map(([why, points]) => (points.length ? why.replace(':', ` (${[...new Set(points)].join(', ')}):`) : why)).join('; ')}`);
     }
     if (r.status === 'failed' || r.status === 'upstream-failed') lines.push(`  failed  ${r.instance.id}: ${r.failure ? describeFailure(r.failure) : ''}`);

@@ -71,6 +71,14 @@ export interface Executor {
   takeOver?(resumed: Resumed, log: RunLog): { readonly done: ReadonlyMap<string, string>; readonly locks: LockRecords };
   /** Runs the plan, emitting the engine's events on `run.events`. */
   run(run: SessionRun): Promise<Executed>;
+  /**
+   * Whether it stops in order on Ctrl-C or SIGTERM (a Slurm driver cancels its jobs, then
+   * `run` returns, `interrupted`), or the session ends the process at once (the local one:
+   * what runs in its worker threads ends with the process).
+   */
+  readonly stopsInOrder?: boolean;
+  /** Ctrl-C or SIGTERM while it runs: stop (in order), or stop what it started outside this process (a shell stage's command). */
+  interrupt?(signal: NodeJS.Signals): void;
   /** Releases what it holds (worker threads); called once, whatever happened. */
   close(): Promise<void>;
 }

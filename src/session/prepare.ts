@@ -29,7 +29,11 @@ export interface Prepared {
 
 /** Opens the cache a command uses. */
 export function openCache(dir: string): { cache: LocalCache; hasher: FileHasher } {
-  return { cache: new LocalCache(dir), hasher: new FileHasher(path.join(dir, 'stat')) };
+  const cache = new LocalCache(dir);
+  const hasher = new FileHasher(path.join(dir, 'stat'));
+  // (a damaged stat memo entry is reported with the cache's other problems)
+  hasher.onProblem = (p) => cache.problems.push(p);
+  return { cache, hasher };
 }
 
 /**

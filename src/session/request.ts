@@ -66,6 +66,8 @@ export interface RunRequest {
   readonly plain: boolean;
   /** Stages to run even when cached (`--force`): `all`, or stage names. */
   readonly force?: 'all' | readonly string[];
+  /** The command as typed (after `sfh-pipeline`), for the line that says how to resume it. */
+  readonly command?: readonly string[];
 }
 
 /**

@@ -41,7 +41,7 @@ export function commandLine(v: PlanValues): string {
 }
 
 /** A word as a POSIX shell reads it back: quoted only when it must be. */
-function shellWord(word: string): string {
+export function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -18,7 +18,9 @@ import { runRecord } from '../report/json.ts';
 import { replacedLines } from '../report/replaced.ts';
 import { attachPlainLog, cacheProblemLines, catalogLines, summaryLines } from '../report/plain.ts';
 import type { Executor } from './executor.ts';
+import { endBy, interruptedLine, watchInterrupts, type Interrupt } from './interrupt.ts';
 import { LockJournal } from './lock-journal.ts';
+import { checkLockFile, checkWritableFolder } from './paths.ts';
 import { preparePlan } from './prepare.ts';
 import { cacheDirOf, pipelineFile, type RunRequest } from './request.ts';
 import { argsOf, commandLine, resumeFrom, startedAt } from './resume.ts';
@@ -29,6 +31,8 @@ export interface RunOutcome {
   readonly catalog: readonly InstanceResult[];
   /** Stopped by a signal before it finished. */
   readonly interrupted: boolean;
+  /** The signal that stopped it (its exit status is 128 + its number). */
+  readonly signal?: Interrupt;
 }
 
 /** Where a session writes: the log (stderr) and the `--json` record (stdout). */
@@ -48,7 +52,9 @@ export async function runSession(request: RunRequest, executor: Executor, stream
   await executor.check(values);
   // The run's date and command (RunInfo): a resumed run is the run it resumes, so its pages say when that one started.
   const made = resumed?.made ?? { started: startedAt(new Date()), command: commandLine(values) };
-  const log = new RunLog(path.join(cacheDirOf(pipelineFile(values.pipeline), values.cache), 'runs'), { cwd: process.cwd(), args: { ...argsOf(values), ...executor.recordArgs }, run: made });
+  const cacheFolder = cacheDirOf(pipelineFile(values.pipeline), values.cache);
+  checkWritableFolder(cacheFolder, values.cache !== undefined ? '--cache' : 'the cache folder');
+  const log = new RunLog(path.join(cacheFolder, 'runs'), { cwd: process.cwd(), args: { ...argsOf(values), ...executor.recordArgs }, run: made });
   // A resumed run's record then holds all the work of the chain, so resuming a killed resume loses nothing either.
   const earlier = resumed ? [...(readRun(resumed.file)?.tasks.values() ?? [])] : [];
   for (const t of earlier) if (finished(t.status)) log.carry(t);
@@ -56,6 +62,10 @@ export async function runSession(request: RunRequest, executor: Executor, stream
   const { pipeline, hasher } = prepared;
   const info: RunInfo = { version: VERSION, pipelineHash: pipeline.hash, ...made };
   const lockFile = lockPath(pipeline, values.lock);
+  // Where the run writes, before it computes anything: its results, and the lock it ends with.
+  const results = prepared.values.get('out');
+  if (results?.length === 1 && typeof results[0] === 'string' && results[0] !== '') checkWritableFolder(path.resolve(results[0]), values.out !== undefined ? '--out' : 'the results folder (out)');
+  checkLockFile(lockFile, values.lock !== undefined ? '--lock' : 'the lock file');
   const journal = new LockJournal(lockFile, { dir: lockDir(lockFile), pipeline, hasher });
 
   let plan = prepared.plan;
@@ -80,27 +90,44 @@ export async function runSession(request: RunRequest, executor: Executor, stream
   const tty = executor.live && !request.plain && 'isTTY' in out && out.isTTY === true;
   const view = tty ? (await import('../report/listr.ts')).attachListrView(events, plan, out as NodeJS.WriteStream, { verbose: request.verbose }) : undefined;
   if (!view) attachPlainLog(events, out, request.verbose);
-  let executed;
+  // Ctrl-C, SIGTERM: how far the run got and how to go on (./interrupt.ts).
+  let done = earlier.filter((t) => finished(t.status)).length;
+  events.on('task-end', (r) => void (finished(r.status) && done++));
+  const interrupted = () => interruptedLine(done, prepared.plan.tasks.length, request.command ?? ['run']);
+  const watch = watchInterrupts((signal) => {
+    if (executor.stopsInOrder) return executor.interrupt?.(signal);
+    events.removeAllListeners();
+    view?.interrupt();
+    out.write(`\n${interrupted()}\n`);
+    executor.interrupt?.(signal);
+    endBy(signal);
+  });
   try {
-    executed = await executor.run({ request, values, prepared, plan, info, events, log, ...(resumed ? { resumed } : {}), out });
-  } finally {
-    await view?.stop();
-  }
-  const { tasks, catalog } = executed;
-  for (const c of catalog) log.catalog(c);
-  const count = (s: string) => tasks.filter((r) => r.status === s).length;
-  log.end({ ok: count('ok'), failed: count('failed'), skipped: count('skipped') });
+    let executed;
+    try {
+      executed = await executor.run({ request, values, prepared, plan, info, events, log, ...(resumed ? { resumed } : {}), out });
+    } finally {
+      await view?.stop();
+    }
+    const { tasks, catalog } = executed;
+    for (const c of catalog) log.catalog(c);
+    const count = (s: string) => tasks.filter((r) => r.status === s).length;
+    log.end({ ok: count('ok'), failed: count('failed'), skipped: count('skipped') });
 
-  journal.add(executed.locks);
-  journal.add(catalogRecords(catalog, journal.context));
-  const before = readLockIfAny(lockFile);
-  updateLock(lockFile, pipeline, `sfh-pipeline ${VERSION}`, journal.records);
-  const replaced = replacedLines(lockFile, before, readLockIfAny(lockFile));
-  // What the catalog-level stages say (the summary table, where report.html is, who was left out) after the counts.
-  for (const line of [...cacheProblemLines(executed.cacheProblems), ...summaryLines(tasks), ...catalogLines(catalog), ...replaced]) out.write(`${line}\n`);
-  if (request.json) {
-    const record = runRecord({ version: VERSION, pipeline: pipeline.file, id: path.basename(log.file, '.jsonl'), ...(executed.record ? { executor: executed.record } : {}), inputsHashed: executed.inputsHashed, cacheProblems: executed.cacheProblems, tasks, catalog, values: prepared.values });
-    streams.record.write(`${JSON.stringify(record, null, 2)}\n`);
+    journal.add(executed.locks);
+    journal.add(catalogRecords(catalog, journal.context));
+    const before = readLockIfAny(lockFile);
+    updateLock(lockFile, pipeline, `sfh-pipeline ${VERSION}`, journal.records);
+    const replaced = replacedLines(lockFile, before, readLockIfAny(lockFile));
+    // What the catalog-level stages say (the summary table, where report.html is, who was left out) after the counts.
+    for (const line of [...cacheProblemLines(executed.cacheProblems), ...summaryLines(tasks), ...catalogLines(catalog), ...replaced]) out.write(`${line}\n`);
+    if (request.json) {
+      const record = runRecord({ version: VERSION, pipeline: pipeline.file, id: path.basename(log.file, '.jsonl'), ...(executed.record ? { executor: executed.record } : {}), inputsHashed: executed.inputsHashed, cacheProblems: executed.cacheProblems, tasks, catalog, values: prepared.values });
+      streams.record.write(`${JSON.stringify(record, null, 2)}\n`);
+    }
+    if (executed.interrupted) out.write(`${interrupted()}\n`);
+    return { tasks, catalog, interrupted: executed.interrupted, ...(executed.interrupted && watch.signal ? { signal: watch.signal } : {}) };
+  } finally {
+    watch.stop();
   }
-  return { tasks, catalog, interrupted: executed.interrupted };
 }

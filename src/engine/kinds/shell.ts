@@ -3,9 +3,10 @@
  * reads its galaxies from a manifest). The engine keys, caches, skips and fails it as any
  * stage; its code is its command and the script it runs. The command was split into argv
  * words at load time; each placeholder is filled in per word and every word goes to bash
- * through zx's quoting, so a catalog value (an SN name, an id) is always one literal
- * argument and never command text. Values from the catalog that could pick a path or an
- * option (`/`, `..`, a leading `-`) fail their galaxy.
+ * through zx's quoting, so a value is always inside one argument. A catalog value or an
+ * upstream file name goes into the command only when it is a plain name (./shell-values.ts),
+ * so no program that reads an argument as code (`sh -c --`, `perl -E`, awk) finds syntax in
+ * it; in `inputs` and `outputs`, one that could pick a path (`/`, `..`) fails its galaxy.
  */
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -21,6 +22,7 @@ import { catalogOnly, gather, gatheredHashes } from './catalog.ts';
 import { reporting } from './galaxy.ts';
 import type { Bound, Kind } from './kind.ts';
 import { writeManifests, type Manifests } from './manifest.ts';
+import { commandName, commandPath, upstreamEnv } from './shell-values.ts';
 
 /** How much of a failed command's stderr a failure keeps: enough for a traceback's end. */
 const STDERR_TAIL = 4096;
@@ -43,6 +45,8 @@ interface GalaxyShell {
   sn(): string | undefined;
   /** The files a stage in its needs wrote. */
   files(stage: string): readonly string[] | undefined;
+  /** The folders the pipeline chose for a need's files: its folder and the path parameters of that stage and this one. */
+  folders(stage: string): readonly string[];
 }
 
 /** A command over the catalog: `{manifest}`, written from what it gathers when it runs. */
@@ -121,7 +125,7 @@ async function runCommand(root: string, decl: StageDecl, ctx: ShellContext): Pro
 }
 
 async function runFilled(root: string, decl: StageDecl, ctx: ShellContext, manifest: Partial<Manifests>): Promise<StageOutput> {
-  const argv = (decl.run ?? []).map((word) => fill(word, decl, ctx, manifest.manifest));
+  const argv = (decl.run ?? []).map((word) => fill(word, decl, ctx, manifest.manifest, 'run'));
   const galaxy = ctx.id;
   for (const t of decl.inputs ?? []) {
     const file = path.resolve(root, fill(t, decl, ctx));
@@ -152,25 +156,32 @@ async function runFilled(root: string, decl: StageDecl, ctx: ShellContext, manif
   return { meta: { command: argv, exitCode: 0 }, files: outputs };
 }
 
-/** A template word with its placeholders filled in for one instance. */
-function fill(word: string, decl: StageDecl, ctx: ShellContext, manifest?: string): string {
-  return templateParts(word).map((p) => ('text' in p ? p.text : valueOf(p.name, decl, ctx, manifest))).join('');
+/**
+ * A template word with its placeholders filled in for one instance: for a path (`inputs`,
+ * `outputs`), or for the command, where a value from the catalog or a file name must be a
+ * plain name (./shell-values.ts).
+ */
+function fill(word: string, decl: StageDecl, ctx: ShellContext, manifest?: string, use: 'run' | 'path' = 'path'): string {
+  return templateParts(word).map((p) => ('text' in p ? p.text : valueOf(p.name, decl, ctx, manifest, use))).join('');
 }
 
-function valueOf(name: string, decl: StageDecl, ctx: ShellContext, manifest?: string): string {
+function valueOf(name: string, decl: StageDecl, ctx: ShellContext, manifest: string | undefined, use: 'run' | 'path'): string {
   const galaxy = ctx.id;
   if (name === 'manifest') {
     if (manifest === undefined) throw new UserError('pipeline-invalid', `stage \`${decl.name}\` uses {manifest} in \`inputs\` or \`outputs\`; the manifest exists only while the command runs`, 'use {manifest} (or $SFH_MANIFEST) in `run` only');
     return manifest;
   }
-  if (name === 'galaxy') return plainName(galaxy, 'catalog id', galaxy);
-  if (name === 'sn') return plainName((ctx.scope.over === 'galaxy' ? ctx.scope.sn() : undefined) ?? '', 'SN Name', galaxy);
+  if (name === 'galaxy') return use === 'run' ? commandName(galaxy, 'catalog id', galaxy, decl.name, 'SFH_GALAXY') : plainName(galaxy, 'catalog id', galaxy);
+  if (name === 'sn') {
+    const sn = (ctx.scope.over === 'galaxy' ? ctx.scope.sn() : undefined) ?? '';
+    return use === 'run' ? commandName(sn, 'SN Name', galaxy, decl.name, 'SFH_SN') : plainName(sn, 'SN Name', galaxy);
+  }
   let value: string;
   if (name.startsWith('upstream.')) {
     const stage = name.slice('upstream.'.length);
     const file = ctx.scope.over === 'galaxy' ? ctx.scope.files(stage)?.[0] : undefined;
     if (file === undefined) throw new UserError('stage-failed', `galaxy ${galaxy}: {${name}} of stage \`${decl.name}\` is the first file \`${stage}\` wrote, and it wrote none`, `use a stage that writes a file, or drop {${name}}`);
-    value = file;
+    value = use === 'run' && ctx.scope.over === 'galaxy' ? commandPath(file, ctx.scope.folders(stage), galaxy, decl.name, name, upstreamEnv(stage)) : file;
   } else value = String(ctx.params[name]);
   if (value.includes('\0')) throw new UserError('bad-input', `galaxy ${galaxy}: {${name}} of stage \`${decl.name}\` holds a NUL character`, 'a command argument cannot hold NUL');
   return value;
@@ -196,6 +207,11 @@ function envOf(decl: StageDecl, ctx: ShellContext): NodeJS.ProcessEnv {
   env['SFH_GALAXY'] = ctx.id;
   const sn = ctx.scope.sn();
   if (sn !== undefined) env['SFH_SN'] = sn;
+  // Every need's first file, as data: what a command reads when {upstream.<stage>} is refused.
+  for (const need of decl.needs) {
+    const file = ctx.scope.files(need)?.[0];
+    if (file !== undefined) env[upstreamEnv(need)] = file;
+  }
   return env;
 }
 
@@ -222,6 +238,10 @@ function shellContext(rc: RunContext, inst: Instance, warnings: string[]): Shell
         return undefined;
       },
       files: (stage) => output(stage).files,
+      folders: (stage) => {
+        const absolute = (params: Readonly<Record<string, unknown>>) => Object.values(params).filter((v): v is string => typeof v === 'string' && path.isAbsolute(v));
+        return [rc.root, ...absolute(inst.params), ...absolute(inst.deps.get(stage)?.params ?? {})];
+      },
     },
   };
 }

@@ -40,6 +40,15 @@ export class SlurmExecutor implements Executor {
   readonly recordArgs = { executor: 'slurm' };
   /** Elements report their tasks as they end, not their stages as they start: the plain log shows them. */
   readonly live = false;
+  private onInterrupt: (() => void) | undefined;
+  /**
+   * While it follows its jobs, Ctrl-C or SIGTERM cancels them and follows them out, then the
+   * run ends (interrupted); before (submitting) and after (the catalog-level stages, here)
+   * the session ends the process at once.
+   */
+  get stopsInOrder(): boolean {
+    return this.onInterrupt !== undefined;
+  }
 
   constructor(request: RunRequest) {
     if (request.jobs !== undefined) throw new UserError('usage', '--jobs does not apply to --executor slurm', 'each galaxy runs as one array element on `cpusPerTask` CPUs (executor.slurm in pipeline.yaml); Slurm decides how many run at once, and `maxParallel` caps it');
@@ -79,16 +88,14 @@ export class SlurmExecutor implements Executor {
 
     const follower = new Follower(events, out, settings.poll * 1000, request.failFast);
     let interrupts = 0;
-    const onSignal = () => {
-      if (++interrupts > 1) process.exit(130);
+    // (the session's Ctrl-C and SIGTERM; a second one ends the process, leaving the jobs running)
+    this.onInterrupt = () => {
+      interrupts++;
       out.write(`slurm: interrupted: cancelling ${watched.map((j) => j.id).join(', ')} (Ctrl-C again to leave them running)\n`);
       follower.stop();
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
     await follower.follow(watched).finally(() => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      this.onInterrupt = undefined;
     });
 
     const tasks: TaskResult[] = plan.tasks.flatMap((t) => follower.out.results.get(t) ?? []);
@@ -104,6 +111,10 @@ export class SlurmExecutor implements Executor {
       interrupted: interrupts > 0,
       record: { executor: 'slurm', slurm: { jobs: watched.map((j) => ({ id: j.id, dir: j.dir, galaxies: j.elements.map((e) => e.galaxy) })) } },
     };
+  }
+
+  interrupt(): void {
+    this.onInterrupt?.();
   }
 
   async close(): Promise<void> {
