@@ -7,7 +7,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { toFailure, UserError } from './errors.ts';
-import { CACHE_HELP, CLEAN_HELP, DAG_HELP, EXAMPLE_HELP, EXPLAIN_HELP, HELP, INIT_HELP, REPORT_HELP, RUN_HELP, STATUS_HELP, VERIFY_HELP } from './cli/help.ts';
+import { CACHE_HELP, CLEAN_HELP, CRATE_HELP, DAG_HELP, EXAMPLE_HELP, EXPLAIN_HELP, HELP, INIT_HELP, REPORT_HELP, RUN_HELP, STATUS_HELP, VERIFY_HELP } from './cli/help.ts';
 import { VERSION } from './package.ts';
 import { suggestion } from './pipeline/suggest.ts';
 import type { PlanValues, RunValues } from './session/request.ts';
@@ -30,6 +30,7 @@ const HELPS: Readonly<Record<string, string>> = {
   dag: DAG_HELP,
   verify: VERIFY_HELP,
   report: REPORT_HELP,
+  crate: CRATE_HELP,
   clean: CLEAN_HELP,
   cache: CACHE_HELP,
   example: EXAMPLE_HELP,
@@ -82,7 +83,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         return (await import('./cli/clean.ts')).commandClean(values as import('./cli/clean.ts').CleanValues);
       }
       case 'explain': {
-        const { values } = parse('explain', rest, PLAN_OPTIONS, { json: { type: 'boolean' } });
+        const { values } = parse('explain', rest, PLAN_OPTIONS, { json: { type: 'boolean' }, all: { type: 'boolean' } });
         if (values['help']) return help(EXPLAIN_HELP);
         return await (await import('./cli/inspect.ts')).commandExplain(values as PlanValues);
       }
@@ -105,6 +106,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         const { values } = parse('report', rest, { out: { type: 'string' }, file: { type: 'string' }, catalog: { type: 'string' }, set: { type: 'string', multiple: true } });
         if (values['help']) return help(REPORT_HELP);
         return await (await import('./cli/report.ts')).commandReport(values as { pipeline?: string; out?: string; file?: string; catalog?: string; set?: string[] });
+      }
+      case 'crate': {
+        const { CRATE_OPTIONS, commandCrate } = await import('./cli/crate.ts');
+        const { values } = parse('crate', rest, CRATE_OPTIONS);
+        return values['help'] ? help(CRATE_HELP) : await commandCrate(values);
       }
       case 'example': {
         const { values } = parse('example', rest, { out: { type: 'string' } });

@@ -221,15 +221,33 @@ describe('edited stage code re-runs that stage only', () => {
 
 describe('kill -9 at chosen states of a run, then --resume', () => {
   const tmp = tempDir();
-  after(() => tmp.remove());
+  // Every run here is the same command from its own folder (relative paths, as a user types
+  // them) at the same pinned date, so the whole output folder, report.html with the run's
+  // date and command included, must come out byte-identical to the uninterrupted run's.
+  const epoch = process.env['SOURCE_DATE_EPOCH'];
+  before(() => (process.env['SOURCE_DATE_EPOCH'] = '1765000000'));
+  after(() => {
+    if (epoch === undefined) delete process.env['SOURCE_DATE_EPOCH'];
+    else process.env['SOURCE_DATE_EPOCH'] = epoch;
+    tmp.remove();
+  });
   let reference: Record<string, string>;
-  const base = (dir: string) => ['run', '--galaxy', 'all', '--k', '2..4', '--out', path.join(dir, 'out'), '--cache', path.join(dir, 'cache'), '--lock', path.join(dir, 'sfh.lock'), ...['--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv'), '--cubes', path.join(PARITY, 'input', 'MuseObject', 'MuseResample'), '--sfh', path.join(PARITY, 'input', 'MuseSFH', 'dataOut')]];
+  /** Stage instances a whole run finishes (records in a fresh cache), the 4 catalog-level ones last. */
+  let instances = 0;
+  const base = () => ['run', '--galaxy', 'all', '--k', '2..4', '--out', 'out', '--cache', 'cache', '--lock', 'sfh.lock', ...['--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv'), '--cubes', path.join(PARITY, 'input', 'MuseObject', 'MuseResample'), '--sfh', path.join(PARITY, 'input', 'MuseSFH', 'dataOut')]];
+  const folder = (name: string) => {
+    const dir = path.join(tmp.dir, name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
   before(() => {
-    const dir = path.join(tmp.dir, 'reference');
-    const r = runCli(base(dir));
+    const dir = folder('reference');
+    const r = runCli(base(), { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     reference = hashes(path.join(dir, 'out'));
+    instances = cachedRecords(path.join(dir, 'cache'));
     assert.equal(Object.keys(reference).filter((f) => f.endsWith('.fits')).length, 6);
+    assert.match(readFileSync(path.join(dir, 'out', 'report.html'), 'utf8'), /Run started 2025-12-06 05:46:40 UTC: <code>sfh-pipeline run --galaxy all --k 2\.\.4 --catalog /);
   });
 
   // Kill points are states of the run, not lengths of time (test/helpers/kill.ts), so each
@@ -240,12 +258,14 @@ describe('kill -9 at chosen states of a run, then --resume', () => {
     { name: 'after 3 stage instances', ready: (c) => cachedRecords(c) >= 3 },
     { name: 'after its first task', ready: (c) => recordedTasks(c) >= 1 },
     { name: 'after 4 of its 6 tasks', ready: (c) => recordedTasks(c) >= 4 },
+    // (summarise's record is the first of the catalog-level stages'; the DTD fit comes after it)
+    { name: 'while its catalog-level stages run, after summarise', ready: (c) => cachedRecords(c) >= instances - 3 },
   ];
   for (const point of points) {
     test(`killed ${point.name}: resume gives byte-identical outputs, no partial file`, async (t) => {
-      const dir = path.join(tmp.dir, point.name.replace(/\W+/g, '-'));
+      const dir = folder(point.name.replace(/\W+/g, '-'));
       const cache = path.join(dir, 'cache');
-      const kill = await killWhen([...base(dir), '--jobs', '2'], () => point.ready(cache));
+      const kill = await killWhen([...base(), '--jobs', '2'], () => point.ready(cache), dir);
       // (every kill point comes seconds of work before the run's end: a kill that does not land is a failure)
       assert.ok(kill.landed, `the kill landed ${point.name} (the run ended with ${kill.exit})`);
       t.diagnostic('killed');
@@ -256,7 +276,7 @@ describe('kill -9 at chosen states of a run, then --resume', () => {
       }
       let resumed = runCli(['run', '--resume', '--cache', cache]);
       // Killed before the run had recorded itself: there is nothing to resume, so run again.
-      if (resumed.code === 2 && /no earlier run is recorded/.test(resumed.stderr)) resumed = runCli(base(dir));
+      if (resumed.code === 2 && /no earlier run is recorded/.test(resumed.stderr)) resumed = runCli(base(), { cwd: dir });
       assert.equal(resumed.code, 0, resumed.stderr);
       const got = Object.fromEntries(Object.entries(hashes(out)).filter(([f]) => !f.includes('.tmp-')));
       assert.deepEqual(got, reference);
@@ -264,10 +284,8 @@ describe('kill -9 at chosen states of a run, then --resume', () => {
   }
 
   test('the killed command with --resume appended resumes it; an option that differs is named, with both values', async () => {
-    const dir = path.join(tmp.dir, 'appended');
-    mkdirSync(dir, { recursive: true });
-    // Relative paths, from the run's folder, as a user types them.
-    const command = ['run', '--galaxy', 'all', '--k', '2..4', '--out', 'out', '--cache', 'cache', '--lock', 'sfh.lock', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv'), '--cubes', path.join(PARITY, 'input', 'MuseObject', 'MuseResample'), '--sfh', path.join(PARITY, 'input', 'MuseSFH', 'dataOut')];
+    const dir = folder('appended');
+    const command = base();
     const kill = await killWhen(command, () => recordedTasks(path.join(dir, 'cache')) >= 1, dir);
     assert.ok(kill.landed, `the kill landed after the first task (the run ended with ${kill.exit})`);
 
@@ -286,14 +304,14 @@ describe('kill -9 at chosen states of a run, then --resume', () => {
   });
 
   test('the same command again, without --resume, after a kill: only the unfinished work runs', async () => {
-    const dir = path.join(tmp.dir, 'again');
+    const dir = folder('again');
     const cache = path.join(dir, 'cache');
     // Killed once two results are written (recorded as finished, with their output).
     const finished = () => recordedOutputs(cache);
-    const kill = await killWhen([...base(dir), '--jobs', '2'], () => finished().length >= 2);
+    const kill = await killWhen([...base(), '--jobs', '2'], () => finished().length >= 2, dir);
     assert.ok(kill.landed, `the kill landed after two results (the run ended with ${kill.exit})`);
     const before = finished();
-    const again = runCli([...base(dir), '--json']);
+    const again = runCli([...base(), '--json'], { cwd: dir });
     assert.equal(again.code, 0, again.stderr);
     const tasks = again.json?.tasks ?? [];
     // 2 galaxies x 3 k, and the core-collapse SN's 3 tasks, skipped at its first stage.

@@ -61,14 +61,25 @@ describe('the lock, unit by unit', () => {
     assert.equal(formatLock(mergeLock(lock, records('out'), HEADER)), text);
   });
 
-  test('an input that is an output of the lock is recorded by a count and digest, not again', () => {
+  test('what an instance read that other entries say is not repeated', () => {
     const r = records('out');
+    // a plot reads the FITS its write (which it needs) wrote: that output line says it
     r.instances.set('c00000000009', raw('plot', '11', {}, ['a10000000004'], { 'out/11_4.fits': hex('4') }));
     r.outputs.set('out/11_4_map.png', { sha256: hex('9'), by: 'c00000000009' });
-    const plot = mergeLock(EMPTY_LOCK, r, HEADER).instances['c00000000009'];
-    assert.equal(plot?.inputs, undefined);
-    assert.equal(plot?.reads?.files, 1);
-    assert.match(plot?.reads?.sha256 ?? '', /^[0-9a-f]{16}$/);
+    // a second reader of 11's cube, after load: load's line says it; a file of its own is listed
+    r.instances.set('c00000000008', raw('median', '11', {}, ['a00000000001'], { '../data/cubes/11.fits': hex('a'), '../data/other.fits': hex('e') }));
+    r.outputs.set('out/11_median.npy', { sha256: hex('8'), by: 'c00000000008' });
+    // a summary reads both results, which it does not need: a count and a digest
+    r.instances.set('d00000000001', raw('summary', 'all', {}, [], { 'out/11_4.fits': hex('4'), 'out/45_4.fits': hex('4') }));
+    r.outputs.set('out/summary.csv', { sha256: hex('7'), by: 'd00000000001' });
+    const lock = mergeLock(EMPTY_LOCK, r, HEADER);
+    const plot = lock.instances['c00000000009'];
+    assert.deepEqual([plot?.inputs, plot?.reads], [undefined, undefined]);
+    assert.deepEqual(lock.instances['c00000000008']?.inputs, { '../data/other.fits': hex('e') });
+    const summary = lock.instances['d00000000001'];
+    assert.equal(summary?.inputs, undefined);
+    assert.equal(summary?.reads?.files, 2);
+    assert.match(summary?.reads?.sha256 ?? '', /^[0-9a-f]{16}$/);
   });
 
   test('a run with another --out moves the outputs: no entry of the old folder stays, nor what only it needed', () => {
@@ -139,6 +150,22 @@ describe('the lock through the CLI, in a project folder', () => {
     assert.deepEqual([count('load-cubes'), count('write'), count('summarise'), count('report')], [3, 6, 1, 1]);
     const v = verify();
     assert.equal(v.code, 0, v.stdout + v.stderr);
+  });
+
+  test('the report shows its run\'s date and command; a cached report keeps them, and the lock records them', () => {
+    const page = path.join(project, 'out', 'report.html');
+    const html = readFileSync(page, 'utf8');
+    const shown = /<p class="meta" id="run-info">Run started (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC: <code>(sfh-pipeline run [^<]*)<\/code>/.exec(html);
+    assert.ok(shown, html.slice(0, 3000));
+    assert.equal(shown[2], `sfh-pipeline run --galaxy all --k 2..3 --catalog ${data}/FinalSelMuseMask3.csv --cubes ${data}/MuseObject/MuseResample --sfh ${data}/MuseSFH/dataOut --out out --cache cache --lock sfh-pipeline.lock --set dtdSteps=60 --set dtdBurn=20`);
+    const l = parseLock(readFileSync(lock, 'utf8'), lock);
+    const recorded = l.instances[l.outputs['out/report.html']?.by ?? '']?.run;
+    assert.deepEqual(recorded && { started: recorded.started?.replace('T', ' ').replace('Z', ''), command: recorded.command }, { started: shown[1], command: shown[2] });
+    // An unchanged rerun a year later: the report is cached, and keeps its page and its date.
+    const again = runCli(['run', ...opts(), '--json'], { cwd: project, env: { SOURCE_DATE_EPOCH: String(Math.floor(Date.now() / 1000) + 365 * 86400) } });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(readFileSync(page, 'utf8'), html);
+    assert.deepEqual(parseLock(readFileSync(lock, 'utf8'), lock).instances[l.outputs['out/report.html']?.by ?? '']?.run, recorded);
   });
 
   test('a rerun that changes one galaxy changes only its lines and the catalog-level outputs\'', () => {

@@ -203,7 +203,9 @@ describe('the report in a real browser', () => {
       // The example's type II host has no pPXF fit: the page says it was skipped and why.
       const left = await page.locator('#left-out ~ details').allTextContents();
       assert.ok(left.some((d) => /311/.test(d) && /no pPXF output/.test(d)), `galaxy 311 skipped, with its reason: ${left.join(' | ')}`);
-      assert.match((await page.locator('#run ~ p').first().textContent()) ?? '', /selected 4 galaxies \(catalog rows\) at k=2, k=3, k=4/);
+      // The run's date and command, then what it selected.
+      assert.match((await page.locator('#run-info').textContent()) ?? '', /^Run started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: sfh-pipeline run --galaxy all --k 2\.\.4 --out \S+ .*--set minGrouped=100000/);
+      assert.match((await page.locator('#run ~ p:not(#run-info)').first().textContent()) ?? '', /selected 4 galaxies \(catalog rows\) at k=2, k=3, k=4/);
       assert.equal(await page.evaluate(() => document.scripts.length), 1, 'one script: the table\'s sorting and filter');
       // Sorting and filtering work (the CSP lets exactly that script run).
       await page.locator('#results th', { hasText: 'valid pixels' }).click();

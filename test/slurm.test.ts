@@ -50,17 +50,22 @@ const EXECUTOR = `executor:
       - 'if [ "$SLURM_ARRAY_TASK_ID" = "\${SLOW_ELEMENT:-}" ]; then sleep 120; fi'
 `;
 
-/** Files a run writes about all its tasks together (summary.csv, report.html): they name the output folder. */
-const RUN_WIDE = /\.(csv|ecsv|html)$/;
+/**
+ * Files a run writes about all its tasks together (summary.csv, report.html and
+ * report-run.json): they name the output folder, and the page its run's command, whose paths
+ * are those of the run's folder.
+ */
+const RUN_WIDE = /\.(csv|ecsv|html|json)$/;
 
 /**
  * The sha256 of every file in an output folder; for the run-wide files, of their text with
- * the folder's path taken out. `perTask` keeps only the tasks' own outputs (after a resume the
- * run-wide files describe the resumed run only, as a local resume's do).
+ * the run's folder (the output folder's parent) taken out. `perTask` keeps only the tasks'
+ * own outputs (after a resume the run-wide files describe the resumed run only, as a local
+ * resume's do). Every run of this file has the same date (SOURCE_DATE_EPOCH, below).
  */
 function outputHashes(dir: string, perTask = false): Record<string, string> {
   const files = readdirSync(dir).filter((f) => !f.startsWith('.') && !(perTask && RUN_WIDE.test(f))).sort();
-  const hash = (f: string) => (RUN_WIDE.test(f) ? createHash('sha256').update(readFileSync(path.join(dir, f), 'utf8').replaceAll(dir, '<out>')).digest('hex') : sha256File(path.join(dir, f)));
+  const hash = (f: string) => (RUN_WIDE.test(f) ? createHash('sha256').update(readFileSync(path.join(dir, f), 'utf8').replaceAll(path.dirname(dir), '<run>')).digest('hex') : sha256File(path.join(dir, f)));
   return Object.fromEntries(files.map((f) => [f, hash(f)]));
 }
 
@@ -95,7 +100,9 @@ describe('--executor slurm, through a real Slurm', () => {
   const local = path.join(tmp.dir, 'local');
   let localHashes: Record<string, string> = {};
   let localRun: CliResult | undefined;
+  const epoch = process.env['SOURCE_DATE_EPOCH'];
   before(() => {
+    process.env['SOURCE_DATE_EPOCH'] = '1765000000';
     // Without Slurm the tests below skip (or, in CI, fail): the local reference run (seconds
     // of work) would be for nothing.
     if (!UP) return;
@@ -106,7 +113,11 @@ describe('--executor slurm, through a real Slurm', () => {
     localHashes = outputHashes(path.join(local, 'out'));
     assert.ok(Object.keys(localHashes).filter((f) => f.endsWith('.fits')).length === 6, Object.keys(localHashes).join(' '));
   });
-  after(() => tmp.remove());
+  after(() => {
+    if (epoch === undefined) delete process.env['SOURCE_DATE_EPOCH'];
+    else process.env['SOURCE_DATE_EPOCH'] = epoch;
+    tmp.remove();
+  });
 
   test('a 2-galaxy k = 2..4 sweep gives the local executor\'s outputs, run record, lock and --json shape', (t) => {
     if (!needSlurm(t)) return;
@@ -137,7 +148,8 @@ describe('--executor slurm, through a real Slurm', () => {
     // DTD fit's chain, summary and hosts tables (CSV and ECSV each) and corner plot, and
     // dtd-models' table (CSV and ECSV).
     assert.equal(Object.keys(locked).length, 31);
-    for (const [file, sha] of Object.entries(locked)) assert.equal(sha, localHashes[file], `the lock's sha256 of ${file}`);
+    // (the run-wide files are the local run's but for the run's folder: the lock has their own bytes' sha256)
+    for (const [file, sha] of Object.entries(locked)) assert.equal(sha, RUN_WIDE.test(file) ? sha256File(path.join(dir, 'out', file)) : localHashes[file], `the lock's sha256 of ${file}`);
   });
 
   test('an element cancelled with scancel is recorded with Slurm\'s state; --resume resubmits only its galaxy', async (t) => {
@@ -170,7 +182,7 @@ describe('--executor slurm, through a real Slurm', () => {
         assert.match(task.error ?? '', /^slurm: CANCELLED/);
       } else assert.equal(task.status, 'ok', task.error ?? '');
     }
-    assert.match(r.stderr, new RegExp(`failed  ${cancelled} \\S+ k=2: slurm: CANCELLED`));
+    assert.match(r.stderr, new RegExp(`failed  ${cancelled} \\S+ \\(k=2\\.\\.4\\): slurm: CANCELLED`), "the galaxy once, with its k values");
 
     // --resume without --executor: the resumed run's executor, and only the missing galaxy.
     const resumed = runCli(['run', '--resume', '--pipeline', pipeline, '--cache', path.join(dir, 'cache'), '--json']);

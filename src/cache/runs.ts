@@ -43,6 +43,19 @@ export interface RunRecord {
   readonly finished: boolean;
   /** The cache keys of its catalog-level instances (`catalog` lines): `cache gc` keeps them too. */
   readonly catalogKeys: readonly string[];
+  /** Its catalog-level instances as they ended (`sfh-pipeline crate` names the failed ones). */
+  readonly catalog: readonly CatalogLine[];
+  /** When it ended (its `end` line), if it did. */
+  readonly ended?: string;
+}
+
+/** A catalog-level instance's line: its id, how it ended and why it failed. */
+export interface CatalogLine {
+  readonly kind: 'catalog';
+  readonly instance: string;
+  readonly status: string;
+  readonly error?: string;
+  readonly keys?: readonly string[];
 }
 
 /** A task's identity across runs: its galaxy and sweep point. */
@@ -78,7 +91,7 @@ export class RunLog {
 
   /** Records a catalog-level instance's end and key (it belongs to no task). */
   catalog(result: InstanceResult): void {
-    this.append({ kind: 'catalog', instance: result.instance.id, status: result.status, ...(result.key ? { keys: [result.key] } : {}) });
+    this.append({ kind: 'catalog', instance: result.instance.id, status: result.status, ...(result.failure ? { error: result.failure.message } : {}), ...(result.key ? { keys: [result.key] } : {}) });
   }
 
   /**
@@ -131,6 +144,8 @@ export function readRun(file: string): RunRecord | undefined {
   let header: RunHeader | undefined;
   const tasks = new Map<string, TaskLine>();
   const catalogKeys: string[] = [];
+  const catalog: CatalogLine[] = [];
+  let ended: string | undefined;
   let finished = false;
   for (const line of lines) {
     if (!line.trim()) continue;
@@ -142,8 +157,13 @@ export function readRun(file: string): RunRecord | undefined {
     }
     if (v.kind === 'run') header = v as RunHeader;
     else if (v.kind === 'task') tasks.set((v as TaskLine).task, v as TaskLine);
-    else if (v.kind === 'end') finished = true;
-    else if (v.kind === 'catalog') catalogKeys.push(...((v as { keys?: string[] }).keys ?? []));
+    else if (v.kind === 'end') {
+      finished = true;
+      ended = (v as { ended?: string }).ended;
+    } else if (v.kind === 'catalog') {
+      catalog.push(v as CatalogLine);
+      catalogKeys.push(...((v as CatalogLine).keys ?? []));
+    }
   }
-  return header ? { file, header, tasks, finished, catalogKeys } : undefined;
+  return header ? { file, header, tasks, finished, catalogKeys, catalog, ...(ended ? { ended } : {}) } : undefined;
 }

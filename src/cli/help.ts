@@ -22,6 +22,7 @@ Usage:
   sfh-pipeline dag --galaxy <ids> --k <ks> [--mermaid]  print the expanded DAG
   sfh-pipeline verify [--lock FILE]                     recompute every output of the lock file, compare
   sfh-pipeline report [--out DIR] [--file FILE]         one HTML page with every result's pictures
+  sfh-pipeline crate --license ID [--with-outputs]      a Workflow Run RO-Crate of the last run (to deposit)
   sfh-pipeline clean [--force]                          remove this project's outputs and cache
   sfh-pipeline cache du|verify|gc [--keep N]            inspect, check and trim the cache
   sfh-pipeline example [--out DIR]                      write the bundled example dataset
@@ -146,15 +147,45 @@ See docs/report.md.
 `;
 
 /** `sfh-pipeline explain --help`. */
-export const EXPLAIN_HELP = `Usage: sfh-pipeline explain --galaxy <ids> --k <ks> [run's selection, parameter and file options] [--json]
+export const EXPLAIN_HELP = `Usage: sfh-pipeline explain --galaxy <ids> --k <ks> [run's selection, parameter and file options] [--all] [--json]
 
-For every stage instance the same run would have, says whether it is cached or would run,
-and exactly why: a parameter that changed (cluster: param k 4 -> 5), an input file that
+For every stage instance the same run would have, says whether it is cached, skipped (its
+cached outcome is a skip, e.g. a host without a pPXF fit, or it comes after one) or would
+run, and exactly why: a parameter that changed (cluster: param k 4 -> 5), an input file that
 changed, a stage's code that changed, an upstream stage that would run, an output file that
 is missing. It compares the key each instance would have with what the cache holds for
 that stage and galaxy (the nearest cached key), so only what differs from a result the cache
-could serve is named. Runs nothing (\`run -n\` answers the same). --json prints the same as a
-list of records.
+could serve is named. Runs nothing (\`run -n\` answers the same).
+
+By default, a summary per stage: how many instances are cached, skipped and would run, by
+reason. --all, or a --galaxy selection of at most 10 galaxies, prints one line per instance.
+--json prints every instance as a record.
+`;
+
+/** `sfh-pipeline crate --help`. */
+export const CRATE_HELP = `Usage: sfh-pipeline crate --license ID [--with-outputs] [--with-inputs] [--zip FILE] [options]
+
+Describes the project's last run as a Workflow Run RO-Crate (RO-Crate 1.1; Process Run
+Crate, Workflow Run Crate 0.5; Workflow RO-Crate 1.0), for Zenodo or WorkflowHub: the
+pipeline and its parameters, the values used, every input and result with its sha256 and
+size, the run's times and each failed galaxy's error. Every result must still be the file
+the run wrote (else it names what changed and writes nothing).
+
+Without --zip or --with-*: writes ro-crate-metadata.json into the project folder (the
+lock's), which is then the crate; inputs outside it are referenced, not copied.
+
+  --license ID        the results' licence: an SPDX id (CC-BY-4.0, CC0-1.0) or its URL (required)
+  --with-outputs      write a zip holding the outputs (default <project>/<project>.crate.zip)
+  --with-inputs       hold the inputs too, at their place relative to the project folder
+  --zip FILE          where to write the zip (without --with-*: the pipeline and lock only)
+  --of run|lock       the last run (default), or everything the lock file records
+  --name TEXT         the crate's title (default: what the run made)
+  --description TEXT  its summary
+  --author NAME[,ORCID]  an author (repeatable), e.g. --author 'Ada Lovelace,0000-0002-1825-0097'
+  --lock FILE         the lock (default sfh-pipeline.lock next to pipeline.yaml)
+  --cache DIR         the cache with the run records (default cache/ next to pipeline.yaml)
+
+See docs/publishing.md.
 `;
 
 /** `sfh-pipeline dag --help`. */

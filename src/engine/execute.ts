@@ -7,7 +7,7 @@
 import pLimit from 'p-limit';
 import { FileHasher } from '../cache/file-hash.ts';
 import type { Cache } from '../cache/store.ts';
-import { toFailure, type Failure, type UpstreamFailed } from '../errors.ts';
+import { toFailure } from '../errors.ts';
 import type { Instance, Plan, Task } from '../pipeline/analyse.ts';
 import type { RunInfo, StageOutput } from '../stage.ts';
 import { EngineEmitter, type InstanceResult, type TaskResult } from './events.ts';
@@ -15,7 +15,8 @@ import { namingGalaxy } from './galaxy-failure.ts';
 import { executeInstance, type RunContext } from './instance.ts';
 import { kindOf } from './kinds/index.ts';
 import { runnableModulePath } from './modules.ts';
-import type { Ended } from './run-context.ts';
+import type { Done } from './run-context.ts';
+import { cancelled, dependentOn, endedOf, summarise } from './outcomes.ts';
 import { WorkerPool, WORKERS_AVAILABLE } from './worker-pool.ts';
 
 /** How to run a plan. */
@@ -57,7 +58,9 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
   const onOuterAbort = () => abort.abort();
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const limit = pLimit(Math.max(1, options.jobs));
-  const galaxyLimit = pLimit(Math.max(1, options.jobs));
+  // Twice as many galaxies in flight as instances at once: a galaxy's first stages run one
+  // after another, so with only `jobs` galaxies a core would often wait.
+  const galaxyLimit = pLimit(2 * Math.max(1, options.jobs));
   const rc: RunContext = {
     root: plan.pipeline.root,
     run: options.run,
@@ -126,26 +129,37 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     return p;
   };
   events.emit('run-start', plan);
-  const byGalaxy = new Map<string, Task[]>();
-  for (const task of plan.tasks) byGalaxy.set(task.row.id, [...(byGalaxy.get(task.row.id) ?? []), task]);
+  // Galaxy by galaxy, a few at once: memory holds the galaxies in flight, never the catalog.
+  // Each galaxy's instances (those its tasks need, and those a catalog-level instance gathers
+  // from a task a resumed run finished) run as their dependencies allow; once they have all
+  // ended, what the galaxy leaves behind is only what the rest of the run reads of it.
+  const galaxies = new Map<string, { tasks: Task[]; instances: Instance[] }>();
+  const galaxy = (id: string) => galaxies.get(id) ?? galaxies.set(id, { tasks: [], instances: [] }).get(id)!;
+  for (const task of plan.tasks) galaxy(task.row.id).tasks.push(task);
+  for (const inst of plan.instances) if (inst.scope === 'galaxy') galaxy(inst.row.id).instances.push(inst);
   const taskResults: TaskResult[] = [];
-  // Catalog-level instances wait on their galaxies' instances through resultOf, like any other.
-  const catalogDone = Promise.all(plan.catalog.map(resultOf));
   await Promise.all(
-    [...byGalaxy.values()].map((tasks) =>
+    [...galaxies.values()].map((g) =>
       galaxyLimit(async () => {
-        await Promise.all(
-          tasks.map(async (task) => {
-            const instances = await Promise.all(task.instances.map(resultOf));
-            const result = summarise(task, instances);
-            taskResults.push(result);
+        const tasks = await Promise.all(
+          g.tasks.map(async (task) => {
+            const result = summarise(task, await Promise.all(task.instances.map(resultOf)));
             events.emit('task-end', result);
+            return result;
           }),
         );
+        const ended = new Map((await Promise.all(g.instances.map(resultOf))).map((r) => [r.instance.id, leftOf(r)]));
+        for (const inst of g.instances) {
+          results.set(inst.id, Promise.resolve(ended.get(inst.id) as InstanceResult));
+          const done = rc.done.get(inst.id);
+          if (done) rc.done.set(inst.id, leftDone(done));
+        }
+        for (const t of tasks) taskResults.push({ ...t, instances: t.instances.map((r) => ended.get(r.instance.id) ?? r) });
       }),
     ),
   );
-  const catalog = await catalogDone;
+  // Catalog-level instances after every galaxy, each after the catalog-level ones it needs.
+  const catalog = await Promise.all(plan.catalog.map(resultOf));
   options.signal?.removeEventListener('abort', onOuterAbort);
   rc.hasher.offload = undefined;
   if (!options.pool) await rc.pool?.close();
@@ -154,6 +168,30 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
   events.emit('catalog-end', catalog);
   events.emit('run-end', taskResults);
   return taskResults;
+}
+
+/**
+ * What the rest of a run keeps of an instance of a finished galaxy: its end, without its key's
+ * parts (the lock has recorded them at its task's end), which are most of its size.
+ */
+function leftOf(r: InstanceResult): InstanceResult {
+  const { fields: _fields, ...rest } = r;
+  return rest;
+}
+
+/**
+ * What a catalog-level instance reads of a finished galaxy's instance: how it ended, its
+ * output hash, meta and files (not its arrays), and the parameters and input hashes of its
+ * key (a provenance stage's lineage), not its code and upstream parts or its cache record.
+ */
+function leftDone(done: Done): Done {
+  const output = done.output ?? (done.record && { meta: done.record.output.meta, files: Object.keys(done.record.output.files), ...(done.record.output.skip !== null ? { skip: done.record.output.skip } : {}) });
+  const { record: _record, output: _output, ...rest } = done;
+  return {
+    ...rest,
+    fields: { stage: done.fields.stage, galaxy: done.fields.galaxy, decl: done.fields.decl, code: { hash: done.fields.code.hash, files: {} }, params: done.fields.params, upstream: {}, inputs: done.fields.inputs },
+    ...(output ? { output: { meta: output.meta, ...(output.files ? { files: output.files } : {}), ...(output.skip !== undefined ? { skip: output.skip } : {}) } } : {}),
+  };
 }
 
 /** The modules of the stages that run in workers, in stage order; a path that is not runnable is left for the run to report. */
@@ -168,10 +206,6 @@ function workerModules(plan: Plan, root: string): string[] {
     }
   }
   return [...files];
-}
-
-function cancelled(instance: Instance): InstanceResult {
-  return { instance, status: 'cancelled', ms: 0, failure: { reason: 'cancelled', message: 'not run: the run stopped at an earlier failure (--fail-fast)' }, warnings: [], files: [] };
 }
 
 async function runOne(rc: RunContext, inst: Instance): Promise<InstanceResult> {
@@ -189,42 +223,3 @@ async function runOne(rc: RunContext, inst: Instance): Promise<InstanceResult> {
   }
 }
 
-/**
- * How an instance that did not end well is recorded for what gathers it: by its root cause,
- * the instance that failed, was cancelled or decided to skip (`load-cubes[205]: failed`),
- * never as the dependent that merely did not run (`write[205]: upstream-failed`).
- */
-function endedOf(rc: RunContext, result: InstanceResult, blocker: InstanceResult | undefined): Ended | undefined {
-  switch (result.status) {
-    case 'failed':
-    case 'cancelled':
-      return { status: result.status, reason: result.failure?.message ?? result.status, instance: result.instance.id };
-    case 'upstream-failed':
-    case 'skipped':
-      if (!blocker) return undefined; // (a stage that decided to skip is done; its dependents name it)
-      return rc.ended?.get(blocker.instance.id) ?? { status: 'skipped', reason: blocker.skipReason ?? 'skipped', instance: blocker.instance.id };
-    default:
-      return undefined;
-  }
-}
-
-/** The failure of an instance that did not run because `failed` (which it needs) did not end well: the same root cause. */
-function dependentOn(failed: InstanceResult): UpstreamFailed {
-  const f = failed.failure;
-  if (f?.reason === 'upstream-failed') return f;
-  const cause: Failure = f ?? { reason: 'stage-threw', message: `${failed.instance.id} did not finish` };
-  return { reason: 'upstream-failed', root: failed.instance.id, cause, message: cause.message, ...(cause.hint ? { hint: cause.hint } : {}) };
-}
-
-function summarise(task: Task, instances: readonly InstanceResult[]): TaskResult {
-  const failed = instances.find((r) => r.status === 'failed') ?? instances.find((r) => r.status === 'upstream-failed' || r.status === 'cancelled');
-  // The task's output is the first file its stages wrote (the result FITS; pictures and
-  // post-processing come after it); every file is in the lock.
-  const output = instances.flatMap((r) => r.files)[0];
-  // (a task fails with its root cause, whichever of its instances did not run for it)
-  const failure = failed?.failure?.reason === 'upstream-failed' ? failed.failure.cause : failed?.failure;
-  if (failed) return { task, status: 'failed', ...(failure ? { failure } : {}), instances };
-  const skipped = instances.find((r) => r.status === 'skipped');
-  if (skipped) return { task, status: 'skipped', ...(skipped.skipReason ? { skipReason: skipped.skipReason } : {}), instances };
-  return { task, status: 'ok', ...(output ? { output } : {}), instances };
-}

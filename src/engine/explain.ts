@@ -1,12 +1,14 @@
 /**
- * `explain` and `dag`: for every instance of a plan, whether it is cached or would run,
- * and exactly why, without running anything. An instance is cached when the cache would
- * serve its key (and the files it wrote are intact). When it would not, the reasons compare
- * the key the instance would have now with the nearest key the cache holds for that stage
- * and galaxy (the one differing in the fewest parts; of equals, the newest): what would have
- * to change back for the cache to serve it. `cluster: param k 4 -> 5`, `mass-map: input
- * CDP....fits changed`, `collapse-smooth: code of stages/my-stage.ts changed`, `its
- * declaration in pipeline.yaml changed`.
+ * `explain` and `dag`: for every instance of a plan, whether it is cached, skipped or would
+ * run, and exactly why, without running anything. An instance is cached when the cache would
+ * serve its key (and the files it wrote are intact). An instance whose cached outcome is a
+ * skip (a host without a pPXF fit) is skipped, and so are the per-galaxy instances after it:
+ * a rerun would not run them either. When an instance would run, the reasons compare the key
+ * it would have now with the nearest key the cache holds for that stage and galaxy (the one
+ * differing in the fewest parts; of equals, the newest): what would have to change back for
+ * the cache to serve it. `cluster: param k 4 -> 5`, `mass-map: input CDP....fits changed`,
+ * `collapse-smooth: code of stages/my-stage.ts changed`, `its declaration in pipeline.yaml
+ * changed`.
  */
 import path from 'node:path';
 import type { FileHasher } from '../cache/file-hash.ts';
@@ -19,11 +21,15 @@ import { EngineEmitter } from './events.ts';
 import { keyFor, type Done, type RunContext } from './instance.ts';
 import { kindOf, type Kind } from './kinds/index.ts';
 
-/** Whether an instance is cached or would run, and why. */
+/** Whether an instance is cached, skipped or would run, and why. */
 export interface Explanation {
   readonly instance: Instance;
-  readonly state: 'cached' | 'would-run';
-  /** Empty when cached; otherwise every reason found, most specific first. */
+  readonly state: 'cached' | 'skipped' | 'would-run';
+  /**
+   * Empty when cached; when skipped, the skip's reason (a dependent's names the instance
+   * that skipped: `load-cubes[205] skipped: no pPXF output ...`); otherwise every reason it
+   * would run, most specific first.
+   */
   readonly reasons: readonly string[];
 }
 
@@ -33,8 +39,19 @@ export async function explainPlan(plan: Plan, opts: { cache: Cache; hasher: File
   const out: Explanation[] = [];
   const wouldRun = new Set<string>();
   const index = new RecordIndex(opts.cache.dir);
+  /** Instances whose cached outcome is a skip (or that follow one), with the skip's words. */
+  const skipped = new Map<string, string>();
   for (const inst of plan.instances) {
     const kind = kindOf(inst);
+    // After a skip, a per-galaxy instance is skipped too (a catalog-level one gathers the rest).
+    const after = kind.gathers ? undefined : [...inst.deps.values()].find((d) => skipped.has(d.id));
+    if (after) {
+      const why = skipped.get(after.id) as string;
+      skipped.set(inst.id, why);
+      out.push({ instance: inst, state: 'skipped', reasons: [why] });
+      continue;
+    }
+    const latest = opts.cache.latest(rc.root, inst.stage.name, inst.row.id);
     const pendingDeps = [...inst.deps].filter(([, d]) => wouldRun.has(d.id)).map(([name]) => name);
     let reasons: string[] = [];
     let record: CacheRecord | undefined;
@@ -51,14 +68,16 @@ export async function explainPlan(plan: Plan, opts: { cache: Cache; hasher: File
       const missing = Object.entries(record.output.files).filter(([f, h]) => opts.hasher.hash(f) !== h).map(([f]) => f);
       if (missing.length === 0) {
         rc.done.set(inst.id, doneFrom(record));
-        out.push({ instance: inst, state: 'cached', reasons: [] });
+        if (record.output.skip !== null) {
+          skipped.set(inst.id, `${inst.id} skipped: ${record.output.skip}`);
+          out.push({ instance: inst, state: 'skipped', reasons: [record.output.skip] });
+        } else out.push({ instance: inst, state: 'cached', reasons: [] });
         continue;
       }
       reasons.push(...missing.map((f) => `output ${path.basename(f)} is missing or was changed`));
     }
     reasons.push(...pendingDeps.map((name) => kind.pending(name)));
     const candidates = index.keysOf(inst.stage.name, inst.row.id);
-    const latest = opts.cache.latest(rc.root, inst.stage.name, inst.row.id);
     if (fields && !record) reasons.push(...nearestDiff(kind, candidates, fields, rc.root, pendingDeps, latest?.key));
     if (reasons.length === 0) reasons = [candidates.length ? 'its cached result is gone (removed by cache gc, or found corrupt)' : 'never ran'];
     wouldRun.add(inst.id);
@@ -70,7 +89,8 @@ export async function explainPlan(plan: Plan, opts: { cache: Cache; hasher: File
 }
 
 function doneFrom(record: CacheRecord): Done {
-  return { status: 'cached', outputHash: record.outputHash, key: record.key, fields: record.fields, files: Object.keys(record.output.files), record };
+  const skip = record.output.skip;
+  return { status: skip !== null ? 'skipped' : 'cached', outputHash: record.outputHash, key: record.key, fields: record.fields, files: Object.keys(record.output.files), ...(skip !== null ? { skip } : {}), record };
 }
 
 /**

@@ -38,7 +38,8 @@ export async function executeInstance(rc: RunContext, inst: Instance, warnings: 
   const forced = rc.force === 'all' || (rc.force?.includes(inst.stage.name) ?? false);
   const record = forced ? undefined : rc.cache?.lookup(key);
   if (record && filesIntact(rc, record)) {
-    rc.cache?.remember(rc.root, inst.stage.name, inst.row.id, key);
+    // (what explain compares with is the last key that ran: remembering every cached one too
+    // rewrote a file per instance on every rerun, the k of a sweep taking turns)
     // What the stage warned about when it ran holds for its cached result too: said again.
     for (const w of record.warnings ?? []) {
       warnings.push(w);

@@ -11,8 +11,9 @@ import { sha256File } from '../cache/file-hash.ts';
 import { toFailure, type Failure } from '../errors.ts';
 import { collectLargeBuffers } from '../gc.ts';
 import type { Json, Lineage, StageModule, StageOutput } from '../stage.ts';
-import { stageContext, upstreamOf, type ContextSpec } from './context.ts';
+import { catalogUpstream, stageContext, upstreamOf, type ContextSpec } from './context.ts';
 import { importModule } from './import-module.ts';
+import { gatheredFrom, type PlainGathered } from './kinds/catalog-items.ts';
 
 /** A job for the worker. */
 export interface WorkerJob {
@@ -21,6 +22,8 @@ export interface WorkerJob {
   readonly spec: ContextSpec;
   readonly lineage: Lineage;
   readonly upstream: Readonly<Record<string, StageOutput>>;
+  /** Only for a catalog-level stage: what it runs over (its items' meta and files, who was left out). */
+  readonly gathered?: PlainGathered;
   /** The run was cancelled before the job was handed over: its signal starts aborted. */
   readonly aborted: boolean;
 }
@@ -115,13 +118,14 @@ async function handle(job: WorkerJob): Promise<void> {
   running.set(job.id, abort);
   try {
     const module = await moduleAt(job.module);
-    const ctx = stageContext(job.spec, {
-      upstream: upstreamOf(job.spec.stage, (need) => job.upstream[need]),
-      progress: (info) => port.postMessage({ id: job.id, kind: 'progress', info } satisfies WorkerMessage),
-      warn: (message) => port.postMessage({ id: job.id, kind: 'warn', message } satisfies WorkerMessage),
+    const links = {
+      upstream: job.gathered ? catalogUpstream(job.spec.stage) : upstreamOf(job.spec.stage, (need) => job.upstream[need]),
+      progress: (info: { iteration?: number; message?: string }) => port.postMessage({ id: job.id, kind: 'progress', info } satisfies WorkerMessage),
+      warn: (message: string) => port.postMessage({ id: job.id, kind: 'warn', message } satisfies WorkerMessage),
       signal: abort.signal,
       lineage: () => job.lineage,
-    });
+    };
+    const ctx = job.gathered ? stageContext(job.spec, links, gatheredFrom(job.spec.stage, job.gathered)) : stageContext(job.spec, links);
     const output = await module.run(ctx);
     const buffers = Object.values(output.arrays ?? {}).map((a) => a.data.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
     port.postMessage({ id: job.id, kind: 'done', output } satisfies WorkerMessage, [...new Set(buffers)]);

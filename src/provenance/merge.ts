@@ -36,11 +36,27 @@ export function mergeLock(base: Lock, records: LockRecords, header: Pick<Lock, '
     outputs[file] = out;
   }
 
+  // What an instance read that an instance it needs already records is not repeated.
+  const needsOf = (ref: string) => records.instances.get(ref)?.needs ?? base.instances[ref]?.needs ?? [];
+  const inputsOf = (ref: string) => records.instances.get(ref)?.inputs ?? base.instances[ref]?.inputs ?? {};
+  const upstream = (raw: RawInstance): Set<string> => {
+    const seen = new Set<string>();
+    const stack = [...raw.needs];
+    while (stack.length) {
+      const ref = stack.pop() as string;
+      if (seen.has(ref)) continue;
+      seen.add(ref);
+      stack.push(...needsOf(ref));
+    }
+    return seen;
+  };
   for (const [ref, raw] of records.instances) {
     const codeRef = raw.code.slice(0, REF_LENGTH);
     const known = records.code.get(raw.code);
     if (known || !code[codeRef]) code[codeRef] = known ?? { stage: raw.stage, files: {} };
-    instances[ref] = entryOf(raw, codeRef, tableRef(params, raw.params), outputs);
+    const above = upstream(raw);
+    const said = (file: string, hash: string) => (outputs[file]?.sha256 === hash && above.has(outputs[file].by)) || [...above].some((r) => inputsOf(r)[file] === hash);
+    instances[ref] = entryOf(raw, codeRef, tableRef(params, raw.params), outputs, said);
   }
 
   // Only what some output needs stays: instances reachable from an output, and their code and parameters.
@@ -66,15 +82,17 @@ export function mergeLock(base: Lock, records: LockRecords, header: Pick<Lock, '
 }
 
 /**
- * An instance as the lock keeps it: its code and parameters by reference, the files it read
- * that are not outputs in the lock with their sha256, and of those that are (a plot reads its
- * result FITS; report.html every result of its folder), only how many and a digest of their
- * names and hashes: their own entries say the rest.
+ * An instance as the lock keeps it: its code and parameters by reference, and the files it
+ * read with their sha256, less what other entries say: a file an instance it needs read too
+ * (mass-map reads load-cubes' cube), or wrote (a plot reads its write's FITS), is left out;
+ * of the outputs of the lock it read otherwise (report.html reads every result of its
+ * folder), only how many and a digest of their names and hashes.
  */
-function entryOf(raw: RawInstance, code: string, params: string, outputs: Lock['outputs']): LockInstance {
+function entryOf(raw: RawInstance, code: string, params: string, outputs: Lock['outputs'], said: (file: string, hash: string) => boolean): LockInstance {
   const inputs: Record<string, string> = {};
   const read: string[] = [];
   for (const [file, hash] of Object.entries(raw.inputs)) {
+    if (said(file, hash)) continue;
     if (outputs[file]?.sha256 === hash) read.push(`${file}\t${hash}`);
     else inputs[file] = hash;
   }

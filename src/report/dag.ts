@@ -12,7 +12,7 @@ export function dagText(plan: Plan, explained: readonly Explanation[]): string {
   const lines = plan.instances.map((inst) => {
     const e = state.get(inst.id);
     const deps = inst.scope === 'catalog' ? gathered(inst) : [...inst.deps.values()].map((d) => d.id).join(', ');
-    const mark = e ? (e.state === 'cached' ? '[cached]' : `[stale: ${e.reasons[0] ?? ''}]`) : '';
+    const mark = e ? (e.state === 'cached' ? '[cached]' : e.state === 'skipped' ? `[skipped: ${e.reasons[0] ?? ''}]` : `[stale: ${e.reasons[0] ?? ''}]`) : '';
     return `${inst.id.padEnd(width)}  ${deps ? `<- ${deps}` : '(source)'}  ${mark}`.trimEnd();
   });
   return `${lines.join('\n')}\n`;
@@ -46,7 +46,7 @@ export function dagMermaid(plan: Plan, explained: readonly Explanation[]): strin
   const lines = ['flowchart LR'];
   for (const inst of plan.instances) {
     const point = Object.entries(inst.point).map(([k, v]) => ` ${k}=${v}`).join('');
-    const cls = state.get(inst.id) === 'cached' ? 'cached' : 'stale';
+    const cls = state.get(inst.id) === 'cached' || state.get(inst.id) === 'skipped' ? 'cached' : 'stale';
     // A catalog-level instance is a stadium, labelled with the galaxies it gathers.
     const [open, close] = inst.scope === 'catalog' ? ['([', '])'] : ['[', ']'];
     const label = inst.scope === 'catalog' ? `${inst.stage.name}<br/>all ${new Set(inst.items.map((i) => i.row.id)).size} galaxies${point}` : `${inst.stage.name}<br/>${inst.row.id}${point}`;

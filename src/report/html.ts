@@ -5,8 +5,9 @@
  * the map and SFH plot of every k. Pictures are the PNG files next to the page, linked by
  * relative URLs and loaded lazily, so the page stays about 1 KB per result and the folder
  * works wherever it is copied. A Content-Security-Policy allows those files, inline CSS and
- * the one inline script (by its hash), nothing else. The same inputs give the same bytes:
- * no time stamp, so `verify` can recompute the page bit for bit.
+ * the one inline script (by its hash), nothing else. The page shows the run's date and
+ * command (RunInfo), which are no part of any key: the lock records them and `verify` gives
+ * them back, so the same inputs and the same run still give the same bytes.
  */
 import type { ReportSection } from '../stage.ts';
 import { indexTable, INDEX_SCRIPT, INDEX_SCRIPT_CSP, type IndexRow } from './html-index.ts';
@@ -43,6 +44,9 @@ export interface ReportRun {
   readonly leftOut: readonly LeftOut[];
   /** The file names of the results this run made or confirmed; the folder's others are from earlier runs. */
   readonly results?: readonly string[];
+  /** When the run started (ISO 8601, UTC) and its command (RunInfo), when known. */
+  readonly started?: string;
+  readonly command?: string;
 }
 
 /** What the header says. */
@@ -113,15 +117,16 @@ function howMade(info: ReportInfo): string {
   const selection = run ? `The run that wrote this page selected ${plural(run.galaxies, 'galaxy', 'galaxies')} (catalog rows)${run.points.length ? ` at ${run.points.map(esc).join(', ')}` : ''}. ${gathered(info)}` : '';
   return [
     '<h2 id="run">How these results were made</h2>',
-    `<p class="meta">${selection}Made by ${info.versions.map((v) => `sfh-pipeline ${esc(v)}`).join(', ') || 'an unknown version'} with the pipeline declarations of sha256 (PIPEHASH) ${info.pipelineHashes.map((h) => `<code>${esc(h.slice(0, 12))}</code>`).join(', ') || 'unknown'}. Every parameter below is recorded in each result FITS (card <code>HIERARCH SFH &lt;NAME&gt;</code>); a parameter with several values differs between results. The page has no date, so that <code>sfh-pipeline verify</code> can recompute it bit for bit: the run's date and command are in its record under <code>&lt;cache&gt;/runs/</code>.</p>`,
+    runLine(run),
+    `<p class="meta">${selection}Made by ${info.versions.map((v) => `sfh-pipeline ${esc(v)}`).join(', ') || 'an unknown version'} with the pipeline declarations of sha256 (PIPEHASH) ${info.pipelineHashes.map((h) => `<code>${esc(h.slice(0, 12))}</code>`).join(', ') || 'unknown'}. Every parameter below is recorded in each result FITS (card <code>HIERARCH SFH &lt;NAME&gt;</code>); a parameter with several values differs between results.</p>`,
     rows.length ? `<details><summary>${plural(rows.length, 'parameter', 'parameters')}</summary><table><thead><tr><th>parameter</th><th>value(s)</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table></details>` : '',
   ].join('\n');
 }
 
 /**
  * Says plainly that the page gathers the whole folder: how many results the run made and
- * how many earlier runs left there (marked in the table). No dates: the page is recomputed
- * bit for bit by verify; each run's date is in its record.
+ * how many earlier runs left there (marked in the table). The earlier runs' dates are in
+ * their run records, not here: a result's row is the same whichever run reads it.
  */
 function gathered(info: ReportInfo): string {
   const mine = info.run?.results;
@@ -130,6 +135,16 @@ function gathered(info: ReportInfo): string {
   return earlier === 0
     ? 'Every result in the folder is from this run. '
     : `This page shows every result in the folder, not only this run's: ${plural(mine.length, 'result', 'results')} from this run and ${plural(earlier, 'result', 'results')} from earlier runs (other k, seeds or parameters), marked <span class="flag">earlier run</span> in the table (their dates are in the run records under <code>&lt;cache&gt;/runs/</code>). summary.csv and the DTD fit cover this run's results only. `;
+}
+
+/**
+ * When the run that wrote the page started, and its command: on a line of its own
+ * (`id="run-info"`), the one part of the page that tells two runs of the same results apart.
+ */
+function runLine(run: ReportRun | null): string {
+  if (!run?.started && !run?.command) return '';
+  const when = run.started ? `Run started ${esc(run.started.replace('T', ' ').replace(/Z$/, ' UTC'))}` : 'Run';
+  return `<p class="meta" id="run-info">${when}${run.command ? `: <code>${esc(run.command)}</code>` : ''}. A cached page keeps the date it was made; the lock records both, so <code>sfh-pipeline verify</code> recomputes this page bit for bit.</p>`;
 }
 
 /** The galaxies the run left out, grouped by status, each with its reason. */

@@ -1,15 +1,18 @@
 /**
  * A catalog-level module stage (`over: catalog`): once over every selected galaxy, at one
- * point of its own axes. It runs on whatever it gathers that ended well, in the main thread
- * once the galaxies are done (it reads every galaxy's outputs, which are here already),
- * and records who was left out and why. Its key's upstream part is by instance id
- * (`write[122 k=4]`), so `explain` can name the galaxy that changed.
+ * point of its own axes. It runs once the galaxies are done, on whatever it gathers that
+ * ended well, and records who was left out and why. It gets each galaxy's meta and files
+ * (./catalog-items.ts), never the galaxies' arrays, and runs on a stage worker, so the live
+ * view goes on while it works (in the main thread where there are no workers). Its key's
+ * upstream part is by instance id (`write[122 k=4]`), so `explain` can name the galaxy that
+ * changed.
  */
 import type { CatalogInstance, Instance } from '../../pipeline/analyse.ts';
-import type { CatalogStageContext, CatalogUpstream, Excluded, FanInItemContext, StageOutput } from '../../stage.ts';
-import { catalogUpstream, stageContext, upstreamOf, type Gathered } from '../context.ts';
-import { loadStageModule, stageCodeHash } from '../modules.ts';
+import type { CatalogStageContext, CatalogUpstream, Excluded, StageOutput } from '../../stage.ts';
+import { catalogUpstream, stageContext, type Gathered } from '../context.ts';
+import { loadStageModule, runnableModulePath, stageCodeHash } from '../modules.ts';
 import { lineageOf, outputOf, upstreamHashes, type Ended, type RunContext } from '../run-context.ts';
+import { gatheredFrom, itemOutput, type ItemOutput, type PlainGathered } from './catalog-items.ts';
 import { reporting, specOf } from './galaxy.ts';
 import type { Bound, Kind } from './kind.ts';
 
@@ -23,11 +26,8 @@ export const catalogKind: Kind = {
   blocker: () => undefined,
   async bind(rc, inst, warnings, own) {
     const module = await loadStageModule(rc.root, inst.stage);
-    const ctx: CatalogContext = stageContext(
-      specOf(rc, inst),
-      { upstream: catalogUpstream(inst.stage.name), ...reporting(rc, inst, warnings), signal: rc.signal, lineage: () => lineageOf(rc, inst, inst.params, own.inputs ?? {}) },
-      gather(rc, catalogOnly(inst)),
-    );
+    const links = { upstream: catalogUpstream(inst.stage.name), ...reporting(rc, inst, warnings), signal: rc.signal, lineage: () => lineageOf(rc, inst, inst.params, own.inputs ?? {}) };
+    const ctx: CatalogContext = stageContext(specOf(rc, inst), links, gatheredFrom(inst.stage.name, gather(rc, catalogOnly(inst))));
     return {
       inputs: () => module.inputs?.(ctx) ?? [],
       outputs: () => module.outputs?.(ctx) ?? [],
@@ -35,9 +35,11 @@ export const catalogKind: Kind = {
       code: () => stageCodeHash(rc.root, inst.stage),
       upstream: () => gatheredHashes(rc, inst),
       async run(materialize) {
-        // (what it left out has no output to load)
-        for (const dep of inst.deps.values()) if (rc.done.has(dep.id)) await materialize(dep);
-        return module.run(ctx);
+        // The catalog-level outputs it reads whole (their arrays too); the galaxies' meta and files only.
+        for (const dep of inst.deps.values()) if (dep.scope === 'catalog' && rc.done.has(dep.id)) await materialize(dep);
+        const gathered = gather(rc, catalogOnly(inst));
+        if (!rc.pool) return module.run(stageContext(specOf(rc, inst), links, gatheredFrom(inst.stage.name, gathered)));
+        return rc.pool.run({ module: runnableModulePath(rc.root, inst.stage.module), spec: specOf(rc, inst), lineage: ctx.lineage, upstream: {}, gathered }, { progress: (info) => ctx.progress(info), warn: (message) => ctx.warn(message) }, rc.signal);
       },
     } satisfies Bound;
   },
@@ -81,12 +83,12 @@ export function catalogOnly(inst: Instance): CatalogInstance {
 }
 
 /**
- * What a catalog-level instance runs on: the items whose upstream instances all ended
- * well (ran or cached, not skipped), the rest as {@link Excluded}, and the outputs of the
- * catalog-level instances it needs.
+ * What a catalog-level instance runs on, as plain data: the items whose upstream instances
+ * all ended well (ran or cached, not skipped) with their outputs' meta and files, the rest as
+ * {@link Excluded}, and the outputs of the catalog-level instances it needs.
  */
-export function gather(rc: RunContext, inst: CatalogInstance): Gathered {
-  const items: FanInItemContext[] = [];
+export function gather(rc: RunContext, inst: CatalogInstance): PlainGathered {
+  const items: PlainGathered['items'][number][] = [];
   const excluded: Excluded[] = [];
   const badOf = (dep: Instance): Ended | undefined => {
     const done = rc.done.get(dep.id);
@@ -105,14 +107,9 @@ export function gather(rc: RunContext, inst: CatalogInstance): Gathered {
     }
     if (bad) excluded.push(bad);
     else {
-      items.push({
-        row: { id: item.row.id },
-        point: item.point,
-        upstream: upstreamOf(inst.stage.name, (need) => {
-          const dep = item.deps.get(need);
-          return dep && outputOf(rc, dep);
-        }),
-      });
+      const upstream: Record<string, ItemOutput> = {};
+      for (const [need, dep] of item.deps) upstream[need] = itemOutput(outputOf(rc, dep));
+      items.push({ row: { id: item.row.id }, point: item.point, upstream });
     }
   }
   const catalog: CatalogUpstream[] = [];

@@ -19,6 +19,7 @@ import type { ParamValue, StageOutput } from '../../stage.ts';
 import type { Gathered } from '../context.ts';
 import { outputOf, upstreamHashes, type RunContext } from '../run-context.ts';
 import { catalogOnly, gather, gatheredHashes } from './catalog.ts';
+import { gatheredFrom } from './catalog-items.ts';
 import { reporting } from './galaxy.ts';
 import type { Bound, Kind } from './kind.ts';
 import { writeManifests, type Manifests } from './manifest.ts';
@@ -219,7 +220,7 @@ function envOf(decl: StageDecl, ctx: ShellContext): NodeJS.ProcessEnv {
 function shellContext(rc: RunContext, inst: Instance, warnings: string[]): ShellContext {
   const { warn } = reporting(rc, inst, warnings);
   const common = { id: inst.row.id, params: inst.params, warn, signal: rc.signal };
-  if (inst.scope === 'catalog') return { ...common, scope: { over: 'catalog', gathered: gather(rc, catalogOnly(inst)) } };
+  if (inst.scope === 'catalog') return { ...common, scope: { over: 'catalog', gathered: gatheredFrom(inst.stage.name, gather(rc, catalogOnly(inst))) } };
   const output = (stage: string): StageOutput => {
     const dep = inst.deps.get(stage);
     if (!dep) throw new Error(`stage ${inst.stage.name} read the output of \`${stage}\`, which is not in its needs (pipeline.yaml)`);

@@ -143,7 +143,8 @@ async function runCatalog(prepared: Prepared, full: Plan, info: RunInfo, events:
   mine.on('catalog-end', (r) => (catalog = [...r]));
   const abort = new AbortController();
   if (stopped) abort.abort();
-  await execute(plan, { jobs: 1, workers: false, failFast: false, cachedOnly: true, cache, hasher, signal: abort.signal, run: info }, mine);
+  // (the catalog-level stages on a stage worker, as a local run's: this thread follows and prints)
+  await execute(plan, { jobs: 1, failFast: false, cachedOnly: true, cache, hasher, signal: abort.signal, run: info }, mine);
   return catalog;
 }
 
