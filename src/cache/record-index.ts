@@ -12,11 +12,14 @@ import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:f
 import path from 'node:path';
 import type { KeyFields } from './key.ts';
 
-/** One cached key: its fields and when it was stored. */
+/** One cached key: its fields, the instance and run that stored it, and when. */
 export interface CachedKey {
   readonly key: string;
+  readonly instance: string;
   readonly fields: KeyFields;
   readonly createdAt: string;
+  /** The run that stored it (its start and command), when the record says. */
+  readonly run?: { readonly started?: string; readonly command?: string };
 }
 
 /** How much of a record holds its `instance` (`{"format": 1, "key": "<64 hex>", "instance": ...`). */
@@ -41,7 +44,7 @@ export class RecordIndex {
       if (!instance.startsWith(prefix) || !/^[\] ]/.test(instance.slice(prefix.length))) continue;
       try {
         const rec = JSON.parse(readFileSync(file, 'utf8')) as Partial<CachedKey>;
-        if (rec.fields?.stage === stage && rec.fields.galaxy === galaxy && typeof rec.key === 'string') keys.push({ key: rec.key, fields: rec.fields, createdAt: rec.createdAt ?? '' });
+        if (rec.fields?.stage === stage && rec.fields.galaxy === galaxy && typeof rec.key === 'string') keys.push({ key: rec.key, instance, fields: rec.fields, createdAt: rec.createdAt ?? '', ...(rec.run ? { run: rec.run } : {}) });
       } catch {
         // a torn or foreign file: not a key the cache can serve
       }

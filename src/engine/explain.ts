@@ -13,7 +13,7 @@
 import path from 'node:path';
 import type { FileHasher } from '../cache/file-hash.ts';
 import type { KeyFields } from '../cache/key.ts';
-import { RecordIndex } from '../cache/record-index.ts';
+import { RecordIndex, type CachedKey } from '../cache/record-index.ts';
 import type { Cache, CacheRecord } from '../cache/store.ts';
 import type { Instance, Plan } from '../pipeline/analyse.ts';
 import type { RunInfo } from '../stage.ts';
@@ -39,6 +39,7 @@ export async function explainPlan(plan: Plan, opts: { cache: Cache; hasher: File
   const out: Explanation[] = [];
   const wouldRun = new Set<string>();
   const index = new RecordIndex(opts.cache.dir);
+  const order = new Map(plan.instances.map((inst, i) => [inst.id, i]));
   /** Instances whose cached outcome is a skip (or that follow one), with the skip's words. */
   const skipped = new Map<string, string>();
   for (const inst of plan.instances) {
@@ -78,7 +79,7 @@ export async function explainPlan(plan: Plan, opts: { cache: Cache; hasher: File
     }
     reasons.push(...pendingDeps.map((name) => kind.pending(name)));
     const candidates = index.keysOf(inst.stage.name, inst.row.id);
-    if (fields && !record) reasons.push(...nearestDiff(kind, candidates, fields, rc.root, pendingDeps, latest?.key));
+    if (fields && !record) reasons.push(...nearestDiff(kind, candidates, fields, rc.root, pendingDeps, latest, order));
     if (reasons.length === 0) reasons = [candidates.length ? 'its cached result is gone (removed by cache gc, or found corrupt)' : 'never ran'];
     wouldRun.add(inst.id);
     // Downstream inputs() still need this stage's meta: the last record's is the best guess.
@@ -95,13 +96,22 @@ function doneFrom(record: CacheRecord): Done {
 
 /**
  * What differs between the key an instance would have now and the nearest key the cache
- * holds for its stage and galaxy: the fewest differences; of equals, the key this project's
- * last run used (`latest`), else the newest. None: it never ran (or what it made is gone).
+ * holds for its stage and galaxy: the fewest differences. Of equals: a key of the run that
+ * last ran this stage for this galaxy (`latest`, and the keys stored with the same run
+ * start and command), then the one latest in the plan's order (in a sweep run on workers,
+ * which point finished last is chance: the answer must not be), then the newest. None: it
+ * never ran (or what it made is gone).
  */
-function nearestDiff(kind: Kind, candidates: readonly { key: string; fields: KeyFields; createdAt: string }[], now: KeyFields, root: string, pending: readonly string[], latest: string | undefined): string[] {
+function nearestDiff(kind: Kind, candidates: readonly CachedKey[], now: KeyFields, root: string, pending: readonly string[], latest: CacheRecord | undefined, order: ReadonlyMap<string, number>): string[] {
   let best: string[] | undefined;
-  const rank = (c: { key: string; createdAt: string }) => `${c.key === latest ? '1' : '0'}${c.createdAt}`;
-  for (const c of [...candidates].sort((a, b) => (rank(a) < rank(b) ? 1 : -1))) {
+  const runOf = (run: CachedKey['run']) => (run?.started || run?.command ? `${run.started ?? ''}\0${run.command ?? ''}` : undefined);
+  const lastRun = runOf(latest?.run);
+  const rank = (c: CachedKey): [number, number, string] => [c.key === latest?.key || (lastRun !== undefined && runOf(c.run) === lastRun) ? 1 : 0, order.get(c.instance) ?? -1, c.createdAt];
+  const before = (a: CachedKey, b: CachedKey): number => {
+    const [ra, rb] = [rank(a), rank(b)];
+    return rb[0] - ra[0] || rb[1] - ra[1] || (ra[2] < rb[2] ? 1 : ra[2] > rb[2] ? -1 : 0);
+  };
+  for (const c of [...candidates].sort(before)) {
     const reasons = diff(kind, c.fields, now, root, pending);
     // Nothing else differs: with an upstream that would run, that says it all; otherwise it
     // is the same key, whose record is gone (the caller says so).
