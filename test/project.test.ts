@@ -39,7 +39,7 @@ describe('a project is the nearest folder upward with a pipeline.yaml', () => {
     const ran = ranDuring(rig, () => assert.equal(rig.exec(['run', '--galaxy', 'all']).code, 0));
     assert.deepEqual(ran, { extra: 2 }, 'only the new stage ran');
     const why = rig.exec(['explain', '--galaxy', 'all']);
-    assert.match(why.stdout, /^11 cached, 0 would run$/m, why.stdout);
+    assert.match(why.stdout, /^11 cached, 0 skipped, 0 would run$/m, why.stdout);
   });
 
   test('explain names the changed part against what the cache holds, not against the last run', () => {

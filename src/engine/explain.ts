@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { FileHasher } from '../cache/file-hash.ts';
 import type { KeyFields } from '../cache/key.ts';
 import { RecordIndex, type CachedKey } from '../cache/record-index.ts';
+import { lastRun } from '../cache/runs.ts';
 import type { Cache, CacheRecord } from '../cache/store.ts';
 import type { Instance, Plan } from '../pipeline/analyse.ts';
 import type { RunInfo } from '../stage.ts';
@@ -40,6 +41,7 @@ export async function explainPlan(plan: Plan, opts: { cache: Cache; hasher: File
   const wouldRun = new Set<string>();
   const index = new RecordIndex(opts.cache.dir);
   const order = new Map(plan.instances.map((inst, i) => [inst.id, i]));
+  const lastKeys = lastRunKeys(opts.cache.dir);
   /** Instances whose cached outcome is a skip (or that follow one), with the skip's words. */
   const skipped = new Map<string, string>();
   for (const inst of plan.instances) {
@@ -79,7 +81,7 @@ export async function explainPlan(plan: Plan, opts: { cache: Cache; hasher: File
     }
     reasons.push(...pendingDeps.map((name) => kind.pending(name)));
     const candidates = index.keysOf(inst.stage.name, inst.row.id);
-    if (fields && !record) reasons.push(...nearestDiff(kind, candidates, fields, rc.root, pendingDeps, latest, order));
+    if (fields && !record) reasons.push(...nearestDiff(kind, candidates, fields, rc.root, pendingDeps, { latest, order, lastKeys }));
     if (reasons.length === 0) reasons = [candidates.length ? 'its cached result is gone (removed by cache gc, or found corrupt)' : 'never ran'];
     wouldRun.add(inst.id);
     // Downstream inputs() still need this stage's meta: the last record's is the best guess.
@@ -89,6 +91,13 @@ export async function explainPlan(plan: Plan, opts: { cache: Cache; hasher: File
   return out;
 }
 
+/** The cache keys the project's last run used (none when no run is recorded). */
+function lastRunKeys(cacheDir: string): Set<string> {
+  const last = lastRun(path.join(cacheDir, 'runs'));
+  if (!last) return new Set();
+  return new Set([...[...last.tasks.values()].flatMap((t) => t.keys ?? []), ...last.catalogKeys]);
+}
+
 function doneFrom(record: CacheRecord): Done {
   const skip = record.output.skip;
   return { status: skip !== null ? 'skipped' : 'cached', outputHash: record.outputHash, key: record.key, fields: record.fields, files: Object.keys(record.output.files), ...(skip !== null ? { skip } : {}), record };
@@ -96,17 +105,19 @@ function doneFrom(record: CacheRecord): Done {
 
 /**
  * What differs between the key an instance would have now and the nearest key the cache
- * holds for its stage and galaxy: the fewest differences. Of equals: a key of the run that
- * last ran this stage for this galaxy (`latest`, and the keys stored with the same run
- * start and command), then the one latest in the plan's order (in a sweep run on workers,
- * which point finished last is chance: the answer must not be), then the newest. None: it
- * never ran (or what it made is gone).
+ * holds for its stage and galaxy: the fewest differences. Of equals: a key the project's last
+ * run used (ran or cached: its run record lists them), then one of the run that last ran
+ * this stage for this galaxy (`latest`, and the keys stored with the same run start and
+ * command), then the one latest in the plan's order (in a sweep run on workers, which point
+ * finished last is chance: the answer must not be), then the newest. None: it never ran (or
+ * what it made is gone).
  */
-function nearestDiff(kind: Kind, candidates: readonly CachedKey[], now: KeyFields, root: string, pending: readonly string[], latest: CacheRecord | undefined, order: ReadonlyMap<string, number>): string[] {
+function nearestDiff(kind: Kind, candidates: readonly CachedKey[], now: KeyFields, root: string, pending: readonly string[], tie: { latest: CacheRecord | undefined; order: ReadonlyMap<string, number>; lastKeys: ReadonlySet<string> }): string[] {
   let best: string[] | undefined;
   const runOf = (run: CachedKey['run']) => (run?.started || run?.command ? `${run.started ?? ''}\0${run.command ?? ''}` : undefined);
-  const lastRun = runOf(latest?.run);
-  const rank = (c: CachedKey): [number, number, string] => [c.key === latest?.key || (lastRun !== undefined && runOf(c.run) === lastRun) ? 1 : 0, order.get(c.instance) ?? -1, c.createdAt];
+  const lastRan = runOf(tie.latest?.run);
+  const tier = (c: CachedKey) => (tie.lastKeys.has(c.key) ? 2 : c.key === tie.latest?.key || (lastRan !== undefined && runOf(c.run) === lastRan) ? 1 : 0);
+  const rank = (c: CachedKey): [number, number, string] => [tier(c), tie.order.get(c.instance) ?? -1, c.createdAt];
   const before = (a: CachedKey, b: CachedKey): number => {
     const [ra, rb] = [rank(a), rank(b)];
     return rb[0] - ra[0] || rb[1] - ra[1] || (ra[2] < rb[2] ? 1 : ra[2] > rb[2] ? -1 : 0);
