@@ -85,7 +85,7 @@ describe('the package as npm packs it', () => {
   });
 
   test('every command answers --help (and help <command>) without doing anything', () => {
-    for (const command of ['init', 'run', 'status', 'explain', 'dag', 'verify', 'report', 'clean', 'cache', 'example']) {
+    for (const command of ['init', 'run', 'status', 'explain', 'dag', 'verify', 'report', 'crate', 'clean', 'cache', 'example']) {
       const r = sh(bin(), [command, '--help'], project);
       assert.match(r.stdout, new RegExp(`^Usage: sfh-pipeline ${command}`), command);
       assert.equal(sh(bin(), ['help', command], project).stdout, r.stdout);
@@ -129,7 +129,7 @@ describe('a new project, as a user makes it', () => {
     assert.deepEqual(ran, [], 'every stage cached');
     assert.equal(statSync(result).mtimeMs, mtime, 'the result was not rewritten');
     const why = sh(bin(), ['run', '-n', '--galaxy', '122', '--k', '4'], project);
-    assert.match(why.stdout, /11 cached, 0 would run/);
+    assert.match(why.stdout, /11 cached, 0 skipped, 0 would run/);
   });
 
   test('a shell stage and a TypeScript stage of the user run; the built-in stages stay cached', () => {
@@ -202,6 +202,17 @@ export function run(ctx: StageContext): StageOutput {
   test("a run over another seed's results says which it replaced, and how to keep both", () => {
     const r = sh(bin(), ['run', '--galaxy', '122', '--k', '4', '--set', 'seed=1'], project);
     assert.match(r.stderr, /replaced 1 result made with other parameters .*\n  out\/GroupMap\/122_SN2016ex1_4\.fits \(seed 0 -> 1\)\n  to keep both, put \{seed\} in the file name/);
+  });
+
+  test('crate, from a folder below the project, finds the project and its last run as run does', () => {
+    // (the last run from the subfolder too: its record's folder has no pipeline.yaml)
+    sh(bin(), ['run', '--galaxy', '122', '--k', '4', '--set', 'seed=1'], path.join(project, 'notes'));
+    const r = sh(bin(), ['crate', '--license', 'CC0-1.0'], path.join(project, 'notes'));
+    assert.match(r.stderr, /^crate: \.\.\/ro-crate-metadata\.json \(\d+ results/m);
+    const crate = JSON.parse(readFileSync(path.join(project, 'ro-crate-metadata.json'), 'utf8')) as { '@graph': { '@id': string }[] };
+    const ids = crate['@graph'].map((e) => e['@id']);
+    for (const id of ['pipeline.yaml', 'stages/groups.ts', 'out/GroupMap/122_SN2016ex1_4.fits']) assert.ok(ids.includes(id), `${id} in the crate`);
+    assert.ok(!ids.some((id) => id.includes('node_modules')), 'the installed package is software by version, not files of the crate');
   });
 
   test('the project folder moved elsewhere: verify recomputes every locked output bit for bit', () => {
