@@ -31,10 +31,12 @@ export async function commandStatus(v: { pipeline?: string; cache?: string; lock
     try {
       const { pipeline, plan, cache, hasher } = await preparePlan({ ...args, ...(v.cache ? { cache: v.cache } : {}) }, process.stderr);
       const explained = await explainPlan(plan, { cache, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } });
-      const byStage = new Map<string, { cached: number; stale: number; reasons: Set<string> }>();
+      const byStage = new Map<string, { cached: number; skipped: number; stale: number; reasons: Set<string> }>();
       for (const e of explained) {
-        const s = byStage.get(e.instance.stage.name) ?? { cached: 0, stale: 0, reasons: new Set<string>() };
+        const s = byStage.get(e.instance.stage.name) ?? { cached: 0, skipped: 0, stale: 0, reasons: new Set<string>() };
         if (e.state === 'cached') s.cached++;
+        // (a cached skip, or an instance after one: a rerun would not run it either)
+        else if (e.state === 'skipped') s.skipped++;
         else {
           s.stale++;
           for (const r of e.reasons) s.reasons.add(r);
@@ -46,7 +48,8 @@ export async function commandStatus(v: { pipeline?: string; cache?: string; lock
       for (const [name, s] of byStage) {
         const reasons = [...s.reasons];
         const shown = reasons.length > 3 ? [...reasons.slice(0, 3), `${reasons.length - 3} more`] : reasons;
-        out(`  ${name.padEnd(width)}  ${s.stale === 0 ? `up to date (${s.cached})` : `${s.stale} of ${s.cached + s.stale} would run: ${shown.join('; ')}`}`);
+        const skipped = s.skipped ? `, ${s.skipped} skipped` : '';
+        out(`  ${name.padEnd(width)}  ${s.stale === 0 ? `up to date (${s.cached}${skipped})` : `${s.stale} of ${s.cached + s.skipped + s.stale} would run${skipped ? ` (${s.cached} cached${skipped})` : ''}: ${shown.join('; ')}`}`);
       }
       out(stale === 0 ? 'the last run is up to date' : `${stale} of ${explained.length} stage instances would run again (\`sfh-pipeline explain\` with the run's options says why, instance by instance)`);
     } catch (err) {
