@@ -108,7 +108,8 @@ describe('a new project, as a user makes it', () => {
     const yaml = readFileSync(path.join(project, 'pipeline.yaml'), 'utf8');
     assert.match(yaml, /builtin: cluster/);
     assert.doesNotMatch(yaml, /^\s+module: stages\//m);
-    assert.match(readFileSync(path.join(project, '.gitignore'), 'utf8'), /^cache\/$/m);
+    const ignored = readFileSync(path.join(project, '.gitignore'), 'utf8');
+    for (const line of ['cache/', 'out/', 'example/', '*.crate.zip', 'node_modules/']) assert.ok(ignored.split('\n').includes(line), `.gitignore leaves out ${line}`);
     // From a folder below the project, as git finds its repository.
     mkdirSync(path.join(project, 'notes'));
     const r = sh(bin(), ['run', '--galaxy', '122', '--k', '4', '--json'], path.join(project, 'notes'));

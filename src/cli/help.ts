@@ -42,8 +42,8 @@ export const INIT_HELP = `Usage: sfh-pipeline init [--force]
 
 Makes the current folder a project: writes a starter pipeline.yaml (the bundled pipeline, its
 stages referring to sfh-pipeline's built-in ones by name, \`builtin: cluster\`, so it keeps
-working across upgrades) and, when there is none, a .gitignore leaving out cache/, out/ and
-example/. Then it says what to do next. Commit pipeline.yaml and, after a run,
+working across upgrades) and, when there is none, a .gitignore leaving out cache/, out/,
+example/, a crate's zip and node_modules/. Then it says what to do next. Commit pipeline.yaml and, after a run,
 sfh-pipeline.lock; add stages of your own as \`module: stages/my-stage.ts\` (or .mjs) or
 \`run: <command>\`.
 

@@ -16,6 +16,10 @@ cache/
 out/
 example/
 sfh-pipeline.lock.mutex
+# the deposit (sfh-pipeline crate --with-outputs): it holds the outputs, for Zenodo, not git
+*.crate.zip
+# npm ci remakes it from package-lock.json
+node_modules/
 `;
 
 /** The starter's opening comment (the bundled file's own is about the package). */
@@ -48,7 +52,7 @@ export function commandInit(v: { force?: boolean }): number {
   const ignore = path.join(cwd, '.gitignore');
   if (!existsSync(ignore)) {
     writeFileSync(ignore, GITIGNORE);
-    lines.push(`wrote ${ignore}: cache/, out/ and example/ stay out of git`);
+    lines.push(`wrote ${ignore}: cache/, out/, example/, a crate's zip and node_modules/ stay out of git`);
   }
   if (outer) lines.push(`note: this folder is inside the project of ${outer}; commands run here now use this folder's pipeline.yaml`);
   lines.push(
