@@ -48,9 +48,12 @@ export function run(ctx: StageContext): StageOutput {
     const npix = ny * nx;
     const plane = new Float64Array(npix);
     const out = new Float64Array(nAges * npix);
-    // One age at a time (its 7 metallicity planes): a full-resolution SFH HDU is 250 MB.
+    // One age at a time (its 7 metallicity planes), into one buffer reused for every age: a
+    // full-resolution SFH HDU is 250 MB, and a fresh 5 MB per age is 250 MB of new memory.
+    const info = fits.hdu(1);
+    const reuse = info.bitpix === -64 && !info.header.has('BSCALE') && !info.header.has('BZERO') ? new Float64Array(nMetals * npix) : undefined;
     for (let a = 0; a < nAges; a++) {
-      const w = fits.readImage(1, { planes: { start: a, count: 1 } }).data as ArrayLike<number>;
+      const w = fits.readImage(1, { planes: { start: a, count: 1 }, ...(reuse ? { into: reuse } : {}) }).data as ArrayLike<number>;
       for (let p = 0; p < npix; p++) {
         // numpy's sum over the metallicity axis adds the metallicities in order.
         let s = 0;

@@ -5,7 +5,8 @@
  * and non-finite ratios (a zero best fit, where the notebook would crash) are excluded (NaN).
  */
 import { FitsFile } from '../src/fits/index.ts';
-import { medianCubeBuffer, nanmedianAxis0Parallel, startMedianHelpers } from '../src/kernels/parallel-median.ts';
+import { streamedNanmedian } from '../src/cube/streamed-median.ts';
+import { startStreamHelpers } from '../src/kernels/stream-median.ts';
 import { ndarray } from '../src/ndarray.ts';
 import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 
@@ -16,15 +17,15 @@ export function inputs(ctx: StageInputContext): string[] {
   return [String(m['cube']), String(m['sfh'])];
 }
 
-/** Boots the median's helper thread ahead of the first cube (a worker calls this while idle). */
+/** Boots the median's helper threads ahead of the first cube (a worker calls this while idle). */
 export function warm(): void {
-  startMedianHelpers();
+  startStreamHelpers();
 }
 
 /**
- * Medians of the two cubes, one after the other through one shared buffer (a WebAssembly
- * memory, for the SIMD pass): only one cube is in memory at a time, and the medians run on
- * two threads that read it without a copy.
+ * Medians of the two cubes, one after the other, each streamed from its file through a few
+ * MB of blocks (src/cube/streamed-median.ts): neither cube is ever in memory, only the
+ * per-pixel state of one median (about a sixth of a cube), reused for the second.
  */
 export async function run(ctx: StageContext): Promise<StageOutput> {
   const m = ctx.upstream.get('load-cubes').meta;
@@ -36,10 +37,9 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
     for (const v of mass.data as Float32Array) if (Number.isNaN(v)) excluded++;
     return { meta: { excluded, pixels: mass.data.length, source: 'FLUX' }, arrays: { mass } };
   }
-  const [nz, ny, nx] = m['shape'] as [number, number, number];
-  const buffer = medianCubeBuffer(nz, ny * nx);
-  const observed = await medianOf(String(m['cube']), Number(m['dataHdu']), buffer, nz, ny * nx);
-  const model = await medianOf(String(m['sfh']), 0, buffer, nz, ny * nx);
+  const [, ny, nx] = m['shape'] as [number, number, number];
+  const observed = await medianOf(String(m['cube']), Number(m['dataHdu']));
+  const model = await medianOf(String(m['sfh']), 0);
   const mass = new Float32Array(ny * nx);
   let excluded = 0;
   for (let i = 0; i < mass.length; i++) {
@@ -53,21 +53,13 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   return { meta: { excluded, pixels: ny * nx }, arrays: { mass: ndarray(mass, [ny, nx]) } };
 }
 
-async function medianOf(file: string, hdu: number, buffer: Float32Array, nz: number, npix: number): Promise<Float32Array> {
+async function medianOf(file: string, hdu: number): Promise<Float32Array> {
   const fits = FitsFile.open(file);
-  let cube: Float32Array;
+  let info;
   try {
-    const info = fits.hdu(hdu);
-    // float32 cubes (MUSE's) go straight into the shared buffer; others are converted, as
-    // the notebook's numpy would compute their medians in their own precision otherwise.
-    cube = info.bitpix === -32 && !info.header.has('BSCALE') && !info.header.has('BZERO') ? (fits.readImage(hdu, { into: buffer }).data as Float32Array) : toFloat32(fits.readImage(hdu).data as ArrayLike<number>, buffer);
+    info = fits.hdu(hdu);
   } finally {
     fits.close();
   }
-  return nanmedianAxis0Parallel(cube, nz, npix);
-}
-
-function toFloat32(data: ArrayLike<number>, buffer: Float32Array): Float32Array {
-  for (let i = 0; i < buffer.length; i++) buffer[i] = data[i] as number;
-  return buffer;
+  return streamedNanmedian(file, info);
 }

@@ -14,10 +14,15 @@ import { nanmedianAxis0F32Range } from './nanmedian.ts';
 import { cubeInWasmMemory, cubeMemoryOf } from './wasm/median.ts';
 
 /** Worker threads run the compiled helper; under a TypeScript loader everything runs here. */
-const HELPERS_AVAILABLE = !fileURLToPath(import.meta.url).endsWith('.ts');
+export const MEDIAN_HELPERS_AVAILABLE = !fileURLToPath(import.meta.url).endsWith('.ts');
+const HELPERS_AVAILABLE = MEDIAN_HELPERS_AVAILABLE;
 const helpers: Worker[] = [];
 
-function helper(i: number): Worker {
+/**
+ * Median helper thread `i` of this thread, started on first use and kept (unreferenced while
+ * idle) for the next cube: the parallel and the streamed medians share them.
+ */
+export function medianHelper(i: number): Worker {
   let w = helpers[i];
   if (!w) {
     exposeGcToWorkers();
@@ -35,7 +40,7 @@ function helper(i: number): Worker {
  */
 export function startMedianHelpers(threads = Math.min(2, os.availableParallelism())): void {
   if (!HELPERS_AVAILABLE) return;
-  for (let i = 0; i < threads - 1; i++) helper(i);
+  for (let i = 0; i < threads - 1; i++) medianHelper(i);
 }
 
 /** A Float32Array over a SharedArrayBuffer, for cubes that helper threads will read. */
@@ -66,7 +71,7 @@ export async function nanmedianAxis0Parallel(cube: Float32Array, nz: number, npi
   if (n === 1) return nanmedianAxis0F32Range(cube, nz, npix, 0, npix, out);
   const bounds = Array.from({ length: n + 1 }, (_, i) => Math.round((i * npix) / n));
   const pending = bounds.slice(1, n).map((_, i) => {
-    const w = helper(i);
+    const w = medianHelper(i);
     const job: MedianJob = { cube: cube.buffer as SharedArrayBuffer, out: out.buffer as SharedArrayBuffer, nz, npix, p0: bounds[i + 1] as number, p1: bounds[i + 2] as number, memory, thread: i + 1 };
     return new Promise<void>((resolve, reject) => {
       const settle = (err?: Error): void => {
