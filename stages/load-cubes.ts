@@ -1,15 +1,23 @@
 /**
- * load-cubes: opens the galaxy's binned MUSE cube and its pPXF output, checks that their
- * shapes agree, finds the SN's pixel from the cube's WCS and the PSF width from the seeing.
- * It reads headers only; the stages that need the pixels read them from the files named
- * here, so no 150 MB array passes through the cache.
+ * load-cubes: opens the galaxy's MUSE cube and its pPXF output, checks that their shapes
+ * agree, finds the SN's pixel from the cube's WCS and the PSF width from the seeing, and
+ * reads each file once, whole: the nanmedian over wavelength of the cube's DATA and of the
+ * best fit (the mass map's two medians, streamed, src/cube/streamed-median.ts) and each
+ * file's sha256 from the same bytes. That single read is why the medians are taken here and
+ * not in mass-map: on a cold cache the engine runs this stage before its key is known and
+ * takes the hashes it returns (hashesInputs, docs/caching.md), so a 3 GB cube is read
+ * once instead of once to hash it and once to use it. Only the two medians (one float32 per
+ * pixel each) pass through the cache; collapse-smooth reads the SFH weights from the file.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { HashTap, readForHash, unchangedSince } from '../src/cache/file-hash.ts';
 import { cubeFile, sfhFile, type Galaxy } from '../src/catalog/galaxy.ts';
+import { streamedNanmedian } from '../src/cube/streamed-median.ts';
 import { UserError } from '../src/errors.ts';
 import { FitsFile } from '../src/fits/index.ts';
-import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
+import { startStreamHelpers } from '../src/kernels/stream-median.ts';
+import type { InputRead, StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 import { ngistInputs, findNgistRun } from '../src/ngist/files.ts';
 import { ngistMaps } from '../src/ngist/map.ts';
 import { readNgist } from '../src/ngist/read.ts';
@@ -35,11 +43,27 @@ export function inputs(ctx: StageInputContext): string[] {
   return [p.cube, p.sfh];
 }
 
-/** Checks the two files and locates the SN (or reads the nGIST run, see {@link runNgist}). */
-export function run(ctx: StageContext): StageOutput {
+/** This stage reads its inputs whole and returns their hashes (src/engine/read-first.ts). */
+export const hashesInputs = true;
+
+/** Boots the medians' helper threads ahead of the first cube (a worker calls this while idle). */
+export function warm(): void {
+  startStreamHelpers();
+}
+
+/** Checks the two files, locates the SN and takes the two medians (or reads the nGIST run, see {@link runNgist}). */
+export async function run(ctx: StageContext): Promise<StageOutput> {
   const { galaxy, cube, sfh } = paths(ctx);
   const who = `galaxy ${galaxy.id} (${galaxy.snName})`;
-  if (galaxy.ngist !== undefined) return runNgist(ctx, galaxy, galaxy.ngist, cube, who);
+  if (galaxy.ngist !== undefined) {
+    // small files, read in other ways: hashed first, and vouched for only if unchanged after
+    const files = inputs(ctx);
+    const reads = files.map((f) => [f, readForHash(f)] as const);
+    const out = runNgist(ctx, galaxy, galaxy.ngist, cube, who);
+    const inputsRead: Record<string, InputRead> = {};
+    for (const [f, read] of reads) if (read && unchangedSince(f, read)) inputsRead[f] = read;
+    return { ...out, inputsRead };
+  }
   if (!existsSync(path.dirname(sfh))) {
     throw new UserError('missing-input', `${who}: the pPXF output folder ${path.dirname(sfh)} does not exist`, 'pass the folder of the <id>_<SN Name>.fits files with --sfh', sfh);
   }
@@ -53,8 +77,11 @@ export function run(ctx: StageContext): StageOutput {
   if (!existsSync(cube)) {
     throw new UserError('missing-input', `${who}: cube ${cube} not found`, `the cube is named after ArcName with ADP replaced by CDP; check --cubes`, cube);
   }
+  // the taps record each file's stat before anything is read, and check it after the last byte
+  const taps = [new HashTap(cube), new HashTap(sfh)] as const;
   const cubeFits = FitsFile.open(cube);
   const sfhFits = FitsFile.open(sfh);
+  let checked;
   try {
     const data = cubeFits.hdus.find((h) => h.name.toUpperCase() === 'DATA') ?? cubeFits.hdu(1);
     if (data.compressed) {
@@ -85,23 +112,21 @@ export function run(ctx: StageContext): StageOutput {
     const psfSigma = skyRes / pixelScale / 2.355;
     const wcs = celestialWcs(data.header, { file: cube });
     const sn = snPixel(ctx, wcs, galaxy.ra ?? NaN, galaxy.dec ?? NaN, nx, ny, who);
-    return {
-      meta: {
-        cube,
-        sfh,
-        dataHdu: data.index,
-        shape: [nwave, ny, nx],
-        skyRes,
-        pixelScale,
-        psfSigma,
-        sn,
-        wcsCards: celestialCards(data.header),
-      },
-    };
+    checked = { data, fit, meta: { cube, sfh, dataHdu: data.index, shape: [nwave, ny, nx], skyRes, pixelScale, psfSigma, sn, wcsCards: celestialCards(data.header) } };
   } finally {
     cubeFits.close();
     sfhFits.close();
   }
+  // One after the other: the medians' per-pixel state (a sixth of a cube) is reused.
+  const [, ny, nx] = checked.meta.shape as [number, number, number];
+  const dataMedian = await streamedNanmedian(cube, checked.data, { tap: (b) => taps[0].update(b) });
+  const fitMedian = await streamedNanmedian(sfh, checked.fit, { tap: (b) => taps[1].update(b) });
+  const inputsRead: Record<string, InputRead> = {};
+  for (const tap of taps) {
+    const read = tap.finish();
+    if (read) inputsRead[tap.file] = read;
+  }
+  return { meta: checked.meta, arrays: { dataMedian: ndarray(dataMedian, [ny, nx]), fitMedian: ndarray(fitMedian, [ny, nx]) }, inputsRead };
 }
 
 /** Where the SN falls on the map (the chosen pixel per `snPixel`), warning when it is off the map. */

@@ -2,12 +2,17 @@
  * Content hashes of input files, computed once: a stat cache keyed by (device, inode, size,
  * mtime) lets a later run skip re-reading an unchanged multi-GB cube. One small JSON file
  * per inode, written atomically, so concurrent runs never corrupt it.
+ *
+ * A stage that reads a file whole can hash it on the way ({@link HashTap}) and hand the
+ * hash over ({@link FileHasher.adopt}): on a cold cache, a cube is then read once, by the
+ * stage, instead of once to hash it and once to use it (docs/caching.md).
  */
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { InputRead } from '../stage.ts';
 import { writeFileAtomic } from './atomic.ts';
 
 /**
@@ -42,6 +47,72 @@ export function sha256File(file: string): string {
   return hash.digest('hex');
 }
 
+/** The identity of a file's current content as the stat cache sees it: device, inode, size, mtime, ctime. */
+type Stamp = { id: string; memoKey: string; size: number; entry: Omit<StatEntry, 'sha256'> };
+
+function stampOf(file: string): Stamp | undefined {
+  let st;
+  try {
+    st = statSync(file, { bigint: true });
+  } catch {
+    return undefined;
+  }
+  const entry: Omit<StatEntry, 'sha256'> = { size: String(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) };
+  const id = `${st.dev}-${st.ino}`;
+  return { id, memoKey: `${id}:${entry.size}:${entry.mtimeNs}:${entry.ctimeNs}`, size: Number(st.size), entry };
+}
+
+/**
+ * A file's sha256 as a reader took it, and the file's stat identity, the same before the
+ * read and after it: what {@link FileHasher.adopt} needs to trust the hash as the hash of
+ * the file that is there now.
+ */
+export type { InputRead };
+
+/**
+ * Hashes a file from the bytes its reader reads: feed it every byte in order
+ * ({@link update}), then {@link finish}. Made before the read (it records the file's stat).
+ */
+export class HashTap {
+  readonly #hash = createHash('sha256');
+  readonly #before: Stamp | undefined;
+  #bytes = 0;
+
+  constructor(readonly file: string) {
+    this.#before = stampOf(file);
+  }
+
+  /** The next bytes of the file. */
+  update(bytes: Uint8Array): void {
+    this.#hash.update(bytes);
+    this.#bytes += bytes.length;
+  }
+
+  /**
+   * The hash, or undefined when it cannot stand for the file: fewer bytes were fed than the
+   * file holds, or its stat changed while it was read (another program writing it).
+   */
+  finish(): InputRead | undefined {
+    const after = stampOf(this.file);
+    if (!this.#before || !after || after.memoKey !== this.#before.memoKey || this.#bytes !== this.#before.size) return undefined;
+    return { sha256: this.#hash.digest('hex'), stamp: after.memoKey };
+  }
+}
+
+/** Hashes a whole file now, as {@link HashTap} would from a reader: for a stage's small inputs it reads in other ways. */
+export function readForHash(file: string): InputRead | undefined {
+  const before = stampOf(file);
+  if (!before) return undefined;
+  const sha256 = sha256File(file);
+  const after = stampOf(file);
+  return after && after.memoKey === before.memoKey ? { sha256, stamp: after.memoKey } : undefined;
+}
+
+/** True when `file` still has the stat identity it had when `read` was taken. */
+export function unchangedSince(file: string, read: InputRead): boolean {
+  return stampOf(file)?.memoKey === read.stamp;
+}
+
 interface StatEntry {
   size: string;
   mtimeNs: string;
@@ -71,9 +142,9 @@ export class FileHasher {
    */
   async prefetch(files: readonly string[]): Promise<void> {
     if (!THREADS || files.length < 2) return;
-    const todo: { file: string; st: NonNullable<ReturnType<FileHasher['stamp']>> }[] = [];
+    const todo: { file: string; st: Stamp }[] = [];
     for (const file of files) {
-      const st = this.stamp(file);
+      const st = stampOf(file);
       if (!st || st.size < PREFETCH_MIN_BYTES || this.memo.has(st.memoKey) || this.fromDisk(st)) continue;
       if (!todo.some((t) => t.st.memoKey === st.memoKey)) todo.push({ file, st });
     }
@@ -112,19 +183,7 @@ export class FileHasher {
     await Promise.all(jobs);
   }
 
-  private stamp(file: string): { id: string; memoKey: string; size: number; entry: Omit<StatEntry, 'sha256'> } | undefined {
-    let st;
-    try {
-      st = statSync(file, { bigint: true });
-    } catch {
-      return undefined;
-    }
-    const entry: Omit<StatEntry, 'sha256'> = { size: String(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) };
-    const id = `${st.dev}-${st.ino}`;
-    return { id, memoKey: `${id}:${entry.size}:${entry.mtimeNs}:${entry.ctimeNs}`, size: Number(st.size), entry };
-  }
-
-  private fromDisk(st: NonNullable<ReturnType<FileHasher['stamp']>>): string | undefined {
+  private fromDisk(st: Stamp): string | undefined {
     if (!this.dir) return undefined;
     try {
       const e = JSON.parse(readFileSync(path.join(this.dir, `${st.id}.json`), 'utf8')) as StatEntry;
@@ -138,7 +197,7 @@ export class FileHasher {
     return undefined;
   }
 
-  private remember(st: NonNullable<ReturnType<FileHasher['stamp']>>, sha256: string): void {
+  private remember(st: Stamp, sha256: string): void {
     this.memo.set(st.memoKey, sha256);
     if (this.dir) {
       mkdirSync(this.dir, { recursive: true });
@@ -146,9 +205,29 @@ export class FileHasher {
     }
   }
 
+  /** True when {@link hash} needs no read: the file is absent, or its hash is in this run's memo or the stat cache. */
+  known(file: string): boolean {
+    const st = stampOf(file);
+    // (an absent file's hash, ABSENT, needs no read either)
+    return st === undefined || this.memo.has(st.memoKey) || this.fromDisk(st) !== undefined;
+  }
+
+  /**
+   * Takes the hash a stage's reader took ({@link HashTap}) as the file's, if the file is
+   * still what was read (same stat identity); returns whether it did. A file read this way
+   * counts as hashed ({@link hashed}): it was read once, by the stage.
+   */
+  adopt(file: string, read: InputRead): boolean {
+    const st = stampOf(file);
+    if (!st || st.memoKey !== read.stamp || !/^[0-9a-f]{64}$/.test(read.sha256)) return false;
+    if (!this.memo.has(st.memoKey)) this.hashed++;
+    this.remember(st, read.sha256);
+    return true;
+  }
+
   /** The file's sha256, or {@link ABSENT} when it does not exist. */
   hash(file: string): string {
-    const st = this.stamp(file);
+    const st = stampOf(file);
     if (!st) return ABSENT;
     const known = this.memo.get(st.memoKey) ?? this.fromDisk(st);
     if (known) return known;

@@ -17,6 +17,7 @@ import type { Instance } from '../pipeline/analyse.ts';
 import type { CatalogUpstream, Excluded, FanInItemContext, Lineage, ParamValue, RunInfo, StageContext, StageModule, StageOutput, Upstream } from '../stage.ts';
 import type { EngineEmitter, InstanceStatus } from './events.ts';
 import { loadStageModule, runnableModulePath } from './modules.ts';
+import { readFirst, usableFor } from './read-first.ts';
 import { shellCodeHash } from './shell.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
@@ -62,6 +63,8 @@ export async function executeInstance(rc: RunContext, inst: Instance, warnings: 
   const module = await loadStageModule(rc.root, inst.stage);
   const own: { inputs?: Readonly<Record<string, string>> } = {};
   const ctx = contextFor(rc, inst, warnings, own);
+  // A stage that hashes what it reads runs before its key when an input is not hashed yet (read-first.ts).
+  const early = rc.cachedOnly || inst.items ? undefined : await readFirst(rc.hasher, module, ctx, () => runStage(rc, inst, module, ctx));
   // Large inputs not hashed before are hashed on worker threads in parallel, first.
   await rc.hasher.prefetch(module.inputs?.(ctx) ?? []);
   const { key, fields } = keyFor(rc, inst, module, ctx);
@@ -84,7 +87,7 @@ export async function executeInstance(rc: RunContext, inst: Instance, warnings: 
   if (rc.cachedOnly && !inst.items) {
     throw new UserError('not-run', `${inst.id} is not in the cache: its Slurm array element did not finish it`, 'see the element\'s log in the job folder; `run --resume` reruns what did not finish');
   }
-  return runAndStore(rc, inst, module, ctx, key, fields);
+  return runAndStore(rc, inst, module, ctx, key, fields, usableFor(early, fields.inputs));
 }
 
 /** The key of an instance whose upstream instances are done (or, for `explain`, known). */
@@ -108,23 +111,29 @@ export function keyFor(rc: RunContext, inst: Instance, module: StageModule, ctx:
   return { key: keyOf(fields, CACHE_FORMAT), fields };
 }
 
-async function runAndStore(rc: RunContext, inst: Instance, module: StageModule, ctx: StageContext, key: string, fields: KeyFields): Promise<Done> {
-  const upstream: Record<string, StageOutput> = {};
-  for (const [name, dep] of inst.deps) if (!inst.items || rc.done.has(dep.id)) upstream[name] = await materialize(rc, dep);
-  // A catalog-level stage runs in the main thread: it reads every galaxy's outputs, which
-  // are here already, and runs once, after the workers are done with the galaxies.
-  const output = rc.pool && !inst.stage.source && inst.stage.module && !inst.items
-    ? await rc.pool.run(
-        { module: runnableModulePath(rc.root, inst.stage.module), stage: inst.stage.name, run: rc.run, row: { id: inst.row.id, fields: null }, params: inst.params, lineage: ctx.lineage, upstream },
-        { progress: (info) => ctx.progress(info), warn: (message) => ctx.warn(message) },
-      )
-    : await module.run(ctx);
+/** Runs the stage (`ran`: it already ran, read-first.ts) and stores its output under `key`. */
+async function runAndStore(rc: RunContext, inst: Instance, module: StageModule, ctx: StageContext, key: string, fields: KeyFields, ran?: StageOutput): Promise<Done> {
+  const output = ran ?? (await runStage(rc, inst, module, ctx));
   rc.onOutput?.(inst, output);
   const files = output.files ?? [];
   const fileHashes = Object.fromEntries(files.map((f) => [f, rc.hasher.hash(f)]));
   const outputHash = rc.cache ? rc.cache.store(key, inst.id, fields, output, fileHashes).outputHash : outputHashOf(describeOutput(output, fileHashes).out);
   rc.cache?.remember(rc.root, inst.stage.name, inst.row.id, key);
   return { status: output.skip !== undefined ? 'skipped' : 'ran', outputHash, key, fields, files, ...(output.skip !== undefined ? { skip: output.skip } : {}), output };
+}
+
+/** Runs the stage on its upstream outputs: in a worker thread when there is a pool, else here. */
+async function runStage(rc: RunContext, inst: Instance, module: StageModule, ctx: StageContext): Promise<StageOutput> {
+  const upstream: Record<string, StageOutput> = {};
+  for (const [name, dep] of inst.deps) if (!inst.items || rc.done.has(dep.id)) upstream[name] = await materialize(rc, dep);
+  // A catalog-level stage runs in the main thread: it reads every galaxy's outputs, which
+  // are here already, and runs once, after the workers are done with the galaxies.
+  return rc.pool && !inst.stage.source && inst.stage.module && !inst.items
+    ? rc.pool.run(
+        { module: runnableModulePath(rc.root, inst.stage.module), stage: inst.stage.name, run: rc.run, row: { id: inst.row.id, fields: null }, params: inst.params, lineage: ctx.lineage, upstream },
+        { progress: (info) => ctx.progress(info), warn: (message) => ctx.warn(message) },
+      )
+    : module.run(ctx);
 }
 
 /**
