@@ -13,11 +13,15 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { HashTap, readForHash, unchangedSince } from '../src/cache/file-hash.ts';
 import { cubeFile, sfhFile, type Galaxy } from '../src/catalog/galaxy.ts';
-import { streamedNanmedian } from '../src/cube/streamed-median.ts';
+import { FileChecks } from '../src/cube/file-checks.ts';
+import { streamedMedianOfFile } from '../src/cube/streamed-median.ts';
 import { UserError } from '../src/errors.ts';
-import { FitsFile } from '../src/fits/index.ts';
+import { FitsFile, type HduInfo } from '../src/fits/index.ts';
+import { findHdu } from '../src/fits/find-hdu.ts';
+import { fitsHeaders } from '../src/fits/small-fits.ts';
+import { fitsFileOf, isGzip } from '../src/fits/gzip.ts';
 import { startStreamHelpers } from '../src/kernels/stream-median.ts';
-import type { InputRead, StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
+import type { InputRead, Json, StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 import { ngistInputs, findNgistRun } from '../src/ngist/files.ts';
 import { ngistMaps } from '../src/ngist/map.ts';
 import { readNgist } from '../src/ngist/read.ts';
@@ -25,8 +29,7 @@ import { ndarray } from '../src/ndarray.ts';
 import { celestialWcs, worldToPixel, type CelestialWcs } from '../src/wcs/index.ts';
 
 /** Number of SSP ages and metallicities of the pPXF template grid (MILES, as in the notebook). */
-export const N_AGES = 50;
-export const N_METALS = 7;
+export { N_AGES, N_METALS } from '../src/cube/file-checks.ts';
 
 function paths(ctx: StageInputContext): { galaxy: Galaxy; cube: string; sfh: string } {
   const galaxy = ctx.upstream.get('catalog').meta['galaxy'] as unknown as Galaxy;
@@ -39,7 +42,7 @@ function paths(ctx: StageInputContext): { galaxy: Galaxy; cube: string; sfh: str
  */
 export function inputs(ctx: StageInputContext): string[] {
   const p = paths(ctx);
-  if (p.galaxy.ngist !== undefined) return [...ngistInputs(p.galaxy.ngist), ...(existsSync(p.cube) ? [p.cube] : [])];
+  if (p.galaxy.ngist !== undefined) return [...ngistInputs(p.galaxy.ngist), ...(existsSync(fitsFileOf(p.cube)) ? [p.cube] : [])];
   return [p.cube, p.sfh];
 }
 
@@ -59,74 +62,74 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
     // small files, read in other ways: hashed first, and vouched for only if unchanged after
     const files = inputs(ctx);
     const reads = files.map((f) => [f, readForHash(f)] as const);
-    const out = runNgist(ctx, galaxy, galaxy.ngist, cube, who);
+    const out = await runNgist(ctx, galaxy, galaxy.ngist, cube, who);
     const inputsRead: Record<string, InputRead> = {};
     for (const [f, read] of reads) if (read && unchangedSince(f, read)) inputsRead[f] = read;
     return { ...out, inputsRead };
   }
+  // The files as found: `X.fits`, or `X.fits.gz` next to that name (src/fits/gzip.ts). They
+  // keep their `.fits` names in keys and outputs: a compressed copy is the same input.
+  const sfhFile = fitsFileOf(sfh);
+  const cubeFile = fitsFileOf(cube);
   if (!existsSync(path.dirname(sfh))) {
     throw new UserError('missing-input', `${who}: the pPXF output folder ${path.dirname(sfh)} does not exist`, 'pass the folder of the <id>_<SN Name>.fits files with --sfh', sfh);
   }
-  if (!existsSync(sfh)) {
+  if (!existsSync(sfhFile)) {
     // Core-collapse hosts were never fitted (as in the original study): nothing to do. An SN
     // Ia host without its fit is a problem, not a skip: a whole catalog "succeeding" with
     // nothing done is how a wrong --sfh would otherwise go unnoticed.
-    if (galaxy.snType === 'Ia') throw new UserError('missing-input', `${who}: no pPXF output ${sfh} for this SN Ia`, 'check --sfh and the file name (<id>_<SN Name>.fits); core-collapse SNe are skipped, SN Ia hosts need their fit', sfh);
+    if (galaxy.snType === 'Ia') throw new UserError('missing-input', `${who}: no pPXF output ${sfh} (nor ${path.basename(sfh)}.gz) for this SN Ia`, 'check --sfh and the file name (<id>_<SN Name>.fits, or .fits.gz); core-collapse SNe are skipped, SN Ia hosts need their fit', sfh);
     return { meta: {}, skip: `no pPXF output ${sfh} (SN type ${galaxy.snType || 'unknown'}: only SN Ia hosts were fitted)` };
   }
-  if (!existsSync(cube)) {
-    throw new UserError('missing-input', `${who}: cube ${cube} not found`, `the cube is named after ArcName with ADP replaced by CDP; check --cubes`, cube);
+  if (!existsSync(cubeFile)) {
+    throw new UserError('missing-input', `${who}: cube ${cube} not found (nor ${path.basename(cube)}.gz)`, `the cube is named after ArcName with ADP replaced by CDP (.fits or .fits.gz); check --cubes`, cube);
   }
   // the taps record each file's stat before anything is read, and check it after the last byte
   const taps = [new HashTap(cube), new HashTap(sfh)] as const;
-  const cubeFits = FitsFile.open(cube);
-  const sfhFits = FitsFile.open(sfh);
-  let checked;
-  try {
-    const data = cubeFits.hdus.find((h) => h.name.toUpperCase() === 'DATA') ?? cubeFits.hdu(1);
-    if (data.compressed) {
-      throw new UserError('compressed', `${who}: ${cube} HDU DATA is a tile-compressed image (ZIMAGE = T)`, 'decompress it first, e.g. `funpack file.fits` or astropy: fits.open(f)[1].data written back with fits.ImageHDU', cube);
-    }
-    if (sfhFits.hdus.length < 2) {
-      throw new UserError('truncated', `${who}: ${sfh} has ${sfhFits.hdus.length} HDU, but a pPXF output has two (best fit, SFH weights)`, 'the file is truncated or not a pPXF output of this pipeline: copy or regenerate it', sfh);
-    }
-    for (const [file, fits, hdu] of [[cube, cubeFits, data], [sfh, sfhFits, sfhFits.hdu(0)], [sfh, sfhFits, sfhFits.hdu(1)]] as const) {
-      // A header that announces more data than the file holds: caught here, before shapes are compared.
-      if (hdu.dataOffset + hdu.dataBytes > fits.size) {
-        throw new UserError('truncated', `${who}: ${file} HDU ${hdu.name || hdu.index}: the header announces ${hdu.dataBytes} bytes of data, the file holds ${Math.max(0, fits.size - hdu.dataOffset)}`, 'the file is truncated or its NAXISn cards are wrong: copy or regenerate it', file);
-      }
-    }
-    if (data.shape.length !== 3) throw new UserError('bad-input', `${who}: ${cube} HDU ${data.name || data.index} is not a 3-D cube (shape [${data.shape.join(', ')}])`, 'the cube needs a DATA extension of shape (nwave, ny, nx)', cube);
-    const [nwave, ny, nx] = data.shape as [number, number, number];
-    const fit = sfhFits.hdu(0);
-    if (fit.shape.join() !== data.shape.join()) {
-      throw new UserError('bad-input', `${who}: the pPXF best fit in ${sfh} HDU 0 has shape [${fit.shape.join(', ')}], the cube's DATA [${data.shape.join(', ')}]`, 'the pPXF output must be made from this cube (same binning and wavelength grid)', sfh);
-    }
-    const weights = sfhFits.hdu(1);
-    const want = [N_AGES, N_METALS, ny, nx];
-    if (weights.shape.join() !== want.join()) {
-      throw new UserError('bad-input', `${who}: the SFH weights in ${sfh} HDU 1 have shape [${weights.shape.join(', ')}], expected [${want.join(', ')}] (ages x metallicities x ny x nx)`, 'pPXF must be run with the 50-age x 7-metallicity MILES grid on this cube', sfh);
-    }
-    const skyRes = seeingOf(ctx, galaxy, cubeFits.hdu(0).header.get('SKY_RES'), cube, who);
+  const checks = new FileChecks(who, cube, sfh);
+  let meta: Record<string, Json> | undefined;
+  const describe = (hdus: readonly HduInfo[], data: HduInfo): void => {
+    const [, ny, nx] = data.shape as [number, number, number];
+    const skyRes = seeingOf(ctx, galaxy, hdus[0]?.header.get('SKY_RES'), cube, who);
     const pixelScale = Number(ctx.params['pixelScale']);
     const psfSigma = skyRes / pixelScale / 2.355;
-    const wcs = celestialWcs(data.header, { file: cube });
-    const sn = snPixel(ctx, wcs, galaxy.ra ?? NaN, galaxy.dec ?? NaN, nx, ny, who);
-    checked = { data, fit, meta: { cube, sfh, dataHdu: data.index, shape: [nwave, ny, nx], skyRes, pixelScale, psfSigma, sn, wcsCards: celestialCards(data.header) } };
-  } finally {
-    cubeFits.close();
-    sfhFits.close();
+    const sn = snPixel(ctx, celestialWcs(data.header, { file: cube }), galaxy.ra ?? NaN, galaxy.dec ?? NaN, nx, ny, who);
+    meta = { cube, sfh, dataHdu: data.index, shape: [...data.shape], skyRes, pixelScale, psfSigma, sn, wcsCards: celestialCards(data.header) };
+  };
+  // Plain files are checked before anything is read (a header is all it takes); a gzip
+  // file's headers are known only once it has been inflated through, its median's first pass.
+  const plain = !isGzip(cubeFile) && !isGzip(sfhFile);
+  if (plain) {
+    const [cubeFits, sfhFits] = [FitsFile.open(cubeFile), FitsFile.open(sfhFile)];
+    try {
+      const data = cubeFits.hdus.find(isData) ?? cubeFits.hdu(1);
+      checks.cube(data, cubeFits.size);
+      checks.fit(sfhFits.hdus, data, sfhFits.size);
+      describe(cubeFits.hdus, data);
+    } finally {
+      cubeFits.close();
+      sfhFits.close();
+    }
   }
+  const onCube = (hdus: readonly HduInfo[], data: HduInfo): void => {
+    checks.cube(data);
+    describe(hdus, data);
+  };
   // One after the other: the medians' per-pixel state (a sixth of a cube) is reused.
-  const [, ny, nx] = checked.meta.shape as [number, number, number];
-  const dataMedian = await streamedNanmedian(cube, checked.data, { tap: (b) => taps[0].update(b) });
-  const fitMedian = await streamedNanmedian(sfh, checked.fit, { tap: (b) => taps[1].update(b) });
+  const data = await streamedMedianOfFile(cubeFile, { pick: isData, fallback: 1, ...(plain ? {} : { check: onCube }) }, { tap: (b) => taps[0].update(b) });
+  const fit = await streamedMedianOfFile(sfhFile, { pick: (h) => h.index === 0, fallback: 0, ...(plain ? {} : { check: (hdus) => checks.fit(hdus, data.target) }) }, { tap: (b) => taps[1].update(b) });
+  const [, ny, nx] = data.target.shape as [number, number, number];
   const inputsRead: Record<string, InputRead> = {};
   for (const tap of taps) {
     const read = tap.finish();
     if (read) inputsRead[tap.file] = read;
   }
-  return { meta: checked.meta, arrays: { dataMedian: ndarray(dataMedian, [ny, nx]), fitMedian: ndarray(fitMedian, [ny, nx]) }, inputsRead };
+  return { meta: meta!, arrays: { dataMedian: ndarray(data.median, [ny, nx]), fitMedian: ndarray(fit.median, [ny, nx]) }, inputsRead };
+}
+
+/** The cube's DATA extension (else HDU 1, as the notebook's `[1]`). */
+function isData(h: HduInfo): boolean {
+  return h.name.toUpperCase() === 'DATA';
 }
 
 /** Where the SN falls on the map (the chosen pixel per `snPixel`), warning when it is off the map. */
@@ -147,62 +150,59 @@ function snPixel(ctx: StageContext, wcs: CelestialWcs, ra: number, dec: number, 
  * need not know the format. The pixel scale is PIXSIZE, the WCS the table's (nGIST) or
  * the cube's, the seeing the cube's SKY_RES, the catalog's or `--set psfFwhm=`.
  */
-function runNgist(ctx: StageContext, galaxy: Galaxy, dir: string, cube: string, who: string): StageOutput {
+async function runNgist(ctx: StageContext, galaxy: Galaxy, dir: string, cube: string, who: string): Promise<StageOutput> {
   const files = findNgistRun(dir, who);
-  const ngist = readNgist(files, who);
+  const ngist = await readNgist(files, who);
   const { nx, ny } = ngist;
   const maps = ngistMaps(ngist);
-  const cubeFits = existsSync(cube) ? FitsFile.open(cube) : undefined;
-  try {
-    const data = cubeFits ? (cubeFits.hdus.find((h) => h.name.toUpperCase() === 'DATA') ?? cubeFits.hdu(1)) : undefined;
-    if (data && data.shape.slice(-2).join() !== [ny, nx].join()) {
-      throw new UserError('ngist-mismatch', `${who}: the cube ${cube} is ${data.shape.slice(-2).reverse().join(' x ')} spaxels, the nGIST run ${files.run} ${nx} x ${ny}`, 'the cube must be the one nGIST was run on (remove it from --cubes to use the nGIST files alone)', cube);
-    }
-    let pixelScale = ngist.pixsize;
-    if (pixelScale === undefined) {
-      pixelScale = Number(ctx.params['pixelScale']);
-      ctx.warn(`${who}: ${files.table} has no PIXSIZE; using pixelScale = ${pixelScale}" per spaxel`);
-    }
-    const skyRes = seeingOf(ctx, galaxy, cubeFits?.hdu(0).header.get('SKY_RES'), cubeFits ? cube : undefined, who, files.run);
-    const psfSigma = skyRes / pixelScale / 2.355;
-    const wcsHeader = ngist.wcsHeader ?? data?.header;
-    const wcsFile = ngist.wcsHeader ? files.table : cube;
-    let sn: ReturnType<typeof snPixel> | null = null;
-    if (galaxy.ra !== null && galaxy.dec !== null) {
-      if (wcsHeader) sn = snPixel(ctx, celestialWcs(wcsHeader, { file: wcsFile }), galaxy.ra, galaxy.dec, nx, ny, who);
-      else ctx.warn(`${who}: neither ${files.table} (GIST <= 3.1 writes no WCS) nor a cube in --cubes gives a WCS, so the SN's group is not determined`);
-    }
-    if (ngist.normalisation !== 'MASS') {
-      ctx.warn(
-        ngist.normalisation === 'LIGHT'
-          ? `${who}: the nGIST weights are LIGHT fractions (NORM_TEMP = LIGHT, from ${ngist.normalisationSource}); the notebook's groups are mass-weighted, so these groups and mean SFHs describe light, not mass (rerun nGIST with NORM_TEMP: MASS for mass fractions)`
-          : `${who}: could not tell whether the nGIST weights are mass or light fractions (${ngist.normalisationSource}); the notebook's groups assume mass fractions (nGIST's NORM_TEMP: MASS)`,
-      );
-    }
-    return {
-      meta: {
-        mode: 'ngist',
-        ngist: { dir: files.dir, run: files.run, table: files.table, weights: files.weights, mask: files.mask ?? null, config: files.config ?? null },
-        cube: cubeFits ? cube : null,
-        shape: [ngist.ages.length, ny, nx],
-        skyRes,
-        pixelScale,
-        psfSigma,
-        sn,
-        wcsCards: wcsHeader ? celestialCards(wcsHeader) : {},
-        ages: [...ngist.ages],
-        weights: ngist.normalisation,
-        weightsSource: ngist.normalisationSource,
-        massSource: 'FLUX',
-        bins: ngist.bins,
-        masked: ngist.masked,
-        noFlux: maps.noFlux,
-      },
-      arrays: { sfh: ndarray(maps.sfh, [ngist.ages.length, ny, nx]), mass: ndarray(maps.mass, [ny, nx]), bins: ndarray(maps.bins, [ny, nx]) },
-    };
-  } finally {
-    cubeFits?.close();
+  // the cube's primary and DATA headers only (for its WCS and SKY_RES), from a .fits or .fits.gz
+  const cubeHdus = existsSync(fitsFileOf(cube)) ? await fitsHeaders(fitsFileOf(cube), (hdus) => hdus.some(isData)) : undefined;
+  const data = cubeHdus ? (cubeHdus.find(isData) ?? findHdu(cubeHdus, 1, cube)) : undefined;
+  if (data && data.shape.slice(-2).join() !== [ny, nx].join()) {
+    throw new UserError('ngist-mismatch', `${who}: the cube ${cube} is ${data.shape.slice(-2).reverse().join(' x ')} spaxels, the nGIST run ${files.run} ${nx} x ${ny}`, 'the cube must be the one nGIST was run on (remove it from --cubes to use the nGIST files alone)', cube);
   }
+  let pixelScale = ngist.pixsize;
+  if (pixelScale === undefined) {
+    pixelScale = Number(ctx.params['pixelScale']);
+    ctx.warn(`${who}: ${files.table} has no PIXSIZE; using pixelScale = ${pixelScale}" per spaxel`);
+  }
+  const skyRes = seeingOf(ctx, galaxy, cubeHdus?.[0]?.header.get('SKY_RES'), cubeHdus ? cube : undefined, who, files.run);
+  const psfSigma = skyRes / pixelScale / 2.355;
+  const wcsHeader = ngist.wcsHeader ?? data?.header;
+  const wcsFile = ngist.wcsHeader ? files.table : cube;
+  let sn: ReturnType<typeof snPixel> | null = null;
+  if (galaxy.ra !== null && galaxy.dec !== null) {
+    if (wcsHeader) sn = snPixel(ctx, celestialWcs(wcsHeader, { file: wcsFile }), galaxy.ra, galaxy.dec, nx, ny, who);
+    else ctx.warn(`${who}: neither ${files.table} (GIST <= 3.1 writes no WCS) nor a cube in --cubes gives a WCS, so the SN's group is not determined`);
+  }
+  if (ngist.normalisation !== 'MASS') {
+    ctx.warn(
+      ngist.normalisation === 'LIGHT'
+        ? `${who}: the nGIST weights are LIGHT fractions (NORM_TEMP = LIGHT, from ${ngist.normalisationSource}); the notebook's groups are mass-weighted, so these groups and mean SFHs describe light, not mass (rerun nGIST with NORM_TEMP: MASS for mass fractions)`
+        : `${who}: could not tell whether the nGIST weights are mass or light fractions (${ngist.normalisationSource}); the notebook's groups assume mass fractions (nGIST's NORM_TEMP: MASS)`,
+    );
+  }
+  return {
+    meta: {
+      mode: 'ngist',
+      ngist: { dir: files.dir, run: files.run, table: files.table, weights: files.weights, mask: files.mask ?? null, config: files.config ?? null },
+      cube: cubeHdus ? cube : null,
+      shape: [ngist.ages.length, ny, nx],
+      skyRes,
+      pixelScale,
+      psfSigma,
+      sn,
+      wcsCards: wcsHeader ? celestialCards(wcsHeader) : {},
+      ages: [...ngist.ages],
+      weights: ngist.normalisation,
+      weightsSource: ngist.normalisationSource,
+      massSource: 'FLUX',
+      bins: ngist.bins,
+      masked: ngist.masked,
+      noFlux: maps.noFlux,
+    },
+    arrays: { sfh: ndarray(maps.sfh, [ngist.ages.length, ny, nx]), mass: ndarray(maps.mass, [ny, nx]), bins: ndarray(maps.bins, [ny, nx]) },
+  };
 }
 
 /**

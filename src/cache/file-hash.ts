@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InputRead } from '../stage.ts';
+import { fitsFileOf, isGzip } from '../fits/gzip.ts';
 import { writeFileAtomic } from './atomic.ts';
 
 /**
@@ -30,8 +31,13 @@ export const ABSENT = 'absent';
 
 const CHUNK = 4 * 1024 * 1024;
 
-/** sha256 of a file, read in 4 MiB chunks (2 GB/s here; the default 64 KiB halves that). */
+/**
+ * sha256 of a file's content, read in 4 MiB chunks (2 GB/s here; the default 64 KiB halves
+ * that). A gzip-compressed FITS file's content is its inflated bytes: a `.fits.gz` and the
+ * `.fits` it inflates to are the same input (`gunzip -c f.fits.gz | sha256sum` gives it).
+ */
 export function sha256File(file: string): string {
+  if (isGzip(file)) return sha256OfGzip(file);
   const hash = createHash('sha256');
   const fd = openSync(file, 'r');
   try {
@@ -50,10 +56,11 @@ export function sha256File(file: string): string {
 /** The identity of a file's current content as the stat cache sees it: device, inode, size, mtime, ctime. */
 type Stamp = { id: string; memoKey: string; size: number; entry: Omit<StatEntry, 'sha256'> };
 
+/** The stat identity of the file a name stands for (`X.fits` may be found as `X.fits.gz`, src/fits/gzip.ts). */
 function stampOf(file: string): Stamp | undefined {
   let st;
   try {
-    st = statSync(file, { bigint: true });
+    st = statSync(fitsFileOf(file), { bigint: true });
   } catch {
     return undefined;
   }
@@ -76,10 +83,13 @@ export type { InputRead };
 export class HashTap {
   readonly #hash = createHash('sha256');
   readonly #before: Stamp | undefined;
+  /** Fed inflated bytes: their count is not the file's size. */
+  readonly #gzip: boolean;
   #bytes = 0;
 
   constructor(readonly file: string) {
     this.#before = stampOf(file);
+    this.#gzip = isGzip(fitsFileOf(file));
   }
 
   /** The next bytes of the file. */
@@ -94,7 +104,7 @@ export class HashTap {
    */
   finish(): InputRead | undefined {
     const after = stampOf(this.file);
-    if (!this.#before || !after || after.memoKey !== this.#before.memoKey || this.#bytes !== this.#before.size) return undefined;
+    if (!this.#before || !after || after.memoKey !== this.#before.memoKey || (!this.#gzip && this.#bytes !== this.#before.size)) return undefined;
     return { sha256: this.#hash.digest('hex'), stamp: after.memoKey };
   }
 }
@@ -103,7 +113,7 @@ export class HashTap {
 export function readForHash(file: string): InputRead | undefined {
   const before = stampOf(file);
   if (!before) return undefined;
-  const sha256 = sha256File(file);
+  const sha256 = sha256File(fitsFileOf(file));
   const after = stampOf(file);
   return after && after.memoKey === before.memoKey ? { sha256, stamp: after.memoKey } : undefined;
 }
@@ -111,6 +121,52 @@ export function readForHash(file: string): InputRead | undefined {
 /** True when `file` still has the stat identity it had when `read` was taken. */
 export function unchangedSince(file: string, read: InputRead): boolean {
   return stampOf(file)?.memoKey === read.stamp;
+}
+
+/** A thread that inflates and hashes a gzip file, for {@link sha256OfGzip} (plain JavaScript: it also runs under a TypeScript loader). */
+const GUNZIP_HASH = `
+const { workerData } = require('node:worker_threads');
+const { createReadStream } = require('node:fs');
+const { createGunzip } = require('node:zlib');
+const { createHash } = require('node:crypto');
+const state = new Int32Array(workerData.shared, 0, 2);
+const text = new Uint8Array(workerData.shared, 8);
+let ended = false;
+const finish = (code, message) => {
+  if (ended) return;
+  ended = true;
+  const b = Buffer.from(String(message)).subarray(0, text.length);
+  text.set(b);
+  state[1] = b.length;
+  Atomics.store(state, 0, code);
+  Atomics.notify(state, 0);
+};
+process.on('uncaughtException', (e) => finish(2, e.message));
+const hash = createHash('sha256');
+const gunzip = createGunzip({ chunkSize: 1 << 20 });
+gunzip.on('data', (c) => hash.update(c));
+gunzip.on('end', () => finish(1, hash.digest('hex')));
+gunzip.on('error', (e) => finish(2, e.message));
+createReadStream(workerData.file, { highWaterMark: 1 << 20 }).on('error', (e) => finish(2, e.message)).pipe(gunzip);
+`;
+
+/**
+ * sha256 of a gzip file's inflated bytes, synchronously (a key is computed synchronously):
+ * a thread inflates and hashes while this one waits. On a cold run this is rarely needed:
+ * load-cubes hashes what it inflates (see {@link HashTap}).
+ */
+function sha256OfGzip(file: string): string {
+  const shared = new SharedArrayBuffer(8 + 1024);
+  const state = new Int32Array(shared, 0, 2);
+  const worker = new Worker(GUNZIP_HASH, { eval: true, workerData: { file, shared } });
+  try {
+    Atomics.wait(state, 0, 0);
+  } finally {
+    void worker.terminate();
+  }
+  const message = Buffer.from(new Uint8Array(shared, 8, state[1])).toString();
+  if (state[0] !== 1) throw new Error(`${file}: cannot be inflated to hash it (${message}); check it with \`gzip -t\``);
+  return message;
 }
 
 interface StatEntry {
@@ -145,7 +201,8 @@ export class FileHasher {
     const todo: { file: string; st: Stamp }[] = [];
     for (const file of files) {
       const st = stampOf(file);
-      if (!st || st.size < PREFETCH_MIN_BYTES || this.memo.has(st.memoKey) || this.fromDisk(st)) continue;
+      // (a gzip file is inflated to be hashed: sha256File does that on a thread of its own)
+      if (!st || st.size < PREFETCH_MIN_BYTES || this.memo.has(st.memoKey) || this.fromDisk(st) || isGzip(fitsFileOf(file))) continue;
       if (!todo.some((t) => t.st.memoKey === st.memoKey)) todo.push({ file, st });
     }
     todo.sort((a, b) => b.st.size - a.st.size);
@@ -173,7 +230,7 @@ export class FileHasher {
     const mine = todo[0];
     if (mine) {
       try {
-        const sha256 = sha256File(mine.file);
+        const sha256 = sha256File(fitsFileOf(mine.file));
         this.hashed++;
         this.remember(mine.st, sha256);
       } catch {
@@ -231,7 +288,7 @@ export class FileHasher {
     if (!st) return ABSENT;
     const known = this.memo.get(st.memoKey) ?? this.fromDisk(st);
     if (known) return known;
-    const sha256 = sha256File(file);
+    const sha256 = sha256File(fitsFileOf(file));
     this.hashed++;
     this.remember(st, sha256);
     return sha256;

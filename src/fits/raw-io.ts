@@ -53,13 +53,14 @@ export function readBigEndianInto(fd: number, target: ByteRange, position: numbe
 }
 
 /**
- * The physical values of `n` stored big-endian elements at the start of `raw`, as float32,
- * into `out`: what numpy's float32 array of astropy's physical values holds (the median's
- * input). `raw` is byte-swapped in place; for BITPIX -32 without scaling it may be `out`'s
+ * The physical values of `n` stored big-endian elements at the start of `raw`, into `out`:
+ * astropy's physical values (its precision, see scaling.ts) stored as float32 or float64,
+ * what numpy's `.astype` of them holds (the medians take float32). `raw` is byte-swapped in
+ * place; when its elements already have `out`'s type and need no scaling it may be `out`'s
  * own memory (nothing else is done then: the cheap path of a MUSE cube). `raw` must be
  * aligned to the element size.
  */
-export function storedToFloat32(raw: Buffer, n: number, bitpix: number, plan: ScalePlan, out: Float32Array): void {
+export function storedToFloats(raw: Buffer, n: number, bitpix: number, plan: ScalePlan, out: Float32Array | Float64Array): void {
   const size = Math.abs(bitpix) / 8;
   const bytes = raw.subarray(0, n * size);
   swap(bytes, size);
@@ -78,8 +79,8 @@ export function storedToFloat32(raw: Buffer, n: number, bitpix: number, plan: Sc
   }
   const ints = bitpix === 8 ? new Uint8Array(buffer, byteOffset, n) : bitpix === 16 ? new Int16Array(buffer, byteOffset, n) : bitpix === 32 ? new Int32Array(buffer, byteOffset, n) : new BigInt64Array(buffer, byteOffset, n);
   if (plan.kind === 'to-float') {
-    // physical values in astropy's precision first, then float32, as numpy would convert them
-    const wide = plan.out === 'float32' ? out : new Float64Array(n);
+    // physical values in astropy's precision first, then `out`'s
+    const wide = (plan.out === 'float32') === out instanceof Float32Array ? out : plan.out === 'float32' ? new Float32Array(n) : new Float64Array(n);
     storedToFloat(ints, wide, 0, plan);
     if (wide !== out) out.set(wide);
     return;

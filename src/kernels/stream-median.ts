@@ -29,7 +29,7 @@
 import os from 'node:os';
 import { countPassJs, medianFromBracket, medianOfValues, setBracket } from './bracket-select.ts';
 import { BRACKET_MIN_AXIS, SAMPLE_STEP } from './bracket-median.ts';
-import { medianHelper, MEDIAN_HELPERS_AVAILABLE } from './parallel-median.ts';
+import { medianHelper, MEDIAN_HELPERS_AVAILABLE } from './median-helpers.ts';
 import { BRACKET_BLOCK, bracketPassAt, bufferOf, sharedWasmMemory, type CubeMemory } from './wasm/median.ts';
 
 export { SAMPLE_STEP };
