@@ -6,7 +6,8 @@
  */
 import { fitsFileOf } from '../src/fits/gzip.ts';
 import { openImagePlanes } from '../src/fits/image-planes.ts';
-import { gaussianFilter2d } from '../src/kernels/index.ts';
+import { UserError } from '../src/errors.ts';
+import { gaussianFilter2d, gaussianTooWide } from '../src/kernels/index.ts';
 import { ndarray } from '../src/ndarray.ts';
 import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 
@@ -24,6 +25,12 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   const sigma = Number(loaded['psfSigma']);
   const truncate = Number(ctx.params['truncate']);
   const massData = mass.data as Float32Array;
+  // Before anything is read: a kernel many times the map's size is refused, not computed.
+  const [ny, nx] = mass.shape as [number, number];
+  const wide = gaussianTooWide(ny, nx, sigma, truncate);
+  if (wide) {
+    throw new UserError('psf-too-wide', `collapse-smooth: ${wide}; the smoothed maps would be flat`, `check --set truncate (scipy's, in sigmas: the notebook's 3) and the PSF sigma (${loaded['skyRes']}" seeing / ${loaded['pixelScale']}" per pixel / 2.355)`);
+  }
   if (loaded['mode'] === 'ngist') {
     // nGIST: the bins' SFHs on the spaxels (already summed over metallicity), cleaned and
     // smoothed exactly as a pPXF cube's; the run's ages go on to the clustering.

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { HashTap, readForHash, unchangedSince } from '../src/cache/file-hash.ts';
 import { cubeFile, sfhFile, type Galaxy } from '../src/catalog/galaxy.ts';
 import { FileChecks } from '../src/cube/file-checks.ts';
+import { psfSigmaOf, seeingOf } from '../src/cube/psf.ts';
 import { streamedMedianOfFile } from '../src/cube/streamed-median.ts';
 import { UserError } from '../src/errors.ts';
 import { FitsFile, type HduInfo } from '../src/fits/index.ts';
@@ -90,9 +91,10 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   let meta: Record<string, Json> | undefined;
   const describe = (hdus: readonly HduInfo[], data: HduInfo): void => {
     const [, ny, nx] = data.shape as [number, number, number];
-    const skyRes = seeingOf(ctx, galaxy, hdus[0]?.header.get('SKY_RES'), cube, who);
+    const seeing = seeingOf(Number(ctx.params['psfFwhm']), hdus[0]?.header.get('SKY_RES'), galaxy.skyRes, cube, who);
+    const skyRes = seeing.fwhm;
     const pixelScale = Number(ctx.params['pixelScale']);
-    const psfSigma = skyRes / pixelScale / 2.355;
+    const psfSigma = psfSigmaOf(seeing, pixelScale, ny, nx, who, cube);
     const sn = snPixel(ctx, celestialWcs(data.header, { file: cube }), galaxy.ra ?? NaN, galaxy.dec ?? NaN, nx, ny, who);
     meta = { cube, sfh, dataHdu: data.index, shape: [...data.shape], skyRes, pixelScale, psfSigma, sn, wcsCards: celestialCards(data.header) };
   };
@@ -166,8 +168,9 @@ async function runNgist(ctx: StageContext, galaxy: Galaxy, dir: string, cube: st
     pixelScale = Number(ctx.params['pixelScale']);
     ctx.warn(`${who}: ${files.table} has no PIXSIZE; using pixelScale = ${pixelScale}" per spaxel`);
   }
-  const skyRes = seeingOf(ctx, galaxy, cubeHdus?.[0]?.header.get('SKY_RES'), cubeHdus ? cube : undefined, who, files.run);
-  const psfSigma = skyRes / pixelScale / 2.355;
+  const seeing = seeingOf(Number(ctx.params['psfFwhm']), cubeHdus?.[0]?.header.get('SKY_RES'), galaxy.skyRes, cubeHdus ? cube : undefined, who, files.run);
+  const skyRes = seeing.fwhm;
+  const psfSigma = psfSigmaOf(seeing, pixelScale, ny, nx, who, files.table);
   const wcsHeader = ngist.wcsHeader ?? data?.header;
   const wcsFile = ngist.wcsHeader ? files.table : cube;
   let sn: ReturnType<typeof snPixel> | null = null;
@@ -203,26 +206,6 @@ async function runNgist(ctx: StageContext, galaxy: Galaxy, dir: string, cube: st
     },
     arrays: { sfh: ndarray(maps.sfh, [ngist.ages.length, ny, nx]), mass: ndarray(maps.mass, [ny, nx]), bins: ndarray(maps.bins, [ny, nx]) },
   };
-}
-
-/**
- * The seeing FWHM (arcsec): `--set psfFwhm=...` when given, else the cube's SKY_RES, else
- * the catalog's SKY_RES column. Without any, the galaxy fails with a message saying how to
- * supply it (the PSF width drives the smoothing, so guessing would silently change results).
- */
-function seeingOf(ctx: StageContext, galaxy: Galaxy, header: unknown, cube: string | undefined, who: string, ngistRun?: string): number {
-  const forced = Number(ctx.params['psfFwhm']);
-  if (forced > 0) return forced;
-  if (typeof header === 'number' && header > 0) return header;
-  if (galaxy.skyRes !== undefined && galaxy.skyRes > 0) return galaxy.skyRes;
-  const found = header === undefined ? 'has no SKY_RES' : `has SKY_RES = ${JSON.stringify(header)}, not a positive number of arcsec`;
-  const what = cube !== undefined ? `${cube} ${found} in its primary header` : `nGIST run ${ngistRun} records no seeing and there is no cube for it in --cubes`;
-  throw new UserError(
-    'missing-seeing',
-    `${who}: ${what}, and the catalog has no SKY_RES column value for it`,
-    "give the seeing FWHM in arcsec: add a 'SKY_RES' column to the catalog, or pass --set psfFwhm=0.8 (applies to every selected galaxy)",
-    cube,
-  );
 }
 
 /** Keys of the celestial (2-D) WCS, copied into the group map so it can be overlaid on the sky. */
