@@ -17,9 +17,9 @@ import { FileChecks } from '../src/cube/file-checks.ts';
 import { psfSigmaOf, seeingOf } from '../src/cube/psf.ts';
 import { streamedMedianOfFile } from '../src/cube/streamed-median.ts';
 import { UserError } from '../src/errors.ts';
-import { FitsFile, type HduInfo } from '../src/fits/index.ts';
+import { FitsFile, judgeInput, type ChecksumPolicy, type HduInfo } from '../src/fits/index.ts';
 import { findHdu } from '../src/fits/find-hdu.ts';
-import { fitsHeaders } from '../src/fits/small-fits.ts';
+import { fitsHeaders, fitsWarnings } from '../src/fits/small-fits.ts';
 import { fitsFileOf, isGzip } from '../src/fits/gzip.ts';
 import { startStreamHelpers } from '../src/kernels/stream-median.ts';
 import type { InputRead, Json, StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
@@ -117,9 +117,14 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
     checks.cube(data);
     describe(hdus, data);
   };
-  // One after the other: the medians' per-pixel state (a sixth of a cube) is reused.
-  const data = await streamedMedianOfFile(cubeFile, { pick: isData, fallback: 1, ...(plain ? {} : { check: onCube }) }, { tap: (b) => taps[0].update(b) });
-  const fit = await streamedMedianOfFile(sfhFile, { pick: (h) => h.index === 0, fallback: 0, ...(plain ? {} : { check: (hdus) => checks.fit(hdus, data.target) }) }, { tap: (b) => taps[1].update(b) });
+  // One after the other: the medians' per-pixel state (a sixth of a cube) is reused. The same
+  // read checks the checksums of the HDUs used (the cube's primary and DATA, every HDU of the
+  // pPXF output) and notes the defects it reads past.
+  const policy = String(ctx.params['checksums'] ?? 'warn') as ChecksumPolicy;
+  const sums = (pick: (h: HduInfo) => boolean) => (policy === 'off' ? {} : { sums: pick });
+  const data = await streamedMedianOfFile(cubeFile, { pick: isData, fallback: 1, ...(plain ? {} : { check: onCube }) }, { tap: (b) => taps[0].update(b), ...sums((h) => h.index === 0 || isData(h)) });
+  const fit = await streamedMedianOfFile(sfhFile, { pick: (h) => h.index === 0, fallback: 0, ...(plain ? {} : { check: (hdus) => checks.fit(hdus, data.target) }) }, { tap: (b) => taps[1].update(b), ...sums(() => true) });
+  for (const w of [...judgeInput(cube, data.warnings, data.checksums, policy), ...judgeInput(sfh, fit.warnings, fit.checksums, policy)]) ctx.warn(`${who}: ${w}`);
   const [, ny, nx] = data.target.shape as [number, number, number];
   const inputsRead: Record<string, InputRead> = {};
   for (const tap of taps) {
@@ -163,6 +168,9 @@ async function runNgist(ctx: StageContext, galaxy: Galaxy, dir: string, cube: st
   if (data && data.shape.slice(-2).join() !== [ny, nx].join()) {
     throw new UserError('ngist-mismatch', `${who}: the cube ${cube} is ${data.shape.slice(-2).reverse().join(' x ')} spaxels, the nGIST run ${files.run} ${nx} x ${ny}`, 'the cube must be the one nGIST was run on (remove it from --cubes to use the nGIST files alone)', cube);
   }
+  const policy = String(ctx.params['checksums'] ?? 'warn') as ChecksumPolicy;
+  const checked: [string | undefined, number[] | undefined][] = [[files.table, undefined], [files.weights, undefined], [files.mask, undefined], [cubeHdus ? cube : undefined, data ? [0, data.index] : undefined]];
+  for (const [f, hdus] of checked) if (f !== undefined) for (const w of await fitsWarnings(fitsFileOf(f), policy, hdus)) ctx.warn(`${who}: ${w}`);
   let pixelScale = ngist.pixsize;
   if (pixelScale === undefined) {
     pixelScale = Number(ctx.params['pixelScale']);

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { resultFile, type Galaxy } from '../src/catalog/galaxy.ts';
-import { writeFits, type Card } from '../src/fits/index.ts';
+import { writableCards, writeFits, type Card, type WriteHdu } from '../src/fits/index.ts';
 import { ndarray } from '../src/ndarray.ts';
 import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 
@@ -73,7 +73,7 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   const agreement = arrays['agreement'];
   const bins = ctx.upstream.get('load-cubes').arrays?.['bins'];
   const ages = loaded['ages'];
-  await writeFits(file, [
+  const hdus: WriteHdu[] = [
     { data: groupMap, cards: [{ key: 'TYPE', value: 'Group Map' }, ...wcs, ...produced, ...lineageCards(ctx)] },
     { data: meanSfh, cards: [{ key: 'TYPE', value: 'Mean SFH' }] },
     { data: masses, cards: [{ key: 'TYPE', value: 'Mass List' }] },
@@ -82,7 +82,15 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
     // reader can label the ages and check a map against the bins without the nGIST files.
     ...(Array.isArray(ages) ? [{ data: ndarray(Float64Array.from(ages as number[]), [ages.length]), extname: 'AGES', cards: [{ key: 'TYPE', value: 'Age Grid' }, { key: 'BUNIT', value: 'Gyr', comment: 'age of each mean SFH column' }] }] : []),
     ...(bins ? [{ data: bins, extname: 'BINS', cards: [{ key: 'TYPE', value: 'Bin Map' }, { key: 'COMMENT', value: 'nGIST BIN_ID of each spaxel; -1 = masked' }, ...wcs] }] : []),
-  ]);
+  ];
+  // Names that are not ASCII (an SN, a file, a folder) are written percent-encoded (see
+  // src/fits/header-text.ts); a card that still cannot be written is left out, never the result.
+  const writable = hdus.map((hdu) => {
+    const { cards, dropped } = writableCards(hdu.cards ?? []);
+    for (const d of dropped) ctx.warn(`galaxy ${galaxy.id} (${galaxy.snName}): card ${d.card.key} left out of ${path.basename(file)}: ${d.why}`);
+    return { ...hdu, cards };
+  });
+  await writeFits(file, writable);
   return { meta: { output: file, snGroup }, files: [file] };
 }
 
@@ -127,8 +135,9 @@ function ngistCards(loaded: StageOutput['meta']): Card[] {
 
 /**
  * The lineage as cards: every parameter of the chain (`HIERARCH SFH <NAME>`; folders by
- * their last component, so the bytes do not depend on where the data sits) and every input
- * file with its sha256 (`INFILEn`, `INSHAn`: short keys, so a 64-digit hash fits one card).
+ * their last component, so the bytes do not depend on where the data sits), every input
+ * file with its sha256 (`INFILEn`, `INSHAn`: short keys, so a 64-digit hash fits one card),
+ * and ESO's light provenance (Phase 3): `PROVn` naming input n, whose sha256 is `INSHAn`.
  */
 function lineageCards(ctx: StageContext): Card[] {
   const cards: Card[] = [];
@@ -141,9 +150,11 @@ function lineageCards(ctx: StageContext): Card[] {
     const v = typeof value === 'string' && path.isAbsolute(value) ? path.basename(value) : value;
     cards.push({ key: `SFH ${name.toUpperCase()}`, value: v, comment: 'pipeline parameter' });
   }
-  Object.entries(inputs).forEach(([file, sha], i) => {
+  const files = Object.entries(inputs);
+  files.forEach(([file, sha], i) => {
     cards.push({ key: `INFILE${i + 1}`, value: path.basename(file), comment: 'input file' });
     cards.push({ key: `INSHA${i + 1}`, value: sha });
   });
+  files.forEach(([file], i) => cards.push({ key: `PROV${i + 1}`, value: path.basename(file), comment: `sha256 in INSHA${i + 1}` }));
   return cards;
 }

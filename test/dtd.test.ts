@@ -273,10 +273,20 @@ describe('dtd (a): equals the notebook code run by Python on the same group maps
     assert.ok(rel <= 1e-15, `edges differ by ${rel}`);
   });
 
-  it('sums the same PSF-blurred SN probability per group (bit for bit)', () => {
+  it('sums the same PSF-blurred SN probability per group (bit for bit where numpy uses SVML exp)', (t) => {
     const kept = sample(hosts);
     assert.deepEqual(kept.map((k) => k.host.id), Object.keys(ref.probIndex));
-    for (const k of kept) assert.deepEqual([...k.probIndex], [...nums(ref.probIndex[k.host.id])], `host ${k.host.id}`);
+    // The filter's weights come from np.exp, which numpy 1.24 computes with SVML on AVX-512
+    // CPUs (what the port replays, src/kernels/numpyExp.ts) and with glibc elsewhere: there
+    // the weights, and so the sums, may differ in the last bit (as test/kernels.test.ts).
+    if (ref.avx512skx) {
+      for (const k of kept) assert.deepEqual([...k.probIndex], [...nums(ref.probIndex[k.host.id])], `host ${k.host.id}`);
+      return;
+    }
+    let worst = 0;
+    for (const k of kept) worst = Math.max(worst, maxRel(k.probIndex, nums(ref.probIndex[k.host.id])));
+    t.diagnostic(`numpy here has no AVX512_SKX (np.exp is glibc's, not SVML's): largest relative difference ${worst}`);
+    assert.ok(worst <= 1e-14, `probabilities differ by ${worst}`);
   });
 
   for (const model of Object.keys(POINTS) as DtdModel[]) {

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FitsError, FitsFile, Header, formatCard, formatFloat, readFitsImage, writeFits, writeFitsSync, type Card, type WriteHdu } from '../src/fits/index.ts';
 import { parseCard } from '../src/fits/card.ts';
+import { NEGATIVE_ZERO, onesComplementSum } from '../src/fits/checksum.ts';
 import { readBigEndianInto } from '../src/fits/raw-io.ts';
 import { dtypeOf, ndarray, type NDArray, type TypedArray } from '../src/ndarray.ts';
 import {
@@ -467,7 +468,10 @@ describe('writer', () => {
       ['OBJECT', 'NGC 0000'], ['RA', 53.148089], ['CRVAL3', 4750], ['THIRD', 1 / 3], ['TINY', 5e-324], ['NEGZERO', -0], ['BIGINT', String(2n ** 62n + 1n)],
       ['FLAG', false], ['NOTHING', null], ['Z', [1, -2.5]], ['LONGSTR', long], ['ESO DET CHIP NAME', 'CCD-1'], ['ESO TEL AIRM START', 1.031],
       ['ESO PRO LONG', 'z'.repeat(120)], ['COMMENT', 'a comment'], ['HISTORY', 'h'.repeat(72)], ['HISTORY', 'h'.repeat(28)],
+      // Every HDU ends with the checksum cards, which astropy (checksum=True, warnings as errors) verified.
+      ['CHECKSUM', seen.hdus[0]?.cards.at(-2)?.value.v], ['DATASUM', '0'],
     ]);
+    for (const h of seen.hdus) assert.deepStrictEqual(h.cards.slice(-2).map((c) => c.key), ['CHECKSUM', 'DATASUM'], `HDU ${h.index}`);
     assert.equal(seen.hdus[0]?.cards.find((c) => c.key === 'LONGSTR')?.comment, `and a long comment ${'word '.repeat(25)}done`);
   });
 
@@ -497,11 +501,20 @@ describe('writer', () => {
     writeFitsSync(path, [{ data: ndarray(Float32Array.from([1, -2]), [2]) }, { data: ndarray(Uint16Array.from([0, 65535]), [2]), extname: 'U' }, { data: ndarray(Int8Array.from([-128, 127]), [2]) }]);
     const bytes = readFileSync(path);
     const cardsOf = (at: number, n: number): string[] => Array.from({ length: n }, (_, i) => bytes.toString('latin1', at + 80 * i, at + 80 * i + 80).trimEnd());
-    assert.deepStrictEqual(cardsOf(0, 6), ['SIMPLE  =                    T / conforms to FITS standard', 'BITPIX  =                  -32 / array data type', 'NAXIS   =                    1 / number of array dimensions', 'NAXIS1  =                    2', 'EXTEND  =                    T', 'END']);
-    assert.ok(bytes.subarray(480, 2880).every((b) => b === 0x20), 'header padded with spaces');
+    // The data words 3f800000 + c0000000 sum to ff800000 = 4286578688 (no carry): DATASUM.
+    const checksum = /^CHECKSUM= '[0-9A-Za-z]{16}'   \/ HDU checksum \(FITS checksum convention\)$/;
+    const primary = cardsOf(0, 8);
+    assert.match(primary[5] ?? '', checksum);
+    assert.deepStrictEqual([...primary.slice(0, 5), ...primary.slice(6)], ['SIMPLE  =                    T / conforms to FITS standard', 'BITPIX  =                  -32 / array data type', 'NAXIS   =                    1 / number of array dimensions', 'NAXIS1  =                    2', 'EXTEND  =                    T', "DATASUM = '4286578688'         / data unit checksum", 'END']);
+    assert.equal(onesComplementSum(bytes.subarray(0, 5760)), NEGATIVE_ZERO, 'the whole HDU sums to -0');
+    assert.ok(bytes.subarray(640, 2880).every((b) => b === 0x20), 'header padded with spaces');
     assert.deepStrictEqual([...bytes.subarray(2880, 2888)], [0x3f, 0x80, 0, 0, 0xc0, 0, 0, 0]);
     assert.ok(bytes.subarray(2888, 5760).every((b) => b === 0), 'data padded with zeros');
-    assert.deepStrictEqual(cardsOf(5760, 10), ["XTENSION= 'IMAGE   '           / Image extension", 'BITPIX  =                   16 / array data type', 'NAXIS   =                    1 / number of array dimensions', 'NAXIS1  =                    2', 'PCOUNT  =                    0 / number of parameters', 'GCOUNT  =                    1 / number of groups', 'BSCALE  =                    1', 'BZERO   =                32768', "EXTNAME = 'U       '           / extension name", 'END']);
+    const ext = cardsOf(5760, 12);
+    assert.match(ext[9] ?? '', checksum);
+    // The stored words 8000 7fff make one 32-bit word, 0x80007fff = 2147516415.
+    assert.deepStrictEqual([...ext.slice(0, 9), ...ext.slice(10)], ["XTENSION= 'IMAGE   '           / Image extension", 'BITPIX  =                   16 / array data type', 'NAXIS   =                    1 / number of array dimensions', 'NAXIS1  =                    2', 'PCOUNT  =                    0 / number of parameters', 'GCOUNT  =                    1 / number of groups', 'BSCALE  =                    1', 'BZERO   =                32768', "EXTNAME = 'U       '           / extension name", "DATASUM = '2147516415'         / data unit checksum", 'END']);
+    assert.equal(onesComplementSum(bytes.subarray(5760, 11520)), NEGATIVE_ZERO);
     assert.deepStrictEqual([...bytes.subarray(8640, 8644)], [0x80, 0, 0x7f, 0xff]);
     assert.deepStrictEqual([...bytes.subarray(14400, 14402)], [0, 0xff]);
     assert.equal(bytes.length, 17280);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { FileHasher, HashTap } from '../src/cache/file-hash.ts';
 import { usableFor } from '../src/engine/read-first.ts';
-import { FitsFile } from '../src/fits/index.ts';
+import { FitsFile, writeFitsSync } from '../src/fits/index.ts';
 import { BIN, PARITY, ROOT, tempDir, type CliResult } from './helpers/cli.ts';
 
 const COUNTER = path.join(ROOT, 'test', 'helpers', 'count-reads.mjs');
@@ -96,6 +96,38 @@ describe('one read of each input, through the CLI', () => {
     // its key turned out cached, so its output was dropped and nothing downstream ran
     within(r.reads.get(CUBE), once(cube), 'cube');
     within(r.reads.get(SFH), once(sfh), 'pPXF output (no collapse-smooth read)');
+  });
+});
+
+describe('inputs that carry CHECKSUM and DATASUM', () => {
+  const tmp = tempDir();
+  after(() => tmp.remove());
+
+  test('are still read once: their checks ride on that read, and a changed byte is reported', () => {
+    const data = path.join(tmp.dir, 'input');
+    cpSync(path.join(PARITY, 'input'), data, { recursive: true });
+    const cube = path.join(data, 'MuseObject', 'MuseResample', 'CDP.2017-03-11T04:12:11.011.fits');
+    const sfh = path.join(data, 'MuseSFH', 'dataOut', '11_SN2013aa.fits');
+    for (const f of [cube, sfh]) {
+      // our writer puts CHECKSUM and DATASUM in every HDU
+      const fits = FitsFile.open(f);
+      const hdus = fits.hdus.map((h) => ({ data: h.isImage ? fits.readImage(h.index) : null, cards: h.header.cards, ...(h.index > 0 && h.name ? { extname: h.name } : {}) }));
+      fits.close();
+      writeFitsSync(f, hdus);
+    }
+    const info = layout(cube);
+    const bytes = readFileSync(cube);
+    const opened = FitsFile.open(cube);
+    const at = opened.hdu('DATA').dataOffset + 4001;
+    opened.close();
+    bytes[at] = (bytes[at] as number) ^ 0x01;
+    writeFileSync(cube, bytes);
+    const args = ['--catalog', path.join(data, 'FinalSelMuseMask3.csv'), '--cubes', path.dirname(cube), '--sfh', path.dirname(sfh)];
+    const r = countedRun(tmp.dir, args);
+    assert.equal(r.code, 0, r.stderr);
+    const cubeReads = r.reads.get(cube);
+    assert.ok(cubeReads !== undefined && cubeReads >= info.size && cubeReads <= info.size + 4 * info.headers, `cube: ${cubeReads} bytes read, one read is ${info.size}..${info.size + 4 * info.headers}`);
+    assert.ok(r.json?.tasks[0]?.warnings.some((w) => /HDU 'DATA': its data changed since its checksums were written/.test(w)), JSON.stringify(r.json?.tasks[0]?.warnings));
   });
 });
 

@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { FileHasher } from '../cache/file-hash.ts';
+import { describeFitsChange } from '../fits/index.ts';
 import { UserError } from '../errors.ts';
 import type { ParamValue } from '../stage.ts';
 import { EngineEmitter, type InstanceResult } from '../engine/events.ts';
@@ -62,6 +63,9 @@ export async function commandVerify(v: { pipeline?: string; lock?: string; jobs?
           : results.find((r) => r.task.row.id === entry.galaxy && (entry.params['k'] === undefined || r.task.instances.some((x) => x.params['k'] === entry.params['k'])));
         const redone = task?.status === 'ok' ? path.join(out, path.basename(target)) : undefined;
         const hash = redone && task?.status === 'ok' ? hasher.hash(redone) : undefined;
+        const onDisk = hasher.hash(target);
+        // For FITS outputs, the data sums tell a changed result from a changed header.
+        const change = (from: string, to: string | undefined): string => ((c) => (c ? `; ${c}` : ''))(to && describeFitsChange(from, to));
         if (hash === entry.sha256) {
           process.stdout.write(`ok       ${stored}\n`);
         } else {
@@ -69,13 +73,12 @@ export async function commandVerify(v: { pipeline?: string; lock?: string; jobs?
           const changed = Object.entries(entry.inputs).filter(([f, h]) => hasher.hash(f) !== h).map(([f]) => path.basename(f));
           const cause = changed.length ? ` (input ${changed.join(', ')} changed since the lock was written)` : '';
           const why = task?.status !== 'ok' ? `recomputing failed: ${task?.failure?.message ?? task?.skipReason ?? 'no task'}` : `recomputed sha256 ${hash?.slice(0, 12)} != locked ${entry.sha256.slice(0, 12)}${cause}`;
-          process.stdout.write(`DIFFERS  ${stored}: ${why}\n`);
+          process.stdout.write(`DIFFERS  ${stored}: ${why}${onDisk === entry.sha256 ? change(target, redone) : ''}\n`);
         }
         // The copy a paper uses is the one on disk: it must match the lock as well.
-        const onDisk = hasher.hash(target);
         if (onDisk !== entry.sha256) {
           if (hash === entry.sha256) differ++;
-          process.stdout.write(`DIFFERS  ${stored}: the file on disk ${onDisk === 'absent' ? 'is missing' : `has sha256 ${onDisk.slice(0, 12)}, not the locked ${entry.sha256.slice(0, 12)}`} (re-run the pipeline to rewrite it)\n`);
+          process.stdout.write(`DIFFERS  ${stored}: the file on disk ${onDisk === 'absent' ? 'is missing' : `has sha256 ${onDisk.slice(0, 12)}, not the locked ${entry.sha256.slice(0, 12)}${hash === entry.sha256 && redone ? change(redone, target) : ''}`} (re-run the pipeline to rewrite it)\n`);
         }
       }
     }

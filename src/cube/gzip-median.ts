@@ -1,8 +1,8 @@
 /**
  * The streamed nanmedian of an HDU of a gzip-compressed FITS file. gzip has no random
  * access, so where a plain file is read by position the stream is inflated again:
- * 1. once whole: every header, every (inflated) byte to the caller's tap, and the sample
- *    planes of the chosen HDU, copied out as they pass;
+ * 1. once whole: every header, every (inflated) byte to the caller's tap, the chosen HDUs'
+ *    checksums, and the sample planes of the median's HDU, copied out as they pass;
  * 2. once to the end of the chosen HDU: its planes counted;
  * 3. only when a pixel's median fell outside its bracket: once more to the end of the HDU,
  *    gathering those pixels' columns.
@@ -13,7 +13,7 @@ import { FitsError, hduLabel } from '../fits/errors.ts';
 import { GunzipByteStream } from '../fits/gzip.ts';
 import type { HduInfo } from '../fits/hdu-info.ts';
 import { StreamedNanmedian } from '../kernels/stream-median.ts';
-import { planesOf, recordMedianReads, type MedianTarget, type StreamedMedianOptions } from './median-options.ts';
+import { planesOf, recordMedianReads, type MedianTarget, type StreamedMedian, type StreamedMedianOptions } from './median-options.ts';
 import { PlaneDecoder } from './plane-decoder.ts';
 
 const WHAT = 'the gzip-compressed file';
@@ -22,13 +22,14 @@ const WHAT = 'the gzip-compressed file';
 const COLUMN_BYTES = 64 * 1024 * 1024;
 
 /** The median of the HDU `target` chooses, and every header, of the gzip file `file`. */
-export async function gzipMedian(file: string, target: MedianTarget, opts: StreamedMedianOptions): Promise<{ median: Float32Array; hdus: HduInfo[]; target: HduInfo }> {
+export async function gzipMedian(file: string, target: MedianTarget, opts: StreamedMedianOptions): Promise<StreamedMedian> {
   let median: StreamedNanmedian | undefined;
   try {
     // 1. the whole file: headers, tap, and the samples of the first HDU `pick` accepts
     let sampled: HduInfo | undefined;
     let passes = 1;
-    const hdus = await pass(file, opts.tap, async (reader, info) => {
+    let found: Pick<StreamedMedian, 'warnings' | 'checksums'> = { warnings: [], checksums: [] };
+    const hdus = await pass(file, opts.tap, opts.sums, (reader) => (found = { warnings: reader.warnings, checksums: reader.checksums() }), async (reader, info) => {
       if (sampled || !target.pick(info) || !info.isImage) return false;
       sampled = info;
       median = new StreamedNanmedian(planesOf(info).nz, planesOf(info).npix, opts);
@@ -44,14 +45,14 @@ export async function gzipMedian(file: string, target: MedianTarget, opts: Strea
       median?.close();
       median = new StreamedNanmedian(planesOf(chosen).nz, planesOf(chosen).npix, opts);
       const m = median;
-      await pass(file, undefined, async (reader, info) => info.index === chosen.index && (await takeSamples(reader, info, m), true));
+      await pass(file, undefined, undefined, undefined, async (reader, info) => info.index === chosen.index && (await takeSamples(reader, info, m), true));
       passes++;
     }
     const m = median!;
     m.bracket();
     // 2. the chosen HDU's planes, counted
     const { nz, npix } = planesOf(chosen);
-    await pass(file, undefined, async (reader, info) => {
+    await pass(file, undefined, undefined, undefined, async (reader, info) => {
       if (info.index !== chosen.index) return false;
       const dec = new PlaneDecoder(info, npix);
       for (let z = 0; z < nz; ) {
@@ -74,7 +75,7 @@ export async function gzipMedian(file: string, target: MedianTarget, opts: Strea
       passes++;
     }
     recordMedianReads({ sequentialPasses: passes, positionalBytes: 0, failedPixels: failed.length });
-    return { median: m.result(), hdus, target: chosen };
+    return { median: m.result(), hdus, target: chosen, ...found };
   } finally {
     median?.close();
   }
@@ -84,10 +85,11 @@ export async function gzipMedian(file: string, target: MedianTarget, opts: Strea
  * One pass through the file: `onHdu` is called after each header and may read that HDU's
  * data; returning true ends the pass there. Returns the headers seen.
  */
-async function pass(file: string, tap: ByteTap | undefined, onHdu: (reader: FitsBlockReader, info: HduInfo) => Promise<boolean>): Promise<HduInfo[]> {
-  const reader = new FitsBlockReader(file, new GunzipByteStream(file), tap, WHAT);
+async function pass(file: string, tap: ByteTap | undefined, sums: ((info: HduInfo) => boolean) | undefined, done: ((reader: FitsBlockReader) => void) | undefined, onHdu: (reader: FitsBlockReader, info: HduInfo) => Promise<boolean>): Promise<HduInfo[]> {
+  const reader = new FitsBlockReader(file, new GunzipByteStream(file), tap, WHAT, sums);
   try {
     for (let info = await reader.nextHdu(); info; info = await reader.nextHdu()) if (await onHdu(reader, info)) return reader.hdus;
+    done?.(reader);
     return reader.hdus;
   } finally {
     reader.close();
@@ -127,7 +129,7 @@ async function resolveFromStream(file: string, chosen: HduInfo, median: Streamed
   const { nz, npix } = planesOf(chosen);
   const columns = new Float32Array(pixels.length * nz);
   const counts = new Int32Array(pixels.length);
-  await pass(file, undefined, async (reader, info) => {
+  await pass(file, undefined, undefined, undefined, async (reader, info) => {
     if (info.index !== chosen.index) return false;
     const dec = new PlaneDecoder(info, npix);
     const planes = Math.max(1, Math.floor((4 << 20) / (npix * 4)));

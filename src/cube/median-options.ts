@@ -3,6 +3,7 @@
  * report about their reads (tests and the benchmark count them).
  */
 import type { ByteTap } from '../fits/block-reader.ts';
+import type { HduChecksums } from '../fits/checksum-verify.ts';
 import type { HduInfo } from '../fits/hdu-info.ts';
 
 /** Options of the streamed medians. */
@@ -13,6 +14,23 @@ export interface StreamedMedianOptions {
   readonly blockBytes?: number;
   /** Median helper threads (see StreamedNanmedian). */
   readonly helpers?: number;
+  /**
+   * The HDUs whose CHECKSUM and DATASUM to check from the same read (src/fits/block-reader.ts);
+   * with `wholeFile`, the file is read to its end for them even without a tap.
+   */
+  readonly sums?: (info: HduInfo) => boolean;
+  readonly wholeFile?: boolean;
+}
+
+/** What a streamed median found besides the median: every header, the HDU it took, what its read found. */
+export interface StreamedMedian {
+  readonly median: Float32Array;
+  readonly hdus: readonly HduInfo[];
+  readonly target: HduInfo;
+  /** Defects the read went past (FitsFile.warnings' kind), each naming its HDU. */
+  readonly warnings: readonly string[];
+  /** The checksums of the HDUs `sums` chose that carry them. */
+  readonly checksums: readonly HduChecksums[];
 }
 
 /** Which HDU's median is wanted, told apart as the headers arrive (a gzip file is read in order). */

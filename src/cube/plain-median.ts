@@ -3,7 +3,8 @@
  * gzip one and the choice). The file is read
  * 1. at its sample planes (every 8th plane of the HDU; 12.5 % of its data), by position;
  * 2. once from its first byte to its last, in blocks of a few MB: the HDU's planes are
- *    counted, and every byte goes to the caller's tap (the input's content hash);
+ *    counted, every byte goes to the caller's tap (the input's content hash), and the
+ *    chosen HDUs' checksums are summed;
  * 3. at the columns of the pixels whose median fell outside their bracket (about one in ten
  *    thousand), by position.
  */
@@ -11,6 +12,7 @@ import { closeSync, openSync } from 'node:fs';
 import { FitsBlockReader } from '../fits/block-reader.ts';
 import { FileByteStream } from '../fits/byte-stream.ts';
 import { FitsError, hduLabel } from '../fits/errors.ts';
+import type { HduChecksums } from '../fits/checksum-verify.ts';
 import type { HduInfo } from '../fits/hdu-info.ts';
 import { MAX_CHUNK_BYTES, readBigEndianInto, storedToFloats } from '../fits/raw-io.ts';
 import { StreamedNanmedian } from '../kernels/stream-median.ts';
@@ -21,12 +23,13 @@ import { PlaneDecoder } from './plane-decoder.ts';
  * The nanmedian over the first axis of image HDU `info` of the plain (not compressed) FITS
  * file `file` (`info` from FitsFile.open on the same file), read as described above.
  */
-export async function plainMedian(file: string, info: HduInfo, opts: StreamedMedianOptions = {}): Promise<Float32Array> {
+export async function plainMedian(file: string, info: HduInfo, opts: StreamedMedianOptions = {}): Promise<{ median: Float32Array; warnings: readonly string[]; checksums: readonly HduChecksums[] }> {
   const { nz, npix } = planesOf(info);
   const median = new StreamedNanmedian(nz, npix, opts);
   const dec = new PlaneDecoder(info, npix);
   const planeBytes = npix * dec.size;
   let positional = 0;
+  let found: { warnings: readonly string[]; checksums: readonly HduChecksums[] } = { warnings: [], checksums: [] };
   const fd = openSync(file, 'r');
   try {
     // 1. the sample planes, by position, packed into slots
@@ -47,7 +50,7 @@ export async function plainMedian(file: string, info: HduInfo, opts: StreamedMed
     }
     median.bracket();
     // 2. every byte in order: the HDU's planes counted, everything tapped
-    const reader = new FitsBlockReader(file, new FileByteStream(file), opts.tap);
+    const reader = new FitsBlockReader(file, new FileByteStream(file), opts.tap, 'the file', opts.sums);
     try {
       for (let h = await reader.nextHdu(); h && h.index < info.index; h = await reader.nextHdu());
       const here = reader.hdus[info.index];
@@ -63,7 +66,9 @@ export async function plainMedian(file: string, info: HduInfo, opts: StreamedMed
         median.submitCount(k);
         z += k;
       }
-      if (opts.tap) await reader.drain();
+      if (opts.tap || opts.wholeFile) await reader.drain();
+      else await reader.nextHdu(); // (the rest of this HDU, for its checksums)
+      found = { warnings: reader.warnings, checksums: reader.checksums() };
     } finally {
       reader.close();
     }
@@ -71,7 +76,7 @@ export async function plainMedian(file: string, info: HduInfo, opts: StreamedMed
     const failed = median.finish();
     positional += resolveByPosition(fd, info, dec, median, failed, nz, npix);
     recordMedianReads({ sequentialPasses: 1, positionalBytes: positional, failedPixels: failed.length });
-    return median.result();
+    return { median: median.result(), ...found };
   } finally {
     median.close();
     closeSync(fd);

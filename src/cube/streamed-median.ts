@@ -12,16 +12,16 @@ import type { HduInfo } from '../fits/hdu-info.ts';
 import { isGzip } from '../fits/gzip.ts';
 import { FitsFile } from '../fits/read.ts';
 import { gzipMedian } from './gzip-median.ts';
-import type { MedianTarget, StreamedMedianOptions } from './median-options.ts';
+import type { MedianTarget, StreamedMedian, StreamedMedianOptions } from './median-options.ts';
 import { plainMedian } from './plain-median.ts';
 
-export { lastMedianReads, type MedianReads, type MedianTarget, type StreamedMedianOptions } from './median-options.ts';
+export { lastMedianReads, type MedianReads, type MedianTarget, type StreamedMedian, type StreamedMedianOptions } from './median-options.ts';
 
 /**
  * The median of the HDU `target` chooses in `file` (plain or gzip, told apart by its first
  * bytes), with every header of the file; `target.check` sees the headers first.
  */
-export async function streamedMedianOfFile(file: string, target: MedianTarget, opts: StreamedMedianOptions = {}): Promise<{ median: Float32Array; hdus: readonly HduInfo[]; target: HduInfo }> {
+export async function streamedMedianOfFile(file: string, target: MedianTarget, opts: StreamedMedianOptions = {}): Promise<StreamedMedian> {
   if (isGzip(file)) return gzipMedian(file, target, opts);
   const fits = FitsFile.open(file);
   let chosen: HduInfo;
@@ -32,11 +32,11 @@ export async function streamedMedianOfFile(file: string, target: MedianTarget, o
   }
   target.check?.(fits.hdus, chosen);
   if (!chosen.isImage) throw new FitsError({ reason: 'not-image', file, detail: `HDU ${hduLabel(chosen.index, chosen.name)} is not an image`, hint: 'Pick an image HDU.' });
-  return { median: await plainMedian(file, chosen, opts), hdus: fits.hdus, target: chosen };
+  return { ...(await plainMedian(file, chosen, opts)), hdus: fits.hdus, target: chosen };
 }
 
 /** The median of HDU `info` (from FitsFile.open, or any reader of the same file) of `file`, plain or gzip. */
 export async function streamedNanmedian(file: string, info: HduInfo, opts: StreamedMedianOptions = {}): Promise<Float32Array> {
   if (isGzip(file)) return (await gzipMedian(file, { pick: (h) => h.index === info.index, fallback: info.index }, opts)).median;
-  return plainMedian(file, info, opts);
+  return (await plainMedian(file, info, opts)).median;
 }

@@ -8,10 +8,13 @@
  * The random-access reader (read.ts) indexes every header first; this one sees them in
  * order, so what follows an HDU is unknown until its data has been read through.
  */
+import type { ByteStream } from './byte-stream.ts';
+import { OnesComplementSum } from './checksum.ts';
+import { checksumsOf, type HduChecksums } from './checksum-verify.ts';
 import { FitsError, hduLabel } from './errors.ts';
 import { BLOCK, describeHdu, padToBlock, type HduInfo } from './hdu-info.ts';
+import { afterLastHdu, HeaderScanner } from './header-scan.ts';
 import { Header, parseCards } from './header.ts';
-import type { ByteStream } from './byte-stream.ts';
 
 /** Receives every byte the reader reads, in file order. */
 export type ByteTap = (bytes: Uint8Array) => void;
@@ -25,19 +28,26 @@ export class FitsBlockReader {
   #position = 0;
   #ended = false;
   #scratch: Uint8Array | undefined;
-  /** The HDU whose data is being read, and how far. */
-  #current: { info: HduInfo; read: number } | undefined;
+  /** The HDU whose data is being read, how far, and its checksum sums when they are taken. */
+  #current: { info: HduInfo; read: number; sum: { info: HduInfo; header: Uint8Array; data: OnesComplementSum } | undefined } | undefined;
+  readonly #sums: HduChecksums[] = [];
+  /** Defects read past, as FitsFile.warnings: each names its HDU. */
+  readonly warnings: string[] = [];
 
   /**
    * @param file named in errors
    * @param what how the file is described in errors (e.g. "the gzip-compressed file")
+   * @param sums the HDUs whose CHECKSUM and DATASUM to check as their bytes pass (those that
+   *   carry them), the check read.ts's checksum-verify.ts makes with a read of its own
    */
   constructor(
     readonly file: string,
     private readonly stream: ByteStream,
     private readonly tap?: ByteTap,
     private readonly what = 'the file',
+    private readonly sums?: (info: HduInfo) => boolean,
   ) {}
+
 
   /** Bytes read so far. */
   get position(): number {
@@ -47,47 +57,55 @@ export class FitsBlockReader {
   /**
    * The next HDU's header, after skipping what is left of the current HDU's data; undefined
    * at the end of the file (or where what follows the last HDU is not an extension, which is
-   * read through and ignored, as astropy does).
+   * read through and, as astropy does, ignored with a warning unless it is padding).
+   * Headers are scanned by the same rules as the random-access reader's (header-scan.ts):
+   * one without END is refused, defects read past become {@link warnings}.
    */
   async nextHdu(): Promise<HduInfo | undefined> {
     if (this.#ended) return undefined;
     await this.#skipCurrent();
     const index = this.hdus.length;
     const headerOffset = this.#position;
-    const images: string[] = [];
     const block = new Uint8Array(BLOCK);
-    for (let first = true; ; first = false) {
-      const got = await this.#read(block);
-      if (first && index > 0 && got === 0) return this.#end();
-      const text = Buffer.from(block.buffer, block.byteOffset, got).toString('latin1');
-      if (first) {
-        if (index === 0 && !text.startsWith('SIMPLE  =')) {
-          throw new FitsError({ reason: 'not-fits', file: this.file, detail: `${this.what} does not start with SIMPLE = (first bytes: ${JSON.stringify(text.slice(0, 9))})`, hint: 'Check the path; a FITS file starts with the card SIMPLE = T.' });
-        }
-        if (index > 0 && !text.startsWith('XTENSION')) {
-          await this.drain();
-          return this.#end();
-        }
-      } else if (/^(XTENSION=|SIMPLE  =)/.test(text)) {
-        // the next HDU began before this header ended
-        throw this.#noEnd(index, headerOffset);
-      }
-      let ended = false;
-      for (let c = 0; c + 80 <= got && !ended; c += 80) {
-        const image = text.slice(c, c + 80);
-        if (image.startsWith('END') && image.slice(3).trim() === '') ended = true;
-        else images.push(image);
-      }
-      if (ended) break;
-      if (got < BLOCK) throw this.#noEnd(index, headerOffset);
+    let got = await this.#read(block);
+    if (index > 0 && got === 0) return this.#end();
+    const start = Buffer.from(block.buffer, block.byteOffset, Math.min(got, 9)).toString('latin1');
+    if (index === 0 && start !== 'SIMPLE  =') {
+      throw new FitsError({ reason: 'not-fits', file: this.file, detail: `${this.what} does not start with SIMPLE = (first bytes: ${JSON.stringify(start)})`, hint: 'Check the path; a FITS file starts with the card SIMPLE = T.' });
     }
-    const cards = parseCards(images);
+    if (index > 0 && start.slice(0, 8) !== 'XTENSION') {
+      // what follows the last HDU: read to the end (the tap), then judged as read.ts judges it
+      await this.#skip(Infinity);
+      const note = afterLastHdu(this.file, Buffer.from(block.buffer, block.byteOffset, block.length), got, headerOffset, this.#position, this.hdus);
+      if (note !== undefined) this.warnings.push(note);
+      return this.#end();
+    }
+    const scanner = new HeaderScanner(this.file, index, headerOffset);
+    const header: Uint8Array[] | undefined = this.sums ? [] : undefined;
+    for (;;) {
+      header?.push(block.slice(0, got));
+      if (scanner.push(block, got)) break;
+      if (got < BLOCK) scanner.endOfFile(this.#position);
+      got = await this.#read(block);
+    }
+    const scanned = scanner.header;
+    this.warnings.push(...scanned.notes);
+    const cards = parseCards(scanned.images);
     const extname = cards.find((c) => c.key === 'EXTNAME');
     const name = typeof extname?.value === 'string' ? extname.value.trim() : index === 0 ? 'PRIMARY' : '';
-    const info = describeHdu(index, new Header(cards, { file: this.file, hdu: hduLabel(index, name) }), headerOffset, this.#position);
+    const info = describeHdu(index, new Header(cards, { file: this.file, hdu: hduLabel(index, name) }), headerOffset, headerOffset + scanned.bytes);
     this.hdus.push(info);
-    this.#current = { info, read: 0 };
+    const sum = header && this.sums?.(info) && (info.header.has('CHECKSUM') || info.header.has('DATASUM')) ? { info, header: Buffer.concat(header), data: new OnesComplementSum() } : undefined;
+    this.#current = { info, read: 0, sum };
     return info;
+  }
+
+  /**
+   * The CHECKSUM and DATASUM of each HDU the `sums` option chose that carries them, from the
+   * bytes read (complete once the HDU has been read through: call after {@link drain}).
+   */
+  checksums(): HduChecksums[] {
+    return this.#sums;
   }
 
   /** Fills `into` with the next bytes of the current HDU's data (FitsError 'truncated' when the file ends first). */
@@ -104,12 +122,13 @@ export class FitsBlockReader {
   async #skipCurrent(): Promise<void> {
     const cur = this.#current;
     if (!cur) return;
-    this.#current = undefined;
     const data = cur.info.dataBytes - cur.read;
     if ((await this.#skip(data)) < data) throw this.#truncated(cur.info);
     // a short padding block at the end of the file is tolerated, as astropy does
     const pad = padToBlock(cur.info.dataBytes) - cur.info.dataBytes;
     if ((await this.#skip(pad)) < pad) this.#ended = true;
+    this.#current = undefined;
+    if (cur.sum) this.#sums.push(checksumsOf(cur.sum.info, cur.sum.data.value, cur.sum.header));
   }
 
   /** Reads up to `n` bytes and returns how many there were. */
@@ -127,10 +146,8 @@ export class FitsBlockReader {
 
   /** Reads everything that is left (the tap sees it), e.g. to finish a content hash. */
   async drain(): Promise<void> {
-    this.#current = undefined;
-    this.#scratch ??= new Uint8Array(SKIP_BYTES);
-    while ((await this.#read(this.#scratch)) === this.#scratch.length);
-    this.#ended = true;
+    if (this.#current) await this.#skipCurrent();
+    while (!this.#ended && (await this.nextHdu()));
   }
 
   /** Releases the file. */
@@ -140,7 +157,9 @@ export class FitsBlockReader {
 
   async #read(into: Uint8Array): Promise<number> {
     const got = await this.stream.read(into);
-    if (got > 0) this.tap?.(got === into.length ? into : into.subarray(0, got));
+    const bytes = got === into.length ? into : into.subarray(0, got);
+    if (got > 0) this.tap?.(bytes);
+    this.#current?.sum?.data.update(bytes);
     this.#position += got;
     return got;
   }
@@ -157,15 +176,6 @@ export class FitsBlockReader {
       file: this.file,
       detail: `HDU ${hduLabel(info.index, info.name)} announces ${info.dataBytes} bytes of data at offset ${info.dataOffset}, but ${this.what} ends at byte ${this.#position}`,
       hint: 'The file is truncated (an interrupted download or copy?); fetch it again.',
-    });
-  }
-
-  #noEnd(index: number, offset: number): FitsError {
-    return new FitsError({
-      reason: 'truncated',
-      file: this.file,
-      detail: `the header of HDU #${index} (at byte ${offset}) has no END card`,
-      hint: 'The file is damaged or truncated; astropy refuses it too. Fetch or write it again.',
     });
   }
 }

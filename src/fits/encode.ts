@@ -7,6 +7,7 @@
 
 import { sizeOf, type NDArray, type TypedArray } from '../ndarray.ts';
 import type { Card } from './card.ts';
+import { encodeChecksum, OnesComplementSum } from './checksum.ts';
 import { FitsError } from './errors.ts';
 import { formatCard } from './format-card.ts';
 import { padToBlock } from './hdu-info.ts';
@@ -24,12 +25,22 @@ export interface WriteHdu {
   readonly extname?: string;
 }
 
-/** A validated HDU ready to be streamed: header bytes plus what the data needs. */
+/**
+ * A validated HDU ready to be streamed: header bytes plus what the data needs. The header
+ * ends with CHECKSUM and DATASUM cards holding placeholders until {@link sealHeader} fills
+ * them in from the data's sum (the cards keep their size, so the header can be written
+ * first and rewritten in place once the data has streamed past).
+ */
 export interface EncodedHdu {
   readonly header: Buffer;
   readonly data: TypedArray | null;
   readonly dataBytes: number;
+  /** Byte offset in `header` of the CHECKSUM card (DATASUM is the next card). */
+  readonly checksumAt: number;
 }
+
+const CHECKSUM_COMMENT = 'HDU checksum (FITS checksum convention)';
+const DATASUM_COMMENT = 'data unit checksum';
 
 const OWNED = /^(SIMPLE|XTENSION|BITPIX|NAXIS\d*|EXTEND|PCOUNT|GCOUNT|BSCALE|BZERO|BLANK|CHECKSUM|DATASUM|END)$/;
 
@@ -99,12 +110,36 @@ export function encodeHdu(hdu: WriteHdu, index: number, file: string): EncodedHd
       });
     }
   }
+  // Last before END, where astropy and CFITSIO put them; ESO asks for them in every HDU.
+  const checksumAt = images.length * 80;
+  images.push(...formatCard(checksumCard('0'.repeat(16))), ...formatCard(datasumCard(0)));
   images.push('END'.padEnd(80));
   const text = images.join('');
   const header = Buffer.alloc(padToBlock(text.length), ' ');
   header.write(text, 'latin1');
   const elementSize = Math.abs(bitpix) / 8;
-  return { header, data: data === null ? null : data.data, dataBytes: data === null ? 0 : data.data.length * elementSize };
+  return { header, data: data === null ? null : data.data, dataBytes: data === null ? 0 : data.data.length * elementSize, checksumAt };
+}
+
+function checksumCard(value: string): Card {
+  return { key: 'CHECKSUM', value, comment: CHECKSUM_COMMENT };
+}
+
+function datasumCard(datasum: number): Card {
+  return { key: 'DATASUM', value: String(datasum), comment: DATASUM_COMMENT };
+}
+
+/**
+ * Fills in the HDU's DATASUM (the data unit's sum) and CHECKSUM, in place, so that the
+ * whole HDU sums to negative zero. No timestamp goes into the comments (astropy's default
+ * has one): the same result must have the same bytes, or `verify` could not compare them.
+ */
+export function sealHeader(hdu: EncodedHdu, datasum: number): void {
+  const card = (c: Card): string => formatCard(c)[0] as string;
+  hdu.header.write(card(checksumCard('0'.repeat(16))), hdu.checksumAt, 'latin1');
+  hdu.header.write(card(datasumCard(datasum)), hdu.checksumAt + 80, 'latin1');
+  const sum = new OnesComplementSum(datasum).update(hdu.header).value;
+  hdu.header.write(card(checksumCard(encodeChecksum(sum))), hdu.checksumAt, 'latin1');
 }
 
 /** Scratch size for byte-swapped copies: bounded, whatever the data size. */

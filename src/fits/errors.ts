@@ -10,6 +10,8 @@ import { basename } from 'node:path';
 export type FitsErrorReason =
   | 'not-fits'
   | 'truncated'
+  | 'no-end-card'
+  | 'bad-checksum'
   | 'bad-bitpix'
   | 'no-such-hdu'
   | 'compressed'

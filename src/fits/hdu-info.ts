@@ -42,18 +42,41 @@ export function padToBlock(bytes: number): number {
   return Math.ceil(bytes / BLOCK) * BLOCK;
 }
 
+/**
+ * A size keyword's value: an integer >= `min` (FITS requires the integer type: astropy
+ * fails on `BITPIX = -32.0`, so a float is refused rather than guessed at).
+ */
 function headerInt(header: Header, key: string, min: number, fallback?: number): number {
   const n = header.getNumber(key, fallback);
-  if (!Number.isSafeInteger(n) || n < min) {
+  const type = header.card(key)?.type ?? 'integer';
+  if (type !== 'integer' || !Number.isSafeInteger(n) || n < min) {
     const { file, hdu } = header.source;
     throw new FitsError({
       reason: 'bad-header',
       file,
-      detail: `HDU ${hdu}: ${key} = ${n} is not an integer >= ${min}`,
+      detail: type === 'integer' ? `HDU ${hdu}: ${key} = ${n} is not an integer >= ${min}` : `HDU ${hdu}: ${key} = ${n} is written as a ${type}, but FITS requires an integer (astropy cannot open it either)`,
       hint: 'The header is damaged; check it with astropy (fits.open(path).verify()).',
     });
   }
   return n;
+}
+
+/**
+ * An image or table extension must have GCOUNT = 1, and an image PCOUNT = 0 (FITS 4.0
+ * 7.1, 7.3): anything else is a damaged header, which astropy's verify() reports as an
+ * error. Refused, since these cards decide where the next HDU starts.
+ */
+function checkGroupCounts(header: Header, xtension: string, pcount: number, gcount: number): void {
+  const wrong = gcount !== 1 ? `GCOUNT = ${gcount}` : pcount !== 0 && xtension !== 'BINTABLE' ? `PCOUNT = ${pcount}` : undefined;
+  if (wrong === undefined) return;
+  const { file, hdu } = header.source;
+  const kind = xtension === '' ? 'a primary image' : `an extension of type ${xtension}`;
+  throw new FitsError({
+    reason: 'bad-header',
+    file,
+    detail: `HDU ${hdu}: ${wrong} in ${kind}, which must have ${xtension === 'BINTABLE' ? 'GCOUNT = 1' : 'PCOUNT = 0 and GCOUNT = 1'}; these cards decide where the next HDU starts`,
+    hint: 'The header is damaged (astropy\'s verify() reports the same): fetch or regenerate the file.',
+  });
 }
 
 /** Builds the {@link HduInfo} of HDU `index` from its parsed header and offsets. */
@@ -79,6 +102,7 @@ export function describeHdu(index: number, header: Header, headerOffset: number,
   const gcount = headerInt(header, 'GCOUNT', 0, 1);
   // Random groups (primary HDU, NAXIS1 = 0, GROUPS = T) leave NAXIS1 out of the product.
   const groups = index === 0 && naxis > 0 && axes[0] === 0 && header.get('GROUPS') === true;
+  if ((index === 0 && !groups) || ['IMAGE', 'BINTABLE', 'TABLE'].includes(xtension)) checkGroupCounts(header, xtension, pcount, gcount);
   const counted = groups ? axes.slice(1) : axes;
   const elements = naxis === 0 ? 0 : counted.reduce((a, b) => a * b, 1);
   const dataBytes = (Math.abs(bitpix) / 8) * gcount * (pcount + elements);

@@ -6,6 +6,7 @@
 
 import { parseCard, type CardValue, type ParsedCard } from './card.ts';
 import { FitsError } from './errors.ts';
+import { decodeHeaderText, ENCODED_MARK } from './header-text.ts';
 
 /** Where a header came from, so that its errors can name the file and HDU. */
 export interface HeaderSource {
@@ -26,7 +27,9 @@ function normalizeKey(key: string): string {
 /**
  * Joins CONTINUE cards to the string card they continue, as astropy does: each part loses
  * one trailing `&`, the comments are joined with a space. A CONTINUE after a card that is
- * not a string stays a commentary card of its own.
+ * not a string stays a commentary card of its own. A value sfh-pipeline wrote
+ * percent-encoded (its comment starts with {@link ENCODED_MARK}: a name that is not ASCII)
+ * is decoded, so `get('SNNAME')` is the name itself, as it is in the catalog.
  */
 export function parseCards(images: readonly string[]): ParsedCard[] {
   const out: ParsedCard[] = [];
@@ -34,13 +37,9 @@ export function parseCards(images: readonly string[]): ParsedCard[] {
   const flush = (): void => {
     const first = parts[0];
     if (first === undefined) return;
-    if (parts.length === 1) {
-      out.push(first);
-    } else {
-      const value = parts.map((p) => String(p.value).replace(/&$/, '')).join('').trimEnd();
-      const comment = parts.map((p) => p.comment).filter((c) => c !== '').join(' ');
-      out.push({ key: first.key, value, type: 'string', comment });
-    }
+    const value = parts.length === 1 ? String(first.value) : parts.map((p) => String(p.value).replace(/&$/, '')).join('').trimEnd();
+    const comment = parts.length === 1 ? first.comment : parts.map((p) => p.comment).filter((c) => c !== '').join(' ');
+    out.push({ key: first.key, value: comment.startsWith(ENCODED_MARK) ? decodeHeaderText(value) : value, type: 'string', comment });
     parts = [];
   };
   for (const image of images) {

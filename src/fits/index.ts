@@ -9,7 +9,8 @@
  *   file.readImage(sel, opts)      physical values as an NDArray in numpy axis order
  *   file.readTable(sel)            a BINTABLE's columns as typed arrays / strings (table.ts)
  *   file.close()
- *   writeFits(path, hdus)          atomic (temporary name, then rename); writeFitsSync likewise
+ *   writeFits(path, hdus)          atomic (temporary name, then rename), CHECKSUM/DATASUM in every HDU
+ *   inputWarnings(path, policy)    what to tell a user about an input: defects read past, bad checksums
  */
 export { FitsError, type FitsErrorReason } from './errors.ts';
 export type { Card, CardType, CardValue, FitsComplex, ParsedCard } from './card.ts';
@@ -19,3 +20,7 @@ export type { HduInfo } from './hdu-info.ts';
 export { FitsFile, readFitsImage, type HduSelector, type ReadImageOptions } from './read.ts';
 export { decodeTable, parseTform, type ColumnArray, type ColumnData, type FitsTable, type TableColumn } from './table.ts';
 export { writeFits, writeFitsSync, type WriteHdu } from './write.ts';
+export { encodeChecksum, NEGATIVE_ZERO, OnesComplementSum, onesComplementSum } from './checksum.ts';
+export { decodeHeaderText, ENCODED_MARK, encodeHeaderText, needsEncoding, writableCards, type DroppedCard } from './header-text.ts';
+export { describeFitsChange } from './compare.ts';
+export { CHECKSUM_POLICIES, describeMismatch, inputWarnings, judgeInput, verifyChecksums, type ChecksumPolicy, type HduChecksums } from './checksum-verify.ts';

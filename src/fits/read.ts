@@ -11,6 +11,7 @@ import { findHdu, type HduSelector } from './find-hdu.ts';
 import { gzipNextTo, gzipped } from './gzip.ts';
 import { Header, parseCards } from './header.ts';
 import { BLOCK, describeHdu, padToBlock, type HduInfo } from './hdu-info.ts';
+import { afterLastHdu, HeaderScanner } from './header-scan.ts';
 import { MAX_CHUNK_BYTES, readBigEndianInto } from './raw-io.ts';
 import { decodeTable, type FitsTable } from './table.ts';
 import { flipSignBit, planScaling, scaleFloatInPlace, storedToFloat, type ScalePlan, type StoredInts } from './scaling.ts';
@@ -63,13 +64,20 @@ export class FitsFile {
   readonly size: number;
   /** Every HDU in file order. */
   readonly hdus: readonly HduInfo[];
+  /**
+   * Defects read past while indexing, as astropy reads past them with a warning (cards
+   * after END, bytes after the last HDU, an HDU whose data the file does not hold): each
+   * names its HDU, for a caller to pass on to the user.
+   */
+  readonly warnings: readonly string[];
   #fd: number | undefined;
 
-  private constructor(path: string, fd: number, size: number, hdus: readonly HduInfo[]) {
+  private constructor(path: string, fd: number, size: number, index: { hdus: readonly HduInfo[]; warnings: readonly string[] }) {
     this.path = path;
     this.#fd = fd;
     this.size = size;
-    this.hdus = hdus;
+    this.hdus = index.hdus;
+    this.warnings = index.warnings;
   }
 
   /** Opens `path` and parses every header; no data is read. */
@@ -187,6 +195,16 @@ export class FitsFile {
     return decodeTable(info, bytes);
   }
 
+  /**
+   * Reads the file's raw bytes at `position` into `target` (for checksums, which sum the
+   * bytes as stored); returns how many there were, short only at the end of the file.
+   */
+  readBytes(target: Uint8Array, position: number): number {
+    const fd = this.#fd;
+    if (fd === undefined) throw new Error(`${this.path}: FitsFile was closed`);
+    return readFully(fd, Buffer.from(target.buffer, target.byteOffset, target.byteLength), position);
+  }
+
   /** Closes the file descriptor; the FitsFile can still be inspected but not read. */
   close(): void {
     if (this.#fd !== undefined) closeSync(this.#fd);
@@ -269,51 +287,50 @@ function storedArray(bitpix: number, n: number): StoredInts | Float32Array | Flo
   }
 }
 
-/** Reads the header blocks of every HDU and works out where each one's data lies. */
-function indexHdus(path: string, fd: number, size: number): HduInfo[] {
+/**
+ * Reads the header blocks of every HDU and works out where each one's data lies. Headers
+ * are scanned by {@link HeaderScanner}, which refuses one that runs past where it should
+ * end; what is read past, as astropy reads past it, becomes a warning.
+ */
+function indexHdus(path: string, fd: number, size: number): { hdus: HduInfo[]; warnings: string[] } {
   const hdus: HduInfo[] = [];
+  const warnings: string[] = [];
   const block = Buffer.alloc(BLOCK);
   let offset = 0;
   while (offset < size) {
     const index = hdus.length;
-    const images: string[] = [];
-    let pos = offset;
-    let ended = false;
-    while (!ended) {
-      const got = readFully(fd, block, pos);
-      if (pos === offset) {
-        const start = block.toString('latin1', 0, Math.min(got, 9));
-        if (index === 0 && start !== 'SIMPLE  =') {
-          if (block[0] === 0x1f && block[1] === 0x8b) throw gzipped(path);
-          throw notFits(path, `does not start with SIMPLE = (first bytes: ${JSON.stringify(start)})`);
-        }
-        // Anything after the last HDU that is not an extension (zero padding, junk) is ignored, as astropy does.
-        if (index > 0 && start.slice(0, 8) !== 'XTENSION') return hdus;
-      }
-      for (let c = 0; c + 80 <= got && !ended; c += 80) {
-        const image = block.toString('latin1', c, c + 80);
-        if (image.startsWith('END') && image.slice(3).trim() === '') ended = true;
-        else images.push(image);
-      }
-      pos += BLOCK;
-      if (!ended && got < BLOCK) {
-        throw new FitsError({
-          reason: 'truncated',
-          file: path,
-          detail: `the header of HDU #${index} (at byte ${offset}) has no END card before the end of the file (${size} bytes)`,
-          hint: 'The file is truncated (an interrupted download or copy?); fetch it again.',
-        });
-      }
+    let got = readFully(fd, block, offset);
+    const start = block.toString('latin1', 0, Math.min(got, 9));
+    if (index === 0 && start !== 'SIMPLE  =') {
+      if (block[0] === 0x1f && block[1] === 0x8b) throw gzipped(path);
+      throw notFits(path, `does not start with SIMPLE = (first bytes: ${JSON.stringify(start)})`);
     }
-    const cards = parseCards(images);
+    if (index > 0 && start.slice(0, 8) !== 'XTENSION') {
+      const note = afterLastHdu(path, block, got, offset, size, hdus);
+      if (note !== undefined) warnings.push(note);
+      break;
+    }
+    const scanner = new HeaderScanner(path, index, offset);
+    for (let pos = offset; !scanner.push(block, got); ) {
+      if (got < BLOCK) scanner.endOfFile(size);
+      pos += BLOCK;
+      got = readFully(fd, block, pos);
+    }
+    const scanned = scanner.header;
+    warnings.push(...scanned.notes);
+    const cards = parseCards(scanned.images);
     const extname = cards.find((c) => c.key === 'EXTNAME');
     const name = typeof extname?.value === 'string' ? extname.value.trim() : index === 0 ? 'PRIMARY' : '';
     const header = new Header(cards, { file: path, hdu: hduLabel(index, name) });
-    const info = describeHdu(index, header, offset, pos);
+    const info = describeHdu(index, header, offset, offset + scanned.bytes);
     hdus.push(info);
+    if (info.dataOffset + info.dataBytes > size) {
+      // Reading this HDU fails ('truncated'); the others may still be read, as in astropy.
+      warnings.push(`HDU ${hduLabel(index, name)}: the header announces ${info.dataBytes} bytes of data, the file holds ${Math.max(0, size - info.dataOffset)} of them (the file is truncated, or its NAXISn cards are wrong)`);
+    }
     offset = info.dataOffset + padToBlock(info.dataBytes);
   }
-  return hdus;
+  return { hdus, warnings };
 }
 
 /** One-shot convenience: open `path`, read one image HDU, close. */

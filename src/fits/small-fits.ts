@@ -5,6 +5,7 @@
  * never read this way (src/cube/ streams it).
  */
 import { FitsBlockReader } from './block-reader.ts';
+import { inputWarnings, judgeInput, type ChecksumPolicy } from './checksum-verify.ts';
 import { FitsError, hduLabel } from './errors.ts';
 import { findHdu, type HduSelector } from './find-hdu.ts';
 import { GunzipByteStream, isGzip } from './gzip.ts';
@@ -74,6 +75,22 @@ export async function fitsHeaders(file: string, enough: (hdus: readonly HduInfo[
   try {
     for (let info = await reader.nextHdu(); info && !enough(reader.hdus); info = await reader.nextHdu());
     return reader.hdus;
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * What to tell the user about an input read in other ways (checksum-verify.ts
+ * inputWarnings), for a plain or a gzip file: a gzip one is inflated through once more, its
+ * checksums summed on the way (the chosen HDUs `hdus`, every one by default).
+ */
+export async function fitsWarnings(file: string, policy: ChecksumPolicy, hdus?: readonly number[]): Promise<string[]> {
+  if (!isGzip(file)) return inputWarnings(file, policy, hdus);
+  const reader = new FitsBlockReader(file, new GunzipByteStream(file), undefined, 'the gzip-compressed file', policy === 'off' ? undefined : (h) => hdus === undefined || hdus.includes(h.index));
+  try {
+    await reader.drain();
+    return judgeInput(file, reader.warnings, reader.checksums(), policy);
   } finally {
     reader.close();
   }

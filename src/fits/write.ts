@@ -2,13 +2,16 @@
  * Writing FITS files atomically: everything goes to a temporary file in the same directory,
  * which is fsynced and then renamed over the target. A crash, a full disk or a killed run
  * leaves either the old file or the new one, never half a cube that a cache would trust.
+ * Every HDU gets CHECKSUM and DATASUM: the data is summed as it streams out, then the
+ * header (same size) is rewritten in place, so the data is read once.
  */
 
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { dataChunks, encodeHdu, SWAP_CHUNK_BYTES, type EncodedHdu, type WriteHdu } from './encode.ts';
+import { OnesComplementSum } from './checksum.ts';
+import { dataChunks, encodeHdu, sealHeader, SWAP_CHUNK_BYTES, type EncodedHdu, type WriteHdu } from './encode.ts';
 import { FitsError } from './errors.ts';
 import { tempNameFor } from '../cache/atomic.ts';
 
@@ -66,13 +69,24 @@ export function writeFitsSync(path: string, hdus: readonly WriteHdu[]): void {
   try {
     fd = openSync(tmp, 'wx', 0o644);
     const scratch = Buffer.alloc(SWAP_CHUNK_BYTES);
-    const put = (buf: Buffer): void => {
+    const putAt = (buf: Buffer, at: number): number => {
       let off = 0;
-      while (off < buf.length) off += writeSync(fd as number, buf, off, buf.length - off);
+      while (off < buf.length) off += writeSync(fd as number, buf, off, buf.length - off, at + off);
+      return buf.length;
     };
+    let position = 0;
     for (const hdu of encoded) {
-      put(hdu.header);
-      if (hdu.data !== null) for (const chunk of dataChunks(hdu.data, scratch)) put(chunk);
+      const headerAt = position;
+      position += putAt(hdu.header, position);
+      const sum = new OnesComplementSum();
+      if (hdu.data !== null) {
+        for (const chunk of dataChunks(hdu.data, scratch)) {
+          sum.update(chunk);
+          position += putAt(chunk, position);
+        }
+      }
+      sealHeader(hdu, sum.value);
+      putAt(hdu.header, headerAt);
     }
     fsyncSync(fd);
     closeSync(fd);
@@ -107,10 +121,20 @@ export async function writeFits(path: string, hdus: readonly WriteHdu[]): Promis
   try {
     handle = await open(tmp, 'wx', 0o644);
     const scratch = Buffer.alloc(SWAP_CHUNK_BYTES);
+    let position = 0;
     for (const hdu of encoded) {
-      await writeAll(handle, hdu.header);
+      const headerAt = position;
+      position += await writeAll(handle, hdu.header, position);
+      const sum = new OnesComplementSum();
       // Each chunk is awaited before the next one reuses `scratch`.
-      if (hdu.data !== null) for (const chunk of dataChunks(hdu.data, scratch)) await writeAll(handle, chunk);
+      if (hdu.data !== null) {
+        for (const chunk of dataChunks(hdu.data, scratch)) {
+          sum.update(chunk);
+          position += await writeAll(handle, chunk, position);
+        }
+      }
+      sealHeader(hdu, sum.value);
+      await writeAll(handle, hdu.header, headerAt);
     }
     await handle.sync();
     await handle.close();
@@ -124,10 +148,12 @@ export async function writeFits(path: string, hdus: readonly WriteHdu[]): Promis
   fsyncDirSync(dirname(path));
 }
 
-async function writeAll(handle: Awaited<ReturnType<typeof open>>, buf: Buffer): Promise<void> {
+/** Writes all of `buf` at byte `position` of the file; resolves with its length. */
+async function writeAll(handle: Awaited<ReturnType<typeof open>>, buf: Buffer, position: number): Promise<number> {
   let off = 0;
   while (off < buf.length) {
-    const { bytesWritten } = await handle.write(buf, off, buf.length - off);
+    const { bytesWritten } = await handle.write(buf, off, buf.length - off, position + off);
     off += bytesWritten;
   }
+  return buf.length;
 }

@@ -268,6 +268,13 @@ def main():
             'emcee': emcee.__version__,
             'numpy': np.__version__,
         }
+    # numpy 1.24 runs np.exp (the Gaussian filter's weights) through SVML on AVX-512 CPUs
+    # and through glibc elsewhere; the port replays SVML, so it is exact only on the former.
+    try:
+        from numpy.core._multiarray_umath import __cpu_features__ as feats
+    except ImportError:
+        from numpy._core._multiarray_umath import __cpu_features__ as feats
+    out['avx512skx'] = bool(feats.get('AVX512_SKX'))
     json.dump(out, sys.stdout)
 
 

@@ -5,7 +5,8 @@ Usage: /usr/bin/python3 test/py/fits_dump.py [--strict] [--voxels SPEC] FILE... 
 For each file: every HDU's cards (key, typed value, comment), BITPIX, shape, dtype, a
 sha256 of the data as little-endian C-ordered bytes (bit-exact, NaN payloads included),
 NaN and inf counts, the float64 sum of the finite values and a few named voxels. --strict turns every astropy warning into an
-error and runs hdul.verify('exception'): that is how files written by our writer are judged.
+error, opens with checksum=True (a CHECKSUM or DATASUM that does not match the bytes is then
+an error) and runs hdul.verify('exception'): that is how files written by our writer are judged.
 --voxels 'HDU:i,j,k;HDU:i,j' picks voxels (HDU index) to report with their exact bits.
 """
 import hashlib
@@ -45,7 +46,8 @@ def voxel(data, idx):
 
 def dump(path, strict, voxels):
     hdus = []
-    with fits.open(path) as hdul:
+    # astropy checks CHECKSUM/DATASUM while it opens the file, warning on a mismatch.
+    with fits.open(path, checksum=strict) as hdul:
         if strict:
             hdul.verify("exception")
         for i, hdu in enumerate(hdul):
