@@ -1,7 +1,8 @@
 /**
  * `np.nanmedian(cube, axis=0)` of a float32 cube that is never in memory: its planes arrive
- * in blocks (8 MB, a ring of three reused for every block), and only the per-pixel state stays, about a
- * sixth of the cube (a MUSE cube of 3681 planes: 3.5 KB per pixel against 14.7 KB).
+ * in blocks (8 MB, a ring of three reused for every block), and only the per-pixel state
+ * stays, about a quarter of the cube (a MUSE cube of 3681 planes: 3.5 KB per pixel against
+ * 14.7 KB).
  *
  * Why: the mass map's two medians read 2 x 1.3 GB at MUSE's full resolution; holding a cube
  * made a run's peak RSS 1.1x the cube, and the first touch of that much fresh memory was the
