@@ -156,7 +156,7 @@ describe('streamed nanmedian against the in-memory kernel', () => {
     await assert.rejects(medianOfFile(file), (err: Error & { reason?: string }) => err.reason === 'truncated' && /short\.fits/.test(err.message));
   });
 
-  test('the per-pixel state is about a sixth of a MUSE cube, the blocks 8 MB', () => {
+  test('the per-pixel state is about a quarter of a MUSE cube, the blocks 8 MB', () => {
     const nz = 3681;
     const npix = 320 * 320;
     const l = streamLayout(nz, npix);
