@@ -21,7 +21,7 @@ import { FitsFile, judgeInput, type ChecksumPolicy, type HduInfo } from '../src/
 import { findHdu } from '../src/fits/find-hdu.ts';
 import { fitsHeaders, fitsWarnings } from '../src/fits/small-fits.ts';
 import { fitsFileOf, isGzip } from '../src/fits/gzip.ts';
-import { startStreamHelpers } from '../src/kernels/stream-median.ts';
+import { releaseStreamMemory, startStreamHelpers } from '../src/kernels/stream-median.ts';
 import type { InputRead, Json, StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 import { ngistInputs, findNgistRun } from '../src/ngist/files.ts';
 import { ngistMaps } from '../src/ngist/map.ts';
@@ -122,8 +122,13 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   // pPXF output) and notes the defects it reads past.
   const policy = String(ctx.params['checksums'] ?? 'warn') as ChecksumPolicy;
   const sums = (pick: (h: HduInfo) => boolean) => (policy === 'off' ? {} : { sums: pick });
-  const data = await streamedMedianOfFile(cubeFile, { pick: isData, fallback: 1, ...(plain ? {} : { check: onCube }) }, { tap: (b) => taps[0].update(b), ...sums((h) => h.index === 0 || isData(h)) });
-  const fit = await streamedMedianOfFile(sfhFile, { pick: (h) => h.index === 0, fallback: 0, ...(plain ? {} : { check: (hdus) => checks.fit(hdus, data.target) }) }, { tap: (b) => taps[1].update(b), ...sums(() => true) });
+  let data, fit;
+  try {
+    data = await streamedMedianOfFile(cubeFile, { pick: isData, fallback: 1, ...(plain ? {} : { check: onCube }) }, { tap: (b) => taps[0].update(b), ...sums((h) => h.index === 0 || isData(h)) });
+    fit = await streamedMedianOfFile(sfhFile, { pick: (h) => h.index === 0, fallback: 0, ...(plain ? {} : { check: (hdus) => checks.fit(hdus, data!.target) }) }, { tap: (b) => taps[1].update(b), ...sums(() => true) });
+  } finally {
+    releaseStreamMemory();
+  }
   for (const w of [...judgeInput(cube, data.warnings, data.checksums, policy), ...judgeInput(sfh, fit.warnings, fit.checksums, policy)]) ctx.warn(`${who}: ${w}`);
   const [, ny, nx] = data.target.shape as [number, number, number];
   const inputsRead: Record<string, InputRead> = {};

@@ -26,6 +26,8 @@ export interface MedianJob {
 parentPort?.on('message', (job: MedianJob | { stream: StreamSession }) => {
   if ('stream' in job) {
     helpStream(job.stream);
+    // the median's memory is referenced here until this thread collects (src/gc.ts)
+    setImmediate(() => collectLargeBuffers(true));
     return;
   }
   const buffer = job.memory ? adoptCubeMemory(job.memory.memory, job.memory.scratch0, job.memory.scratchBytes) : job.cube;
