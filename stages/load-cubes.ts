@@ -15,13 +15,13 @@ import { HashTap, readForHash, unchangedSince } from '../src/cache/file-hash.ts'
 import { cubeFile, sfhFile, type Galaxy } from '../src/catalog/galaxy.ts';
 import { FileChecks } from '../src/cube/file-checks.ts';
 import { psfSigmaOf, seeingOf } from '../src/cube/psf.ts';
-import { streamedMedianOfFile } from '../src/cube/streamed-median.ts';
+import { medianPair, startFileWorker } from '../src/cube/pair.ts';
 import { UserError } from '../src/errors.ts';
 import { FitsFile, judgeInput, type ChecksumPolicy, type HduInfo } from '../src/fits/index.ts';
 import { findHdu } from '../src/fits/find-hdu.ts';
 import { fitsHeaders, fitsWarnings } from '../src/fits/small-fits.ts';
 import { fitsFileOf, isGzip } from '../src/fits/gzip.ts';
-import { releaseStreamMemory, startStreamHelpers } from '../src/kernels/stream-median.ts';
+import { startStreamHelpers } from '../src/kernels/stream-median.ts';
 import type { InputRead, Json, StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 import { ngistInputs, findNgistRun } from '../src/ngist/files.ts';
 import { ngistMaps } from '../src/ngist/map.ts';
@@ -53,6 +53,7 @@ export const hashesInputs = true;
 /** Boots the medians' helper threads ahead of the first cube (a worker calls this while idle). */
 export function warm(): void {
   startStreamHelpers();
+  startFileWorker();
 }
 
 /** Checks the two files, locates the SN and takes the two medians (or reads the nGIST run, see {@link runNgist}). */
@@ -101,6 +102,7 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   // Plain files are checked before anything is read (a header is all it takes); a gzip
   // file's headers are known only once it has been inflated through, its median's first pass.
   const plain = !isGzip(cubeFile) && !isGzip(sfhFile);
+  let found: { cube: readonly HduInfo[]; sfh: readonly HduInfo[] } | undefined;
   if (plain) {
     const [cubeFits, sfhFits] = [FitsFile.open(cubeFile), FitsFile.open(sfhFile)];
     try {
@@ -108,34 +110,30 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
       checks.cube(data, cubeFits.size);
       checks.fit(sfhFits.hdus, data, sfhFits.size);
       describe(cubeFits.hdus, data);
+      found = { cube: cubeFits.hdus, sfh: sfhFits.hdus };
     } finally {
       cubeFits.close();
       sfhFits.close();
     }
   }
+  let dataHdu: HduInfo | undefined; // (a gzip cube's DATA, once its first pass found it)
   const onCube = (hdus: readonly HduInfo[], data: HduInfo): void => {
     checks.cube(data);
     describe(hdus, data);
+    dataHdu = data;
   };
-  // One after the other: the medians' per-pixel state (a sixth of a cube) is reused. The same
-  // read checks the checksums of the HDUs used (the cube's primary and DATA, every HDU of the
-  // pPXF output) and notes the defects it reads past.
+  // The two medians, each file read once (src/cube/pair.ts); the same read checks the
+  // checksums of the HDUs used (the cube's primary and DATA, every HDU of the pPXF output)
+  // and notes the defects it reads past.
   const policy = String(ctx.params['checksums'] ?? 'warn') as ChecksumPolicy;
-  const sums = (pick: (h: HduInfo) => boolean) => (policy === 'off' ? {} : { sums: pick });
-  let data, fit;
-  try {
-    data = await streamedMedianOfFile(cubeFile, { pick: isData, fallback: 1, ...(plain ? {} : { check: onCube }) }, { tap: (b) => taps[0].update(b), ...sums((h) => h.index === 0 || isData(h)) });
-    fit = await streamedMedianOfFile(sfhFile, { pick: (h) => h.index === 0, fallback: 0, ...(plain ? {} : { check: (hdus) => checks.fit(hdus, data!.target) }) }, { tap: (b) => taps[1].update(b), ...sums(() => true) });
-  } finally {
-    releaseStreamMemory();
-  }
+  const [data, fit] = await medianPair(
+    { tap: taps[0], file: cubeFile, sums: policy === 'off' ? null : [0], target: { pick: isData, fallback: 1, ...(plain ? {} : { check: onCube }) }, ...(found ? { hdus: found.cube } : {}) },
+    { tap: taps[1], file: sfhFile, sums: policy === 'off' ? null : 'all', target: { pick: (h: HduInfo) => h.index === 0, fallback: 0, ...(plain ? {} : { check: (hdus: readonly HduInfo[]) => checks.fit(hdus, dataHdu!) }) }, ...(found ? { hdus: found.sfh } : {}) },
+  );
   for (const w of [...judgeInput(cube, data.warnings, data.checksums, policy), ...judgeInput(sfh, fit.warnings, fit.checksums, policy)]) ctx.warn(`${who}: ${w}`);
   const [, ny, nx] = data.target.shape as [number, number, number];
   const inputsRead: Record<string, InputRead> = {};
-  for (const tap of taps) {
-    const read = tap.finish();
-    if (read) inputsRead[tap.file] = read;
-  }
+  for (const [name, r] of [[cube, data], [sfh, fit]] as const) if (r.read) inputsRead[name] = r.read;
   return { meta: meta!, arrays: { dataMedian: ndarray(data.median, [ny, nx]), fitMedian: ndarray(fit.median, [ny, nx]) }, inputsRead };
 }
 

@@ -92,6 +92,11 @@ export class HashTap {
     this.#gzip = isGzip(fitsFileOf(file));
   }
 
+  /** The file's stat identity when the tap was made (undefined: it did not exist). */
+  get stampBefore(): string | undefined {
+    return this.#before?.memoKey;
+  }
+
   /** The next bytes of the file. */
   update(bytes: Uint8Array): void {
     this.#hash.update(bytes);
