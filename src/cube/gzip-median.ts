@@ -14,7 +14,7 @@ import { GunzipByteStream } from '../fits/gzip.ts';
 import type { HduInfo } from '../fits/hdu-info.ts';
 import { StreamedNanmedian } from '../kernels/stream-median.ts';
 import { planesOf, recordMedianReads, type MedianTarget, type StreamedMedian, type StreamedMedianOptions } from './median-options.ts';
-import { PlaneDecoder } from './plane-decoder.ts';
+import { countPlanes, PlaneDecoder } from './plane-decoder.ts';
 
 const WHAT = 'the gzip-compressed file';
 
@@ -52,20 +52,7 @@ export async function gzipMedian(file: string, target: MedianTarget, opts: Strea
     m.bracket();
     // 2. the chosen HDU's planes, counted
     const { nz, npix } = planesOf(chosen);
-    await pass(file, undefined, undefined, undefined, async (reader, info) => {
-      if (info.index !== chosen.index) return false;
-      const dec = new PlaneDecoder(info, npix);
-      for (let z = 0; z < nz; ) {
-        const slot = m.slot();
-        const k = Math.min(m.planesPerSlot, nz - z);
-        const raw = dec.target(slot, k);
-        await reader.readData(raw);
-        dec.decode(raw, slot, k);
-        m.submitCount(k);
-        z += k;
-      }
-      return true;
-    });
+    await pass(file, undefined, undefined, undefined, async (reader, info) => info.index === chosen.index && (await countPlanes(reader, info, m), true));
     passes++;
     // 3. the pixels the brackets missed, from their whole columns
     const failed = m.finish();

@@ -17,7 +17,7 @@ import type { HduInfo } from '../fits/hdu-info.ts';
 import { MAX_CHUNK_BYTES, readBigEndianInto, storedToFloats } from '../fits/raw-io.ts';
 import { StreamedNanmedian } from '../kernels/stream-median.ts';
 import { planesOf, recordMedianReads, type StreamedMedianOptions } from './median-options.ts';
-import { PlaneDecoder } from './plane-decoder.ts';
+import { countPlanes, PlaneDecoder } from './plane-decoder.ts';
 
 /**
  * The nanmedian over the first axis of image HDU `info` of the plain (not compressed) FITS
@@ -57,15 +57,7 @@ export async function plainMedian(file: string, info: HduInfo, opts: StreamedMed
       if (!here || here.dataOffset !== info.dataOffset || here.dataBytes !== info.dataBytes) {
         throw new FitsError({ reason: 'truncated', file, detail: `HDU ${hduLabel(info.index, info.name)} changed while it was read`, hint: 'Is another program writing the file? Run again once it is complete.' });
       }
-      for (let z = 0; z < nz; ) {
-        const slot = median.slot();
-        const k = Math.min(median.planesPerSlot, nz - z);
-        const raw = dec.target(slot, k);
-        await reader.readData(raw);
-        dec.decode(raw, slot, k);
-        median.submitCount(k);
-        z += k;
-      }
+      await countPlanes(reader, info, median);
       if (opts.tap || opts.wholeFile) await reader.drain();
       else await reader.nextHdu(); // (the rest of this HDU, for its checksums)
       found = { warnings: reader.warnings, checksums: reader.checksums() };
