@@ -13,6 +13,7 @@ import { differingPixels, readMap } from './arrays.ts';
 import type { Dataset } from './generate.ts';
 import { ensureGzipDataset } from './gzip.ts';
 import { median } from './measure.ts';
+import { pageCacheWarmup } from './medians.ts';
 import { runOurs, type OurRun } from './ours.ts';
 import { runPython, type PyRun } from './python.ts';
 
@@ -49,6 +50,7 @@ export async function benchCompressed(root: string, name: string, ds: Dataset, p
   const inflates: number[] = [];
   const ours: OurRun[] = [];
   const peer: PyRun[] = [];
+  pageCacheWarmup([gz.cube, gz.ppxf]);
   for (let i = 0; i < o.repeat; i++) {
     inflates.push(await inflate([gz.cube, gz.ppxf]));
     const dir = path.join(runs, `ours-${i + 1}`);
