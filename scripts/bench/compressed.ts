@@ -4,7 +4,7 @@
  * the two files alone (Node's zlib, the floor of any reader of them). Our group map must be
  * the one the uncompressed files gave.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
@@ -47,6 +47,7 @@ export async function benchCompressed(root: string, name: string, ds: Dataset, p
   const gz = await ensureGzipDataset(ds, path.join(o.work, 'data', `${name}-gz`), o.log);
   const problems: string[] = [];
   const runs = path.join(o.work, 'runs', `${name}-gz`);
+  rmSync(runs, { recursive: true, force: true }); // every run cold: a cache from the last benchmark would answer it
   const inflates: number[] = [];
   const ours: OurRun[] = [];
   const peer: PyRun[] = [];

@@ -315,10 +315,15 @@ export class StreamedNanmedian {
 
   /** The next free block slot, to fill with up to {@link planesPerSlot} planes of float32 values (waits for one). */
   slot(): Float32Array {
-    const need = this.next - RING + 1;
-    for (let h = 0; h < this.helpers; h++) waitAtLeast(this.v.ctrl, DONE + h, need);
+    this.#free();
     this.check();
     return this.v.slot(this.next % RING);
+  }
+
+  /** Waits until the next slot is free (its last command done by every helper). */
+  #free(): void {
+    const need = this.next - RING + 1;
+    for (let h = 0; h < this.helpers; h++) waitAtLeast(this.v.ctrl, DONE + h, need);
   }
 
   /** The slot from {@link slot} holds `planes` sample planes (in any order). */
@@ -370,7 +375,8 @@ export class StreamedNanmedian {
   close(): void {
     if (this.closed) return;
     if (this.helpers > 0) {
-      this.slot();
+      // (even after a helper failed: the others must be let go, or they wait for ever)
+      this.#free();
       this.submit(Kind.Stop, 0);
     }
     this.closed = true;
