@@ -9,6 +9,8 @@
  *   npm run bench -- --repeat 5          repetitions of each of our runs (default 3; 1 at full)
  *   npm run bench -- --full-catalog 3    full-resolution galaxies in the --jobs 2 catalog run (--size full; 0 skips it)
  *   npm run bench -- --no-gzip           without the .fits.gz rows
+ *   npm run bench -- --scale 100,500     only the scale benchmark: the study's catalog layout at
+ *                                        100 and 500 small galaxies (scripts/bench/scale.ts)
  *
  * Generates the inputs deterministically in the notebook's layout under bench/work/ (reused
  * while their manifest matches), times our CLI as whole processes (cold k=4, warm new k,
@@ -20,7 +22,7 @@
  * See docs/benchmark.md.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,9 +36,11 @@ import { benchGalaxy, MUSE_AXIS } from './bench/model.ts';
 import { pythonProblem, PYTHON, type PyRun } from './bench/python.ts';
 import { benchCompressed, type CompressedResult } from './bench/compressed.ts';
 import { catalogReport, compressedReport, galaxyReport, rowsOf, scalingReport, startupReport, targets, targetsReport } from './bench/report.ts';
+import { benchScale, type ScaleResult } from './bench/scale.ts';
+import { scaleReport } from './bench/scale-report.ts';
 import { startupCosts, type StartupRow } from './bench/startup.ts';
 
-const USAGE = `usage: npm run bench -- [--size tiny|binned|full] [--skip-python] [--repeat N] [--catalog N] [--full-catalog N] [--no-gzip] [--no-build]\n`;
+const USAGE = `usage: npm run bench -- [--size tiny|binned|full] [--skip-python] [--repeat N] [--catalog N] [--full-catalog N] [--no-gzip] [--no-build]\n       npm run bench -- --scale N[,N...] [--no-build]\n`;
 
 /** The galaxies of each --size. */
 const GALAXIES = {
@@ -59,7 +63,7 @@ async function main(): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
-      options: { size: { type: 'string', default: 'binned' }, 'skip-python': { type: 'boolean' }, repeat: { type: 'string' }, catalog: { type: 'string' }, 'full-catalog': { type: 'string' }, 'no-gzip': { type: 'boolean' }, 'no-build': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { size: { type: 'string', default: 'binned' }, 'skip-python': { type: 'boolean' }, repeat: { type: 'string' }, catalog: { type: 'string' }, 'full-catalog': { type: 'string' }, 'no-gzip': { type: 'boolean' }, scale: { type: 'string' }, 'no-build': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (err) {
     process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}`);
@@ -79,6 +83,11 @@ async function main(): Promise<number> {
     process.stderr.write(`bench: --repeat ${values.repeat}: expected a whole number >= 1\n`);
     return 2;
   }
+  const scaleNs = values.scale === undefined ? [] : values.scale.split(',').map((x) => Number(x.trim()));
+  if (scaleNs.some((x) => !(Number.isInteger(x) && x >= 1))) {
+    process.stderr.write(`bench: --scale ${values.scale}: expected whole numbers >= 1 (catalog rows), e.g. --scale 100,500\n`);
+    return 2;
+  }
   const quick = values.size === 'tiny';
   // A study's catalog: 20 binned galaxies (3 tiny ones in CI), --catalog 0 to skip it.
   const catalogCount = values.catalog === undefined ? (quick ? 3 : 20) : Number(values.catalog);
@@ -92,7 +101,7 @@ async function main(): Promise<number> {
     process.stderr.write(`bench: --full-catalog ${values['full-catalog']}: expected a whole number >= 0 (galaxies)\n`);
     return 2;
   }
-  const python = !values['skip-python'];
+  const python = !values['skip-python'] && scaleNs.length === 0;
   const problems: string[] = [];
   const notes: string[] = [];
 
@@ -118,6 +127,7 @@ async function main(): Promise<number> {
 
   const work = path.join(root, 'bench', 'work');
   mkdirSync(work, { recursive: true });
+  if (scaleNs.length) return scaleOnly(scaleNs, work, source);
   const results: GalaxyResult[] = [];
   const compressed: CompressedResult[] = [];
   const datasets: Dataset[] = [];
@@ -211,6 +221,39 @@ async function main(): Promise<number> {
   writeFileSync(file, `${JSON.stringify(record, null, 1)}\n`);
   process.stdout.write(`\nsource: ${source.commit ?? 'not a git checkout'}${source.changedFiles ? ` + ${source.changedFiles} changed files` : ''}; node ${process.version}; load average now ${os.loadavg()[0]!.toFixed(1)}\nwrote ${path.relative(process.cwd(), file)}\n`);
   for (const n of notes) process.stdout.write(`note: ${n}\n`);
+  if (problems.length) {
+    process.stdout.write(`\nPROBLEMS:\n${problems.map((p) => `- ${p}`).join('\n')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+/**
+ * `--scale`: the scale benchmark alone, at each N, into bench/results-scale.json (the
+ * entries of other N kept, so 100 and 500 can be run apart).
+ */
+async function scaleOnly(ns: readonly number[], work: string, source: { commit: string | null; changedFiles: number }): Promise<number> {
+  const results: ScaleResult[] = [];
+  const file = path.join(root, 'bench', 'results-scale.json');
+  const machine = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', memoryBytes: os.totalmem() };
+  for (const n of ns) {
+    const loadBefore = os.loadavg()[0];
+    const r = await benchScale(root, work, n, log);
+    results.push(r);
+    // Saved after each N, so a long run that is stopped keeps what it measured.
+    let kept: { scale?: Record<string, unknown> } = {};
+    try {
+      kept = JSON.parse(readFileSync(file, 'utf8')) as typeof kept;
+    } catch {
+      // first run
+    }
+    const scale = { ...(kept.scale ?? {}), [String(n)]: { date: new Date().toISOString(), source, machine, loadAverage: { before: loadBefore, after: os.loadavg()[0] }, ...r } };
+    writeFileSync(file, `${JSON.stringify({ tool: 'sfh-pipeline bench --scale', scale }, null, 1)}\n`);
+    process.stdout.write(`${scaleReport([r])}\n`);
+  }
+  if (results.length > 1) process.stdout.write(`${scaleReport(results)}\n`);
+  process.stdout.write(`\nsource: ${source.commit ?? 'not a git checkout'}${source.changedFiles ? ` + ${source.changedFiles} changed files` : ''}; node ${process.version}; load average now ${os.loadavg()[0]!.toFixed(1)}\nwrote ${path.relative(process.cwd(), file)}\n`);
+  const problems = results.flatMap((r) => r.problems.map((p) => `scale ${r.galaxies}: ${p}`));
   if (problems.length) {
     process.stdout.write(`\nPROBLEMS:\n${problems.map((p) => `- ${p}`).join('\n')}\n`);
     return 1;

@@ -1,12 +1,14 @@
 /**
- * The command line: parses arguments, wires the engine to its reporters and maps the
- * outcome to an exit status (0 all ok or skipped, 1 a task failed, 2 usage or
- * pipeline.yaml error). Everything a command does lives in the modules it calls.
+ * The command line: parses arguments into a command's options, calls the command and maps
+ * its outcome to an exit status (0 all ok or skipped, 1 a task failed, 2 usage or
+ * pipeline.yaml error). Everything a command does lives in the modules it calls; nothing
+ * below src/cli/ imports it.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { describeError, isUserFacing, UserError } from './errors.ts';
-import { CACHE_HELP, DAG_HELP, EXPLAIN_HELP, HELP, REPORT_HELP, RUN_HELP, VERIFY_HELP, VERSION } from './cli/help.ts';
-import type { PlanValues, RunValues } from './cli/plan.ts';
+import { toFailure, UserError } from './errors.ts';
+import { CACHE_HELP, DAG_HELP, EXPLAIN_HELP, HELP, REPORT_HELP, RUN_HELP, VERIFY_HELP } from './cli/help.ts';
+import { VERSION } from './package.ts';
+import type { PlanValues, RunValues } from './session/request.ts';
 
 // Each command's module is imported when the command runs: start-up cost is paid only for
 // what a command uses (a warm rerun should take well under a second, process start included).
@@ -44,7 +46,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./cli/run.ts')).commandRun(values as RunValues);
       }
       case 'explain': {
-        const { values } = parse('explain', rest, PLAN_OPTIONS, { json: { type: 'boolean' } });
+        const { values } = parse('explain', rest, PLAN_OPTIONS, { json: { type: 'boolean' }, all: { type: 'boolean' } });
         if (values['help']) return help(EXPLAIN_HELP);
         return await (await import('./cli/inspect.ts')).commandExplain(values as PlanValues);
       }
@@ -69,21 +71,28 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (values['help']) return help(REPORT_HELP);
         return await (await import('./cli/report.ts')).commandReport(values as { pipeline?: string; out?: string; file?: string; catalog?: string; set?: string[] });
       }
+      case 'crate': {
+        const { CRATE_HELP, CRATE_OPTIONS, commandCrate } = await import('./cli/crate.ts');
+        const { values } = parse('crate', rest, CRATE_OPTIONS);
+        return values['help'] ? help(CRATE_HELP) : await commandCrate(values);
+      }
       case 'example': {
         const { values } = parse('example', rest, { out: { type: 'string' } });
         return await (await import('./cli/example.ts')).commandExample(values as { out?: string });
       }
       default:
-        throw new UserError('usage', `unknown command \`${command}\``, 'commands: run, report, explain, dag, verify, cache, example, help');
+        throw new UserError('usage', `unknown command \`${command}\``, 'commands: run, report, explain, dag, verify, crate, cache, example, help');
     }
   } catch (err) {
-    if (isUserFacing(err)) {
-      process.stderr.write(`sfh-pipeline: ${describeError(err)}\n`);
-      const reason = (err as UserError).reason;
-      return reason === 'usage' || reason === 'pipeline-invalid' || reason === 'unknown-galaxy' || reason === 'empty-selection' || reason === 'catalog-invalid' ? 2 : 1;
+    // A failure as a value: how it reads and the exit status both come from its reason.
+    const failure = toFailure(err);
+    if (failure.reason === 'stage-threw') {
+      process.stderr.write(`sfh-pipeline: internal error (please report it): ${failure.stack ?? failure.message}\n`);
+      return 1;
     }
-    process.stderr.write(`sfh-pipeline: internal error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 1;
+    const { describeFailure, exitStatusOf } = await import('./report/failure.ts');
+    process.stderr.write(`sfh-pipeline: ${describeFailure(failure)}\n`);
+    return exitStatusOf(failure);
   }
 }
 

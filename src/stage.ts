@@ -55,6 +55,16 @@ export interface RunInfo {
   readonly version: string;
   /** sha256 of the pipeline file. */
   readonly pipelineHash: string;
+  /**
+   * When the run started (ISO 8601, UTC; `SOURCE_DATE_EPOCH` pins it), and its command as
+   * the run record keeps it (`sfh-pipeline run --galaxy all --k 2..8`). Neither is part of
+   * any key: a cached output keeps the values it was made with. The lock records them for
+   * catalog-level outputs, and `verify` gives them back, so a stage that shows them (the
+   * report page) is still recomputed bit for bit; a per-galaxy stage must not use them.
+   * Absent where nothing runs for a run (`explain`).
+   */
+  readonly started?: string;
+  readonly command?: string;
 }
 
 /** What a stage knows before it runs: enough to name the files it will read. */
@@ -99,8 +109,12 @@ export interface Excluded {
   /** The galaxy id (`all` for a catalog-level upstream). */
   readonly galaxy: string;
   readonly point: Readonly<Record<string, ParamValue>>;
-  /** The instance that did not end well, e.g. `cluster[122 k=4]`. */
+  /**
+   * The root cause: the instance that failed, was cancelled or decided to skip, e.g.
+   * `load-cubes[205]` (never a dependent that only did not run for it).
+   */
   readonly instance: string;
+  /** How that instance ended (`upstream-failed` is kept for stages that test for it; it is not given). */
   readonly status: 'failed' | 'skipped' | 'upstream-failed' | 'cancelled';
   readonly reason: string;
 }
@@ -151,6 +165,16 @@ export interface StageContext extends StageInputContext {
   readonly signal: AbortSignal;
   /** The parameters and input hashes of this instance's whole chain (see {@link Lineage}). */
   readonly lineage: Lineage;
+}
+
+/**
+ * What a catalog-level stage (`over: catalog`) gets: the context of any stage, with what it
+ * runs over always there. A module may type its `run` (and `inputs`, `outputs`) with it.
+ */
+export interface CatalogStageContext extends StageContext {
+  readonly items: readonly FanInItemContext[];
+  readonly excluded: readonly Excluded[];
+  readonly catalog: readonly CatalogUpstream[];
 }
 
 /** A stage module's exports. */

@@ -5,19 +5,25 @@
  * (SN Type exactly 'Ia', PSF sigma <= maxPsfSigma, >= minGrouped grouped pixels), the
  * PSF-blurred SN position summed per group, the DTD integrated over the 50 age bins, the
  * likelihood over SNe (each with its best k of `dtdK`), and emcee's stretch move, seeded.
+ * The SN pixel follows the run's `snPixel` rule, the one summary.csv uses.
  *
- * Its key is the result FITS' content (through the write stage's output hashes) plus its
- * parameters, so an unchanged rerun answers it from the cache and one more galaxy, or one
- * changed group map, refits.
+ * Its key is the result FITS' content (through the write stage's output hashes), the
+ * catalog (the names and types of galaxies without a result) and its parameters, so an
+ * unchanged rerun answers it from the cache and one more galaxy, or one changed group
+ * map, refits.
  *
- * Writes, in the output folder: `dtd_<model>_chain.csv` (every step of every walker, burn-in
- * included, with ln p), `dtd_<model>_summary.csv` (median and 16/84 % per parameter, after
- * burn-in) and `dtd_<model>_corner.png`; `meta.report` is its section in report.html.
+ * Writes, in the output folder: `dtd_<model>_chain.csv` (every step of every walker,
+ * burn-in included, with ln p), `dtd_<model>_summary.csv`/`.ecsv` (median and 16/84 % per
+ * parameter after burn-in, tau, kept steps / tau, and how the fit was made),
+ * `dtd_<model>_hosts.csv`/`.ecsv` (every host map considered: kept or why not) and
+ * `dtd_<model>_corner.png`; `meta.report` is its section in report.html, `meta.print` its
+ * lines in the log, `meta.comparison` what the dtd-models stage compares.
  */
 import path from 'node:path';
 import type { Galaxy } from '../src/catalog/galaxy.ts';
 import { UserError } from '../src/errors.ts';
-import type { FanInItemContext, Json, ReportSection, StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
+import type { DtdExclusion, DtdFit, DtdHost, DtdIntegral, HostWithout, ModelRecord, SnPixelRule } from '../src/dtd/index.ts';
+import type { FanInItemContext, Json, StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 
 /** One result FITS of the run, with what the catalog knows of its SN. */
 interface Result {
@@ -45,20 +51,20 @@ export function kListOf(value: string, ran: readonly number[]): number[] {
   return list;
 }
 
-function files(ctx: StageInputContext): { chain: string; summary: string; corner: string } {
+function files(ctx: StageInputContext) {
   const model = String(ctx.params['dtdModel']);
   const dir = path.resolve(String(ctx.params['out']));
-  return { chain: path.join(dir, `dtd_${model}_chain.csv`), summary: path.join(dir, `dtd_${model}_summary.csv`), corner: path.join(dir, `dtd_${model}_corner.png`) };
+  const f = (what: string) => path.join(dir, `dtd_${model}_${what}`);
+  return { chain: f('chain.csv'), summary: f('summary.csv'), summaryEcsv: f('summary.ecsv'), hosts: f('hosts.csv'), hostsEcsv: f('hosts.ecsv'), corner: f('corner.png') };
 }
 
-/** The result FITS it reads: their hashes are part of its key. */
+/** The result FITS it reads (their hashes are part of its key), and the catalog. */
 export function inputs(ctx: StageInputContext): string[] {
-  return [...new Set(resultsOf(ctx).map((r) => r.fits))];
+  return [...new Set(resultsOf(ctx).map((r) => r.fits)), path.resolve(String(ctx.params['catalog']))];
 }
 
 export function outputs(ctx: StageInputContext): string[] {
-  const f = files(ctx);
-  return [f.chain, f.summary, f.corner];
+  return Object.values(files(ctx));
 }
 
 /** Loads the fit and the canvas library ahead of the first call (a worker does this early). */
@@ -67,23 +73,39 @@ export async function warm(): Promise<void> {
   (await import('../src/report/plots/index.ts')).fontFamily();
 }
 
+/** The catalog's SN name and type of each galaxy (for those without a result); empty if unreadable. */
+async function catalogNames(file: string): Promise<Map<string, { sn: string; type: string }>> {
+  const { readCatalog } = await import('../src/catalog/read.ts');
+  const names = new Map<string, { sn: string; type: string }>();
+  try {
+    for (const row of readCatalog(file)) names.set(row.id, { sn: row.fields['SN Name'] ?? '', type: row.fields['SN Type'] ?? '' });
+  } catch {
+    // (the catalog stage reports an unreadable catalog; here it only costs two columns)
+  }
+  return names;
+}
+
 export async function run(ctx: StageContext): Promise<StageOutput> {
-  const { mkdirSync } = await import('node:fs');
+  const { mkdirSync, rmSync } = await import('node:fs');
   const { writeFileAtomic } = await import('../src/cache/atomic.ts');
-  const { chainCsv, fitDtd, readDtdHost, summaryCsv, DTD_DEFAULTS } = await import('../src/dtd/index.ts');
+  const dtd = await import('../src/dtd/index.ts');
+  const { tableCsv, tableEcsv } = await import('../src/report/ecsv.ts');
   const { drawCornerPlot } = await import('../src/report/plots/corner.ts');
+  const { dtdReport } = await import('../src/dtd/report.ts');
   const results = resultsOf(ctx);
-  const model = String(ctx.params['dtdModel']) as typeof DTD_DEFAULTS.model;
+  const model = String(ctx.params['dtdModel']) as typeof dtd.DTD_DEFAULTS.model;
+  const snPixelRule = String(ctx.params['snPixel']) as SnPixelRule;
+  const facts = { snPixelRule };
 
   // Each result becomes one host; one that cannot (a grid other than the 50 MILES ages, a
   // file without the SN's pixel) is left out with its reason, and the fit goes on.
-  const all = [];
-  const unreadable: { galaxy: string; k: number | null; reason: string }[] = [];
+  const all: DtdHost[] = [];
+  const unreadable: HostWithout[] = [];
   for (const r of results) {
     try {
-      all.push(readDtdHost(r.fits, { id: r.galaxy.id, snName: r.galaxy.snName, snType: r.galaxy.snType, ...(r.k === undefined ? {} : { k: r.k }) }));
+      all.push(dtd.readDtdHost(r.fits, { id: r.galaxy.id, snName: r.galaxy.snName, snType: r.galaxy.snType, snPixelRule, ...(r.k === undefined ? {} : { k: r.k }) }));
     } catch (err) {
-      unreadable.push({ galaxy: r.galaxy.id, k: r.k ?? null, reason: err instanceof Error ? err.message : String(err) });
+      unreadable.push({ id: r.galaxy.id, snName: r.galaxy.snName, snType: r.galaxy.snType ?? '', k: r.k ?? null, detail: err instanceof Error ? err.message : String(err), file: r.fits });
     }
   }
   const kList = kListOf(String(ctx.params['dtdK']), all.map((h) => h.k));
@@ -94,11 +116,20 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
     throw new UserError('usage', `dtd: dtdK asks for k = ${missing.join(', ')}, but this run made group maps for k = ${[...made].sort((a, b) => a - b).join(', ')}`, `add --k ${missing.join(',')} to the run, or set dtdK to k's it makes (--set dtdK=all uses every one)`);
   }
   const hosts = all.filter((h) => kList.includes(h.k));
-  for (const u of unreadable) ctx.warn(`dtd: galaxy ${u.galaxy}${u.k === null ? '' : ` k=${u.k}`} left out: ${u.reason}`);
-  const ia = hosts.filter((h) => h.snType === 'Ia');
-  if (ia.length === 0) {
-    return { meta: { hosts: hosts.length, kList, fitted: [] }, skip: `no SN Ia host among the ${new Set(results.map((r) => r.galaxy.id)).size} galaxies at k in [${kList.join(', ')}] (the fit needs SN Type 'Ia' exactly)` };
-  }
+  for (const u of unreadable) ctx.warn(`dtd: galaxy ${u.id}${u.k === null ? '' : ` k=${u.k}`} left out: ${u.detail}`);
+  const inK = (k: unknown) => k === undefined || kList.includes(Number(k));
+  const names = await catalogNames(path.resolve(String(ctx.params['catalog'])));
+  const noResult: HostWithout[] = (ctx.excluded ?? [])
+    .filter((e) => inK(e.point['k']))
+    .map((e) => ({ id: e.galaxy, snName: names.get(e.galaxy)?.sn ?? '', snType: names.get(e.galaxy)?.type ?? '', k: e.point['k'] === undefined ? null : Number(e.point['k']), detail: `${e.instance} ${e.status}: ${e.reason}` }));
+
+  const f = files(ctx);
+  mkdirSync(path.dirname(f.chain), { recursive: true });
+  const writeHosts = (fit: DtdFit | null, excluded: readonly DtdExclusion[]): void => {
+    const table = dtd.hostsTable(dtd.selectionRows({ hosts, fit, excluded, unreadable: unreadable.filter((u) => inK(u.k ?? undefined)), noResult }), facts);
+    writeFileAtomic(f.hosts, tableCsv(table));
+    writeFileAtomic(f.hostsEcsv, tableEcsv(table));
+  };
   const options = {
     model,
     nwalkers: Number(ctx.params['dtdWalkers']),
@@ -106,43 +137,75 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
     burn: Number(ctx.params['dtdBurn']),
     seed: Number(ctx.params['dtdSeed']),
     kList,
-    binWeight: String(ctx.params['dtdBinWeight']) as typeof DTD_DEFAULTS.binWeight,
-    cuts: { ...DTD_DEFAULTS.cuts, maxPsfSigma: Number(ctx.params['maxPsfSigma']), minGrouped: Number(ctx.params['minGrouped']) },
+    binWeight: String(ctx.params['dtdBinWeight']) as typeof dtd.DTD_DEFAULTS.binWeight,
+    integral: String(ctx.params['dtdIntegral']) as DtdIntegral,
+    cuts: { ...dtd.DTD_DEFAULTS.cuts, maxPsfSigma: Number(ctx.params['maxPsfSigma']), minGrouped: Number(ctx.params['minGrouped']) },
   };
-  let fit: ReturnType<typeof fitDtd>;
+  // Nothing to fit: the selection table still says why, and no earlier fit's files stay
+  // next to it as if they were this run's.
+  const skip = (why: string): StageOutput => {
+    writeHosts(null, dtd.selectHosts(hosts, options.cuts).excluded);
+    for (const file of [f.chain, f.summary, f.summaryEcsv, f.corner]) rmSync(file, { force: true });
+    return { meta: { hosts: hosts.length, kList, fitted: [], print: `dtd ${model}: not fitted: ${why} (why each host was left out: ${path.basename(f.hosts)})\n` }, skip: why, files: [f.hosts, f.hostsEcsv] };
+  };
+  if (!hosts.some((h) => h.snType === 'Ia')) {
+    return skip(`no SN Ia host among the ${new Set(results.map((r) => r.galaxy.id)).size} galaxies at k in [${kList.join(', ')}] (the fit needs SN Type 'Ia' exactly)`);
+  }
+  let fit: DtdFit;
   try {
-    fit = fitDtd(hosts, options);
+    fit = dtd.fitDtd(hosts, options);
   } catch (err) {
     // Every SN Ia host cut (too wide a PSF, too few grouped pixels): nothing to fit, which
     // the run says with the cuts' tally; the galaxies' own results stand.
-    if (err instanceof UserError && err.reason === 'empty-selection') return { meta: { hosts: hosts.length, kList, fitted: [] }, skip: err.message.replace(/^dtd: /, '') };
+    if (err instanceof UserError && err.reason === 'empty-selection') return skip(err.message.replace(/^dtd: /, ''));
     throw err;
   }
 
-  const f = files(ctx);
-  mkdirSync(path.dirname(f.chain), { recursive: true });
-  const names = fit.model.params;
-  writeFileAtomic(f.chain, chainCsv(fit.chain, names));
-  writeFileAtomic(f.summary, summaryCsv(fit.summary));
-  const title = `DTD fit ${model}: ${fit.sne.length} SN${fit.sne.length === 1 ? '' : 'e'} Ia, k in [${kList.join(', ')}], ${fit.options.nwalkers} walkers x ${fit.options.nsteps} steps (burn ${fit.options.burn}), seed ${fit.options.seed}`;
-  const corner = drawCornerPlot({ samples: fit.flat, params: fit.summary, bins: model === 'MDA' || model === 'MDB' ? 20 : 30, title });
+  writeFileAtomic(f.chain, dtd.chainCsv(fit.chain, fit.model.params));
+  const summary = dtd.summaryTable(fit, facts);
+  writeFileAtomic(f.summary, tableCsv(summary));
+  writeFileAtomic(f.summaryEcsv, tableEcsv(summary));
+  writeHosts(fit, fit.excluded);
+  const corner = drawCornerPlot({ samples: fit.flat, params: fit.summary, bins: fit.model.cornerBins, title: `DTD fit ${model}: ${dtd.fitLine(fit)}` });
   writeFileAtomic(f.corner, corner.png);
 
-  const excluded = fit.excluded.map((e) => ({ galaxy: e.id, k: e.k, reason: e.reason, detail: e.detail }));
-  const report: ReportSection = {
-    title: `Delay-time distribution (${model})`,
-    text:
-      `${title}. Acceptance ${(100 * fit.acceptance).toFixed(1)} %. ` +
-      `Fitted SNe: ${fit.sne.join(', ')}. ` +
-      (excluded.length ? `Left out by the notebook's cuts: ${excluded.map((e) => `${e.galaxy} k=${e.k} (${e.reason})`).join('; ')}. ` : '') +
-      (unreadable.length ? `Unreadable: ${unreadable.map((u) => `${u.galaxy}${u.k === null ? '' : ` k=${u.k}`}`).join(', ')}. ` : '') +
-      `Chain: ${path.basename(f.chain)}; table: ${path.basename(f.summary)} (docs/dtd.md).`,
-    table: { columns: ['parameter', 'median', '16 %', '84 %', '+', '−'], rows: fit.summary.map((s) => [s.label, ...[s.median, s.q16, s.q84, s.plus, s.minus].map((v) => v.toFixed(3))]) },
-    images: [{ file: f.corner, alt: `corner plot of the ${model} DTD fit` }],
+  const c = fit.convergence;
+  if (c.warning) ctx.warn(`dtd ${model}: ${c.warning}`);
+  const kNote = dtd.kNote(kList);
+  const { report, print } = dtdReport(fit, { files: f, kNote, unreadable: unreadable.length, noResult: noResult.length });
+  const comparison: ModelRecord = {
+    model,
+    description: fit.model.description,
+    params: [...fit.model.params],
+    bestParams: [...fit.best.params],
+    maxLnL: fit.best.lnL,
+    sne: [...fit.sne],
+    kList,
+    seed: fit.options.seed,
+    walkers: fit.options.nwalkers,
+    steps: fit.options.nsteps,
+    burn: fit.options.burn,
+    binWeight: fit.options.binWeight,
+    integral: fit.options.integral,
+    acceptance: c.acceptance,
+    converged: c.converged,
+    stepsEnough: c.stepsEnough,
   };
-  const summary = fit.summary.map((s) => ({ name: s.name, median: s.median, q16: s.q16, q84: s.q84 }));
+  const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
   return {
-    meta: { model, kList, sne: [...fit.sne], excluded: excluded as unknown as Json, unreadable: unreadable as unknown as Json, acceptance: fit.acceptance, summary: summary as unknown as Json, report: report as unknown as Json },
-    files: [f.chain, f.summary, f.corner],
+    meta: {
+      model,
+      kList,
+      sne: [...fit.sne],
+      excluded: fit.excluded.map((e) => ({ galaxy: e.id, k: e.k, reason: e.reason, detail: e.detail })) as unknown as Json,
+      unreadable: unreadable.map((u) => ({ galaxy: u.id, k: u.k, reason: u.detail })) as unknown as Json,
+      acceptance: c.acceptance,
+      summary: fit.summary.map((s) => ({ name: s.name, median: s.median, q16: s.q16, q84: s.q84 })) as unknown as Json,
+      convergence: { tau: c.tau.map(finite), kept: c.kept, stepsEnough: c.stepsEnough, converged: c.converged, warning: c.warning },
+      comparison: { ...comparison, maxLnL: finite(comparison.maxLnL) } as unknown as Json,
+      report: report as unknown as Json,
+      print,
+    },
+    files: Object.values(f),
   };
 }

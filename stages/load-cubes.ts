@@ -17,6 +17,7 @@ import { FileChecks } from '../src/cube/file-checks.ts';
 import { psfSigmaOf, seeingOf } from '../src/cube/psf.ts';
 import { medianPair, startFileWorker } from '../src/cube/pair.ts';
 import { UserError } from '../src/errors.ts';
+import { notA } from '../src/path-errors.ts';
 import { FitsFile, judgeInput, type ChecksumPolicy, type HduInfo } from '../src/fits/index.ts';
 import { findHdu } from '../src/fits/find-hdu.ts';
 import { fitsHeaders, fitsWarnings } from '../src/fits/small-fits.ts';
@@ -73,18 +74,22 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   // keep their `.fits` names in keys and outputs: a compressed copy is the same input.
   const sfhFile = fitsFileOf(sfh);
   const cubeFile = fitsFileOf(cube);
-  if (!existsSync(path.dirname(sfh))) {
-    throw new UserError('missing-input', `${who}: the pPXF output folder ${path.dirname(sfh)} does not exist`, 'pass the folder of the <id>_<SN Name>.fits files with --sfh', sfh);
+  const sfhFolder = notA(path.dirname(sfh), 'folder');
+  if (sfhFolder) {
+    throw new UserError('missing-input', `${who}: the pPXF output folder ${path.dirname(sfh)} ${sfhFolder}`, 'pass the folder of the <id>_<SN Name>.fits files with --sfh', sfh);
   }
   if (!existsSync(sfhFile)) {
     // Core-collapse hosts were never fitted (as in the original study): nothing to do. An SN
     // Ia host without its fit is a problem, not a skip: a whole catalog "succeeding" with
     // nothing done is how a wrong --sfh would otherwise go unnoticed.
     if (galaxy.snType === 'Ia') throw new UserError('missing-input', `${who}: no pPXF output ${sfh} (nor ${path.basename(sfh)}.gz) for this SN Ia`, 'check --sfh and the file name (<id>_<SN Name>.fits, or .fits.gz); core-collapse SNe are skipped, SN Ia hosts need their fit', sfh);
-    return { meta: {}, skip: `no pPXF output ${sfh} (SN type ${galaxy.snType || 'unknown'}: only SN Ia hosts were fitted)` };
+    // (the file's name, not its path: the reason is shown in outputs a moved project must reproduce)
+    return { meta: {}, skip: `no pPXF output ${path.basename(sfh)} in the --sfh folder (SN type ${galaxy.snType || 'unknown'}: only SN Ia hosts were fitted)` };
   }
-  if (!existsSync(cubeFile)) {
-    throw new UserError('missing-input', `${who}: cube ${cube} not found (nor ${path.basename(cube)}.gz)`, `the cube is named after ArcName with ADP replaced by CDP (.fits or .fits.gz); check --cubes`, cube);
+  const cubeProblem = notA(cubeFile, 'file');
+  if (cubeProblem) {
+    const problem = cubeProblem === 'does not exist' ? `not found (nor ${path.basename(cube)}.gz)` : cubeFile === cube ? cubeProblem : `(found as ${path.basename(cubeFile)}) ${cubeProblem}`;
+    throw new UserError('missing-input', `${who}: cube ${cube} ${problem}`, `the cube is named after ArcName with ADP replaced by CDP (.fits or .fits.gz); check --cubes`, cube);
   }
   // the taps record each file's stat before anything is read, and check it after the last byte
   const taps = [new HashTap(cube), new HashTap(sfh)] as const;

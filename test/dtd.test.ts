@@ -25,6 +25,7 @@ import {
   dtdWeights,
   fitDtd,
   groupProbabilities,
+  integratedTime,
   logPrior,
   percentileLinear,
   readDtdHost,
@@ -213,7 +214,7 @@ describe('dtd: fitDtd', () => {
   });
 
   it("uses the notebook's settings by default", () => {
-    assert.deepEqual({ ...DTD_DEFAULTS, cuts: undefined }, { model: 'MDA', nwalkers: 36, nsteps: 400, burn: 100, seed: 0, kList: [15], startScale: 0.1, a: 2, binWeight: 'integral', cuts: undefined });
+    assert.deepEqual({ ...DTD_DEFAULTS, cuts: undefined }, { model: 'MDA', nwalkers: 36, nsteps: 400, burn: 100, seed: 0, kList: [15], startScale: 0.1, a: 2, binWeight: 'integral', integral: 'notebook', cuts: undefined });
   });
 });
 
@@ -229,7 +230,7 @@ describe('dtd (a): equals the notebook code run by Python on the same group maps
     MDC: [[8, -1.3, 0.5, 9.5], [8.4, -0.8, -1.4, 9.21], [7.9, -2.1, 2.2, 10.4]],
     MDD: [[8, -1.3, -1.2, 0.5, 9.5], [8.7, -0.6, -2.4, -0.9, 9.7], [7.4, -1.9, -0.2, 1.3, 10.1]],
   };
-  const CHAIN = { model: 'MDA' as DtdModel, seed: 12, nwalkers: 36, nsteps: 40 };
+  const CHAIN = { model: 'MDA' as DtdModel, seed: 12, nwalkers: 36, nsteps: 40, discard: 10 };
 
   before(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'sfh-dtd-test-'));
@@ -335,6 +336,11 @@ describe('dtd (a): equals the notebook code run by Python on the same group maps
     t.diagnostic(`emcee ${ref.chain.emcee} / numpy ${ref.chain.numpy}: p0 max rel diff ${relP0}, positions ${relPos}, ln p ${relLp}`);
     assert.ok(relPos <= 1e-14, `positions differ by ${relPos}`);
     assert.ok(relLp <= 1e-12, `ln p differs by ${relLp}`);
+    // emcee's own sampler.get_autocorr_time(discard, quiet=True) on its chain, which is ours.
+    const tau = integratedTime(ours, CHAIN.discard);
+    const relTau = maxRel(tau, nums(ref.chain.tau));
+    t.diagnostic(`tau ${[...tau].map((v) => v.toFixed(3)).join(', ')}; emcee's differs by ${relTau}`);
+    assert.ok(relTau <= 1e-10, `tau differs from emcee's by ${relTau}`);
     // And from our own p0: the same chain.
     const own = runStretch({ p0, nwalkers: CHAIN.nwalkers, nsteps: CHAIN.nsteps, random: startingBall(spec, CHAIN.nwalkers, CHAIN.seed, 0.1).random, logProb: lnL });
     assert.deepEqual([...own.accepted], [...ours.accepted]);

@@ -11,6 +11,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sha256File } from '../src/cache/file-hash.ts';
+import { parseLock } from '../src/provenance/lock.ts';
 import { BIN, PARITY, ROOT, runCli, tempDir, type CliResult } from './helpers/cli.ts';
 import { cachedRecords, killWhen, recordedOutputs, recordedTasks } from './helpers/kill.ts';
 
@@ -79,15 +80,21 @@ describe('caching, through the CLI', () => {
     try {
       const r = runCli(['run', ...args(own.dir, data, ['--galaxy', '11,45', '--k', '3']), '--json'], { env: { SFH_PREFETCH_MIN_BYTES: '1' } });
       assert.equal(r.code, 0, r.stderr);
-      const lock = JSON.parse(readFileSync(path.join(own.dir, 'sfh.lock'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, string> }> };
+      const lock = parseLock(readFileSync(path.join(own.dir, 'sfh.lock'), 'utf8'), path.join(own.dir, 'sfh.lock'));
+      // (the lock's paths are relative to its folder)
       const inputs = new Map<string, string>();
-      for (const entry of Object.values(lock.outputs)) for (const [file, sha] of Object.entries(entry.inputs)) inputs.set(file, sha);
+      for (const entry of Object.values(lock.instances)) for (const [file, sha] of Object.entries(entry.inputs ?? {})) inputs.set(path.resolve(own.dir, file), sha);
       const galaxyFiles = [...inputs.keys()].filter((f) => f.startsWith(data.cubes) || f.startsWith(data.sfh));
       assert.equal(galaxyFiles.length, 4, 'two galaxies: a cube and a pPXF output each');
       for (const [file, sha] of inputs) assert.equal(sha, sha256File(file), file);
-      // each file read once: the inputs (the plot stage's include the result FITS), and for the
-      // lock the 2 PNGs of each result and the DTD fit's 3 files (chain, table, corner plot)
-      assert.equal(r.json?.['inputsHashed'], inputs.size + 2 * 2 + 3);
+      for (const [file, o] of Object.entries(lock.outputs)) assert.equal(o.sha256, sha256File(path.resolve(own.dir, file)), file);
+      // each file read once: the inputs that are not outputs (cubes, pPXF outputs, the
+      // catalog), and every output: the result FITS (which the plot stage reads too), the 2
+      // PNGs of each result, the summarise and report stages' 5 files (summary.csv, 2 k-choice
+      // plots, report.html, report-run.json), the DTD fit's 6 files (chain, corner plot,
+      // summary and hosts tables as CSV and ECSV) and dtd-models' 2 (its table as CSV and ECSV)
+      assert.equal(Object.keys(lock.outputs).length, 2 + 2 * 2 + 5 + 6 + 2);
+      assert.equal(r.json?.['inputsHashed'], inputs.size + Object.keys(lock.outputs).length);
     } finally {
       own.remove();
     }
@@ -166,7 +173,9 @@ describe('caching, through the CLI', () => {
     assert.equal(run(['--galaxy', '11', '--k', '4..7']).code, 0);
     const lock = path.join(tmp.dir, 'sfh.lock');
     const text = readFileSync(lock, 'utf8');
-    assert.match(text, /"out\/11_SN2013aa_4\.fits": \{\n\s+"sha256": "[0-9a-f]{64}",\n\s+"galaxy": "11"/);
+    const by = /^\{"output":"out\/11_SN2013aa_4\.fits","sha256":"[0-9a-f]{64}","by":"([0-9a-f]{12})"\}$/m.exec(text)?.[1];
+    assert.ok(by, text.slice(0, 2000));
+    assert.match(text, new RegExp(`^\\{"instance":"${by}","stage":"write","galaxy":"11",`, 'm'), 'the instance that wrote it, once, on its line');
     const ok = runCli(['verify', '--lock', lock]);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /(\d+) of \1 outputs reproduced bit for bit/);
@@ -212,15 +221,33 @@ describe('edited stage code re-runs that stage only', () => {
 
 describe('kill -9 at chosen states of a run, then --resume', () => {
   const tmp = tempDir();
-  after(() => tmp.remove());
+  // Every run here is the same command from its own folder (relative paths, as a user types
+  // them) at the same pinned date, so the whole output folder, report.html with the run's
+  // date and command included, must come out byte-identical to the uninterrupted run's.
+  const epoch = process.env['SOURCE_DATE_EPOCH'];
+  before(() => (process.env['SOURCE_DATE_EPOCH'] = '1765000000'));
+  after(() => {
+    if (epoch === undefined) delete process.env['SOURCE_DATE_EPOCH'];
+    else process.env['SOURCE_DATE_EPOCH'] = epoch;
+    tmp.remove();
+  });
   let reference: Record<string, string>;
-  const base = (dir: string) => ['run', '--galaxy', 'all', '--k', '2..4', '--out', path.join(dir, 'out'), '--cache', path.join(dir, 'cache'), '--lock', path.join(dir, 'sfh.lock'), ...['--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv'), '--cubes', path.join(PARITY, 'input', 'MuseObject', 'MuseResample'), '--sfh', path.join(PARITY, 'input', 'MuseSFH', 'dataOut')]];
+  /** Stage instances a whole run finishes (records in a fresh cache), the 4 catalog-level ones last. */
+  let instances = 0;
+  const base = () => ['run', '--galaxy', 'all', '--k', '2..4', '--out', 'out', '--cache', 'cache', '--lock', 'sfh.lock', ...['--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv'), '--cubes', path.join(PARITY, 'input', 'MuseObject', 'MuseResample'), '--sfh', path.join(PARITY, 'input', 'MuseSFH', 'dataOut')]];
+  const folder = (name: string) => {
+    const dir = path.join(tmp.dir, name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
   before(() => {
-    const dir = path.join(tmp.dir, 'reference');
-    const r = runCli(base(dir));
+    const dir = folder('reference');
+    const r = runCli(base(), { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     reference = hashes(path.join(dir, 'out'));
+    instances = cachedRecords(path.join(dir, 'cache'));
     assert.equal(Object.keys(reference).filter((f) => f.endsWith('.fits')).length, 6);
+    assert.match(readFileSync(path.join(dir, 'out', 'report.html'), 'utf8'), /Run started 2025-12-06 05:46:40 UTC: <code>sfh-pipeline run --galaxy all --k 2\.\.4 --catalog /);
   });
 
   // Kill points are states of the run, not lengths of time (test/helpers/kill.ts), so each
@@ -231,13 +258,17 @@ describe('kill -9 at chosen states of a run, then --resume', () => {
     { name: 'after 3 stage instances', ready: (c) => cachedRecords(c) >= 3 },
     { name: 'after its first task', ready: (c) => recordedTasks(c) >= 1 },
     { name: 'after 4 of its 6 tasks', ready: (c) => recordedTasks(c) >= 4 },
+    // (summarise's record is the first of the catalog-level stages'; the DTD fit comes after it)
+    { name: 'while its catalog-level stages run, after summarise', ready: (c) => cachedRecords(c) >= instances - 3 },
   ];
   for (const point of points) {
     test(`killed ${point.name}: resume gives byte-identical outputs, no partial file`, async (t) => {
-      const dir = path.join(tmp.dir, point.name.replace(/\W+/g, '-'));
+      const dir = folder(point.name.replace(/\W+/g, '-'));
       const cache = path.join(dir, 'cache');
-      const kill = await killWhen([...base(dir), '--jobs', '2'], () => point.ready(cache));
-      t.diagnostic(kill.killed ? 'killed' : `finished before the kill point (exit ${kill.exit})`);
+      const kill = await killWhen([...base(), '--jobs', '2'], () => point.ready(cache), dir);
+      // (every kill point comes seconds of work before the run's end: a kill that does not land is a failure)
+      assert.ok(kill.landed, `the kill landed ${point.name} (the run ended with ${kill.exit})`);
+      t.diagnostic('killed');
       const out = path.join(dir, 'out');
       if (existsSync(out)) {
         // Whatever is there under an output's name is complete (equal to the reference).
@@ -245,7 +276,7 @@ describe('kill -9 at chosen states of a run, then --resume', () => {
       }
       let resumed = runCli(['run', '--resume', '--cache', cache]);
       // Killed before the run had recorded itself: there is nothing to resume, so run again.
-      if (resumed.code === 2 && /no earlier run is recorded/.test(resumed.stderr)) resumed = runCli(base(dir));
+      if (resumed.code === 2 && /no earlier run is recorded/.test(resumed.stderr)) resumed = runCli(base(), { cwd: dir });
       assert.equal(resumed.code, 0, resumed.stderr);
       const got = Object.fromEntries(Object.entries(hashes(out)).filter(([f]) => !f.includes('.tmp-')));
       assert.deepEqual(got, reference);
@@ -253,12 +284,10 @@ describe('kill -9 at chosen states of a run, then --resume', () => {
   }
 
   test('the killed command with --resume appended resumes it; an option that differs is named, with both values', async () => {
-    const dir = path.join(tmp.dir, 'appended');
-    mkdirSync(dir, { recursive: true });
-    // Relative paths, from the run's folder, as a user types them.
-    const command = ['run', '--galaxy', 'all', '--k', '2..4', '--out', 'out', '--cache', 'cache', '--lock', 'sfh.lock', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv'), '--cubes', path.join(PARITY, 'input', 'MuseObject', 'MuseResample'), '--sfh', path.join(PARITY, 'input', 'MuseSFH', 'dataOut')];
+    const dir = folder('appended');
+    const command = base();
     const kill = await killWhen(command, () => recordedTasks(path.join(dir, 'cache')) >= 1, dir);
-    assert.ok(kill.killed || kill.exit === 0, `the run ended with ${kill.exit}`);
+    assert.ok(kill.landed, `the kill landed after the first task (the run ended with ${kill.exit})`);
 
     const other = runCli([...command.map((a) => (a === '2..4' ? '2..5' : a)), '--resume', '--set', 'seed=1'], { cwd: dir });
     assert.equal(other.code, 2, other.stderr);
@@ -270,19 +299,19 @@ describe('kill -9 at chosen states of a run, then --resume', () => {
     // The same command from the same folder, with --resume appended: it resumes.
     const same = runCli([...command, '--resume', '--json'], { cwd: dir });
     assert.equal(same.code, 0, same.stderr);
-    assert.match(same.stderr, kill.killed ? /resuming .*: \d+ of 9 tasks failed or never finished/ : /resuming |nothing to resume/);
+    assert.match(same.stderr, /resuming .*: \d+ of 9 tasks failed or never finished/);
     assert.deepEqual(Object.fromEntries(Object.entries(hashes(path.join(dir, 'out'))).filter(([f]) => !f.includes('.tmp-'))), reference);
   });
 
   test('the same command again, without --resume, after a kill: only the unfinished work runs', async () => {
-    const dir = path.join(tmp.dir, 'again');
+    const dir = folder('again');
     const cache = path.join(dir, 'cache');
     // Killed once two results are written (recorded as finished, with their output).
     const finished = () => recordedOutputs(cache);
-    const kill = await killWhen([...base(dir), '--jobs', '2'], () => finished().length >= 2);
-    assert.ok(kill.killed || kill.exit === 0, `the run ended with ${kill.exit}`);
+    const kill = await killWhen([...base(), '--jobs', '2'], () => finished().length >= 2, dir);
+    assert.ok(kill.landed, `the kill landed after two results (the run ended with ${kill.exit})`);
     const before = finished();
-    const again = runCli([...base(dir), '--json']);
+    const again = runCli([...base(), '--json'], { cwd: dir });
     assert.equal(again.code, 0, again.stderr);
     const tasks = again.json?.tasks ?? [];
     // 2 galaxies x 3 k, and the core-collapse SN's 3 tasks, skipped at its first stage.
@@ -293,7 +322,7 @@ describe('kill -9 at chosen states of a run, then --resume', () => {
     // ...and what it had not finished is computed now (a stage instance that did finish
     // before the kill, in a task that did not, comes from the cache too).
     const rest = tasks.filter((x) => x.status === 'ok' && !before.includes(x.output ?? ''));
-    if (kill.killed) assert.ok(rest.length > 0 && rest.some((x) => ran(x).length > 0), 'the killed run left work to do, and this run did it');
+    assert.ok(rest.length > 0 && rest.some((x) => ran(x).length > 0), 'the killed run left work to do, and this run did it');
     assert.deepEqual(Object.fromEntries(Object.entries(hashes(path.join(dir, 'out'))).filter(([f]) => !f.includes('.tmp-'))), reference);
   });
 });

@@ -20,6 +20,7 @@ import { analyse, type Instance } from '../src/pipeline/analyse.ts';
 import { attachListrView } from '../src/report/listr.ts';
 import { parsePipeline, PipelineError } from '../src/pipeline/load.ts';
 import type { ParamValue } from '../src/stage.ts';
+import { parseLock } from '../src/provenance/lock.ts';
 import { ROOT, runCli, tempDir, type CliResult } from './helpers/cli.ts';
 
 const BUNDLED = readFileSync(path.join(ROOT, 'pipeline.yaml'), 'utf8').replaceAll('module: stages/', `module: ${ROOT}/stages/`);
@@ -46,14 +47,14 @@ describe('catalog-level stages in pipeline.yaml', () => {
     const rows = ['1', '2', '3'].map((id) => ({ id, fields: {} }));
     const values = new Map<string, readonly ParamValue[]>([...p.params].map(([name, d]) => [name, name === 'k' ? [2, 3] : [d.default]]));
     const plan = analyse(p, rows, values);
-    assert.deepEqual(plan.catalog.map((i) => i.id), ['summarise[all]', 'dtd[all]', 'report[all]']);
+    assert.deepEqual(plan.catalog.map((i) => i.id), ['summarise[all]', 'dtd[all]', 'dtd-models[all]', 'report[all]']);
     const summarise = plan.catalog[0];
     assert.equal(summarise?.items?.length, 6, 'one item per galaxy and k');
     assert.deepEqual(summarise?.items?.map((i) => `${i.row.id}:${i.point['k']}`), ['1:2', '1:3', '2:2', '2:3', '3:2', '3:3']);
     assert.deepEqual([...(summarise?.items?.[0]?.deps.keys() ?? [])], ['catalog', 'write']);
     assert.equal(plan.tasks.length, 6, 'tasks stay per galaxy and k');
     assert.ok(plan.tasks.every((t) => t.instances.every((i) => !i.items)), 'no task holds a catalog-level instance');
-    assert.deepEqual(plan.instances.slice(-3).map((i) => i.id), ['summarise[all]', 'dtd[all]', 'report[all]'], 'catalog-level instances come after all others');
+    assert.deepEqual(plan.instances.slice(-4).map((i) => i.id), ['summarise[all]', 'dtd[all]', 'dtd-models[all]', 'report[all]'], 'catalog-level instances come after all others');
   });
 
   test('per: [k] gives one instance per k, each gathering every galaxy at that k', () => {
@@ -203,7 +204,7 @@ describe('catalog-level stages through the CLI, on the bundled example', () => {
 
   test('the first run runs every fan-in once, over every galaxy and k', () => {
     assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual(catalogOf(first).map((c) => `${c.id} ${c.status} ${c.items}`), ['summarise[all] ran 4', 'dtd[all] ran 4', 'report[all] ran 4', 'sn-groups[all] ran 4']);
+    assert.deepEqual(catalogOf(first).map((c) => `${c.id} ${c.status} ${c.items}`), ['summarise[all] ran 4', 'dtd[all] ran 4', 'dtd-models[all] ran 4', 'report[all] ran 4', 'sn-groups[all] ran 4']);
     const csv = readFileSync(path.join(out, 'summary.csv'), 'utf8').trim().split('\n');
     assert.deepEqual(csv.slice(1).map((l) => l.split(',').slice(0, 4).filter((_, i) => i !== 1 && i !== 2).join(' ')), ['37 2', '37 3', '122 2', '122 3']);
     assert.ok(existsSync(path.join(out, 'report.html')));
@@ -223,13 +224,13 @@ describe('catalog-level stages through the CLI, on the bundled example', () => {
     const again = run('37,122');
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(Object.entries(ran(again)).filter(([, n]) => n > 0), []);
-    assert.deepEqual(catalogOf(again).map((c) => c.status), ['cached', 'cached', 'cached', 'cached']);
+    assert.deepEqual(catalogOf(again).map((c) => c.status), ['cached', 'cached', 'cached', 'cached', 'cached']);
     assert.match(again.stderr, /summary \(/, 'the table is printed for a cached summary too');
     // cache gc keeps what the last run needs, its catalog-level instances too (from its run
     // record alone here: the lock files it looks at are under the bundled pipeline's folder).
     const gc = runCli(['cache', 'gc', '--pipeline', path.join(ROOT, 'pipeline.yaml'), '--cache', path.join(tmp.dir, 'cache'), '--keep', '1', '--grace', '0']);
     assert.equal(gc.code, 0, gc.stderr);
-    assert.deepEqual(catalogOf(run('37,122')).map((c) => c.status), ['cached', 'cached', 'cached', 'cached']);
+    assert.deepEqual(catalogOf(run('37,122')).map((c) => c.status), ['cached', 'cached', 'cached', 'cached', 'cached']);
   });
 
   test('one more galaxy: explain names it; only its per-galaxy stages and the fan-ins run', () => {
@@ -241,7 +242,7 @@ describe('catalog-level stages through the CLI, on the bundled example', () => {
     const r = run('37,122,205');
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(galaxiesThatRan(r), ['205']);
-    assert.deepEqual(catalogOf(r).map((c) => `${c.id} ${c.status} ${c.items}`), ['summarise[all] ran 6', 'dtd[all] ran 6', 'report[all] ran 6', 'sn-groups[all] ran 6']);
+    assert.deepEqual(catalogOf(r).map((c) => `${c.id} ${c.status} ${c.items}`), ['summarise[all] ran 6', 'dtd[all] ran 6', 'dtd-models[all] ran 6', 'report[all] ran 6', 'sn-groups[all] ran 6']);
     assert.equal(readFileSync(path.join(out, 'summary.csv'), 'utf8').trim().split('\n').length, 7);
   });
 
@@ -254,15 +255,19 @@ describe('catalog-level stages through the CLI, on the bundled example', () => {
   });
 
   test('the lock lists the fan-ins\' outputs with their galaxies, and verify reproduces them', () => {
-    const entries = (JSON.parse(readFileSync(lock, 'utf8')) as { outputs: Record<string, { galaxy: string; galaxies?: string[]; sweep?: Record<string, unknown[]>; upstream?: Record<string, string> }> }).outputs;
+    const { instances, outputs } = parseLock(readFileSync(lock, 'utf8'), lock);
     for (const name of ['out/summary.csv', 'out/report.html', 'tables/sn-groups.tsv', 'out/205_SN2018ex3_kchoice.png']) {
-      const e = entries[name];
-      assert.ok(e, `${name} is in the lock: ${Object.keys(entries).join(' ')}`);
+      const e = instances[outputs[name]?.by ?? ''];
+      assert.ok(e, `${name} is in the lock, with the instance that wrote it: ${Object.keys(outputs).join(' ')}`);
       assert.equal(e.galaxy, 'all');
       assert.deepEqual(e.galaxies, ['37', '122', '205']);
       assert.deepEqual(e.sweep, { k: [2, 3] });
-      assert.ok(e.upstream?.['write[205 k=3]']?.match(/^[0-9a-f]{64}$/), 'the upstream output hashes are recorded');
     }
+    // What they gathered is in the lock once: every galaxy's write at every k, each with the instances it needs.
+    const writes = Object.values(instances).filter((i) => i.stage === 'write').map((i) => i.galaxy).sort();
+    assert.deepEqual(writes, ['122', '122', '205', '205', '37', '37']);
+    // summarise read the folder's 6 results, which the lock lists as outputs (a count and a digest, not the list again)
+    assert.equal(instances[outputs['out/summary.csv']?.by ?? '']?.reads?.files, 6);
     const v = runCli(['verify', '--pipeline', pipeline, '--lock', lock]);
     assert.equal(v.code, 0, v.stdout + v.stderr);
     for (const name of ['out/summary.csv', 'out/report.html', 'out/37_SN2017ex2_kchoice.png']) assert.match(v.stdout, new RegExp(`^ok\\s+${name.replace('.', '\\.')}$`, 'm'));
@@ -287,7 +292,7 @@ describe('catalog-level stages through the CLI, on the bundled example', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(galaxiesThatRan(r), ['122']);
     assert.equal(ran(r)['load-cubes'], 1);
-    assert.deepEqual(catalogOf(r).map((c) => c.status), ['ran', 'ran', 'ran', 'ran']);
+    assert.deepEqual(catalogOf(r).map((c) => c.status), ['ran', 'ran', 'ran', 'ran', 'ran']);
   });
 
   test('a failed galaxy is left out and recorded; --fail-fast still stops everything', () => {
@@ -296,23 +301,24 @@ describe('catalog-level stages through the CLI, on the bundled example', () => {
     assert.equal(r.code, 1, 'a failed galaxy still fails the run');
     const summarise = catalogOf(r).find((c) => c.stage === 'summarise');
     assert.equal(summarise?.status, 'ran');
-    assert.deepEqual(summarise?.excluded.map((e) => `${e.galaxy} k=${e.point['k']} ${e.status}`), ['205 k=2 upstream-failed', '205 k=3 upstream-failed']);
+    // (named by the root cause, the stage that failed, not by the need it kept from running)
+    assert.deepEqual(summarise?.excluded.map((e) => `${e.galaxy} k=${e.point['k']} ${e.instance} ${e.status}`), ['205 k=2 load-cubes[205] failed', '205 k=3 load-cubes[205] failed']);
     assert.match(summarise?.excluded[0]?.reason ?? '', /\.fits: does not start with SIMPLE/, 'the reason is the failure that left it out');
-    assert.match(r.stderr, /summarise\[all\]: ran over 4 of 6; left out 205 \(k=2, k=3\): upstream-failed at write/);
+    assert.match(r.stderr, /summarise\[all\]: ran over 4 of 6; left out 205 \(k=2, k=3\): failed at load-cubes/);
     assert.deepEqual(readFileSync(path.join(out, 'summary.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]), ['37', '37', '122', '122']);
-    assert.match(readFileSync(table, 'utf8'), /# left out 205 k=2: upstream-failed/);
+    assert.match(readFileSync(table, 'utf8'), /# left out 205 k=2: failed/);
     // Left out again for the same reason: the fan-ins are answered from the cache.
-    assert.deepEqual(catalogOf(run('37,122,205')).map((c) => c.status), ['cached', 'cached', 'cached', 'cached']);
+    assert.deepEqual(catalogOf(run('37,122,205')).map((c) => c.status), ['cached', 'cached', 'cached', 'cached', 'cached']);
     const fast = run('37,122,205', ['--fail-fast']);
     assert.equal(fast.code, 1);
-    assert.deepEqual(catalogOf(fast).map((c) => c.status), ['cancelled', 'cancelled', 'cancelled', 'cancelled']);
+    assert.deepEqual(catalogOf(fast).map((c) => c.status), ['cancelled', 'cancelled', 'cancelled', 'cancelled', 'cancelled']);
   });
 
   test('--no-report leaves the report stage out, and keeps summary.csv', () => {
     const other = path.join(tmp.dir, 'other');
     const r = runCli(['run', ...opts('37').map((a) => (a === out ? other : a)), '--no-report', '--json']);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(catalogOf(r).map((c) => c.stage), ['summarise', 'dtd', 'sn-groups'], 'the DTD fit is not the report: it stays');
+    assert.deepEqual(catalogOf(r).map((c) => c.stage), ['summarise', 'dtd', 'dtd-models', 'sn-groups'], 'the DTD fit is not the report: it stays');
     assert.ok(existsSync(path.join(other, 'summary.csv')));
     assert.ok(!existsSync(path.join(other, 'report.html')));
   });
@@ -338,17 +344,18 @@ describe('catalog-level stages under --executor slurm', () => {
       const args = ['run', '--executor', 'slurm', '--pipeline', pipeline, '--galaxy', '37,122,311', '--k', '2..3', '--catalog', path.join(example, 'FinalSelMuseMask3.csv'), '--cubes', path.join(example, 'MuseObject', 'MuseResample'), '--sfh', path.join(example, 'MuseSFH', 'dataOut'), '--out', path.join(tmp.dir, 'out'), '--cache', path.join(tmp.dir, 'cache'), '--lock', path.join(tmp.dir, 'sfh.lock'), '--json'];
       const r = runCli(args);
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(catalogOf(r).map((c) => `${c.id} ${c.status} ${c.items}`), ['summarise[all] ran 6', 'dtd[all] ran 6', 'report[all] ran 6']);
+      assert.deepEqual(catalogOf(r).map((c) => `${c.id} ${c.status} ${c.items}`), ['summarise[all] ran 6', 'dtd[all] ran 6', 'dtd-models[all] ran 6', 'report[all] ran 6']);
       assert.deepEqual(catalogOf(r)[0]?.excluded.map((e) => `${e.galaxy} ${e.status}`), ['311 skipped', '311 skipped'], 'the skipped galaxy is recorded');
       // After the array: the submitting side printed the fan-ins' ends after the elements' tasks.
       assert.ok(r.stderr.indexOf('summarise[all] ran') > r.stderr.lastIndexOf('slurm: submitted job'), r.stderr);
       assert.equal(readFileSync(path.join(tmp.dir, 'out', 'summary.csv'), 'utf8').trim().split('\n').length, 5);
       const lockText = readFileSync(path.join(tmp.dir, 'sfh.lock'), 'utf8');
-      assert.match(lockText, /"out\/summary\.csv": \{\n\s+"sha256": "[0-9a-f]{64}",\n\s+"galaxy": "all"/);
+      const by = /^\{"output":"out\/summary\.csv","sha256":"[0-9a-f]{64}","by":"([0-9a-f]{12})"\}$/m.exec(lockText)?.[1];
+      assert.match(lockText, new RegExp(`^\\{"instance":"${by}","stage":"summarise","galaxy":"all",`, 'm'));
       // A second run: every element answers from the cache, and so do the fan-ins.
       const again = runCli(args);
       assert.equal(again.code, 0, again.stderr);
-      assert.deepEqual(catalogOf(again).map((c) => c.status), ['cached', 'cached', 'cached']);
+      assert.deepEqual(catalogOf(again).map((c) => c.status), ['cached', 'cached', 'cached', 'cached']);
     } finally {
       tmp.remove();
     }

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { sha256File } from '../src/cache/file-hash.ts';
 import { FitsFile, formatCard, writeFitsSync } from '../src/fits/index.ts';
 import { ndarray } from '../src/ndarray.ts';
+import { parseLock } from '../src/provenance/lock.ts';
 import { BIN, PARITY, runCli, tempDir, type TaskJson } from './helpers/cli.ts';
 import { cachedRecords, killWhen } from './helpers/kill.ts';
 
@@ -238,8 +239,9 @@ describe('bad catalogs and options stop before anything runs (exit 2)', () => {
     ['duplicate ids', ['--galaxy', 'all', '--catalog', catalog(`${COLUMNS}\n11,A,S,1,1,Ia,0\n11,B,T,1,1,Ia,0\n`)], /:3: galaxy id 11 appears twice \(first on line 2\)/],
     ['an id not in the catalog', ['--galaxy', '44', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv')], /galaxy 44 is not in .*nearest ids: 45, 12, 11/],
     ['an empty selection', ['--galaxy', 'all', '--where', 'SN Type=Ic', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv')], /no galaxy of .* matches --galaxy all --where SN Type=Ic/],
-    ['k < 1', ['--galaxy', '11', '--k', '0', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv')], /--set k: must be >= 1, got 0/],
-    ['a catalog that does not exist', ['--galaxy', '11', '--catalog', path.join(tmp.dir, 'nope.csv')], /cannot read the catalog .*nope\.csv: ENOENT \(pass the catalog CSV with --catalog FILE\)/],
+    ['k < 1, named as given', ['--galaxy', '11', '--k', '0', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv')], /sfh-pipeline: --k: must be >= 1, got 0/],
+    ['k < 1 by --set', ['--galaxy', '11', '--set', 'k=0', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv')], /sfh-pipeline: --set k: must be >= 1, got 0/],
+    ['a catalog that does not exist', ['--galaxy', '11', '--catalog', path.join(tmp.dir, 'nope.csv')], /cannot read the catalog .*nope\.csv: it does not exist \(ENOENT\) \(pass the catalog CSV with --catalog FILE\)/],
   ];
   for (const [name, args, expected] of cases) {
     test(name, () => {
@@ -262,10 +264,14 @@ describe('SIGKILL at random points of a run, then --resume', () => {
   const tmp = tempDir();
   after(() => tmp.remove());
   let reference: Record<string, string> = {};
+  /** Stage instances a whole run finishes (records in a fresh cache); the last 3 are the catalog-level ones. */
+  let instances = 0;
   before(() => {
     const r = runCli(['run', '--galaxy', 'all', '--k', '2..5', ...PARITY_ARGS(path.join(tmp.dir, 'ref'))]);
     assert.equal(r.code, 0, r.stderr);
     reference = outputs(path.join(tmp.dir, 'ref', 'out'));
+    instances = cachedRecords(path.join(tmp.dir, 'ref', 'cache'));
+    assert.ok(instances > 10, `${instances} instances`);
   });
 
   test('12 kills at seeded random points of the work lose no result and leave nothing partial', async () => {
@@ -277,11 +283,18 @@ describe('SIGKILL at random points of a run, then --resume', () => {
       // Kill up to three times in a row before letting a resume finish.
       for (let kill = 0; kill < 1 + (trial % 3); kill++) {
         const args = kill === 0 ? ['run', '--galaxy', 'all', '--k', '2..5', ...PARITY_ARGS(dir), '--jobs', '2'] : ['run', '--resume', '--cache', path.join(dir, 'cache')];
-        // A seeded random point of the work (0..29 more stage instances finished), not of
-        // time: the same trial kills at the same place on a fast machine and a busy one.
+        // A seeded random point of the work (more stage instances finished), not of time: the
+        // same trial kills at the same place on a fast machine and a busy one. The point comes
+        // before the per-galaxy work ends (the catalog-level stages, the DTD fit among them,
+        // are still to run then), so every kill must land.
         const cache = path.join(dir, 'cache');
-        const at = cachedRecords(cache) + Math.floor(random() * 30);
-        if ((await killWhen(args, () => cachedRecords(cache) >= at)).killed) killed++;
+        const done = cachedRecords(cache);
+        const room = instances - 3 - done;
+        if (room <= 0) break;
+        const at = done + Math.floor(random() * room);
+        const k = await killWhen(args, () => cachedRecords(cache) >= at);
+        assert.ok(k.landed, `trial ${trial}: the kill at ${at} of ${instances} instances landed (the run ended with ${k.exit})`);
+        killed++;
         for (const [f, h] of Object.entries(outputs(path.join(dir, 'out')))) assert.equal(h, reference[f], `trial ${trial}: ${f} under its final name is partial`);
       }
       let r = runCli(['run', '--resume', '--cache', path.join(dir, 'cache')]);
@@ -313,9 +326,11 @@ describe('two runs at once on the same cache and output folder', () => {
     assert.equal(runCli(['run', '--galaxy', 'all', '--k', '2..5', ...PARITY_ARGS(lone)]).code, 0);
     assert.deepEqual(outputs(path.join(dir, 'out')), outputs(path.join(lone, 'out')));
     assert.equal(runCli(['cache', 'verify', '--cache', path.join(dir, 'cache')]).code, 0);
-    const lock = JSON.parse(readFileSync(path.join(dir, 'lock'), 'utf8')) as { outputs: Record<string, unknown> };
-    // 24 per-galaxy outputs, and summary.csv, report.html and 2 k-choice plots of the catalog-level stages.
-    assert.equal(Object.keys(lock.outputs).length, 31, 'both runs merged into one complete lock');
+    const lock = parseLock(readFileSync(path.join(dir, 'lock'), 'utf8'), path.join(dir, 'lock'));
+    // 24 per-galaxy outputs, and summary.csv, report.html, report-run.json and 2 k-choice plots
+    // of the catalog-level stages, the DTD fit's 6 files (chain, corner plot, summary and hosts
+    // tables as CSV and ECSV) and dtd-models' 2.
+    assert.equal(Object.keys(lock.outputs).length, 37, 'both runs merged into one complete lock');
   });
 });
 

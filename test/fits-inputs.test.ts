@@ -62,10 +62,10 @@ interface Case {
 
 const CASES: Case[] = [
   { id: '11', checksums: true, status: 'ok' },
-  { id: '301', cube: blankEnd(1), status: 'failed', reason: 'no-end-card', error: /^CDP\.301\.fits: HDU 'DATA' \(header at byte 2880\) has no END card: card \d+, at byte \d+, holds binary bytes .* \(The file is damaged: fetch or regenerate it/ },
-  { id: '302', cube: blankEnd(0), status: 'failed', reason: 'no-end-card', error: /^CDP\.302\.fits: HDU 'PRIMARY' \(header at byte 0\) has no END card: the header of another HDU \(XTENSION= 'IMAGE   '.*\) starts at byte 2880/ },
-  { id: '303', sfh: blankEnd(0), status: 'failed', reason: 'no-end-card', error: /^303_SN303\.fits: HDU 'PRIMARY' .*has no END card/ },
-  { id: '304', sfh: blankEnd(1), status: 'failed', reason: 'no-end-card', error: /^304_SN304\.fits: HDU #1 .*has no END card/ },
+  { id: '301', cube: blankEnd(1), status: 'failed', reason: 'no-end-card', error: /^galaxy 301 \(SN301\): CDP\.301\.fits: HDU 'DATA' \(header at byte 2880\) has no END card: card \d+, at byte \d+, holds binary bytes .* \(The file is damaged: fetch or regenerate it/ },
+  { id: '302', cube: blankEnd(0), status: 'failed', reason: 'no-end-card', error: /^galaxy 302 \(SN302\): CDP\.302\.fits: HDU 'PRIMARY' \(header at byte 0\) has no END card: the header of another HDU \(XTENSION= 'IMAGE   '.*\) starts at byte 2880/ },
+  { id: '303', sfh: blankEnd(0), status: 'failed', reason: 'no-end-card', error: /^galaxy 303 \(SN303\): 303_SN303\.fits: HDU 'PRIMARY' .*has no END card/ },
+  { id: '304', sfh: blankEnd(1), status: 'failed', reason: 'no-end-card', error: /^galaxy 304 \(SN304\): 304_SN304\.fits: HDU #1 .*has no END card/ },
   {
     id: '305',
     cube: (b, hdus) => void b.write("BUNIT   = 'erg'".padEnd(80), cardOf(b, hdus, 1) + 80, 'latin1'),
@@ -133,7 +133,7 @@ describe('damaged and checksummed inputs through the CLI', () => {
   test('--set checksums=strict fails a galaxy whose input does not match its checksums; off skips the check', () => {
     const strict = run('306,307,11', ['--set', 'checksums=strict']);
     assert.deepStrictEqual(strict.map((t) => [t.galaxy, t.status, t.reason]), [['11', 'ok', null], ['306', 'failed', 'bad-checksum'], ['307', 'failed', 'bad-checksum']]);
-    assert.match(strict[1]?.error ?? '', /^CDP\.306\.fits: HDU 'DATA': its data changed since its checksums were written .*--set checksums=warn/);
+    assert.match(strict[1]?.error ?? '', /^galaxy 306 \(SN306\): CDP\.306\.fits: HDU 'DATA': its data changed since its checksums were written .*--set checksums=warn/);
     const off = run('306,307', ['--set', 'checksums=off']);
     assert.deepStrictEqual(off.map((t) => [t.galaxy, t.status, t.warnings]), [['306', 'ok', []], ['307', 'ok', []]]);
   });

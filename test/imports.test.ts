@@ -60,3 +60,27 @@ test('no import cycle in src/ or stages/', () => {
   const rel = (p: string) => path.relative(ROOT, p);
   assert.deepEqual(cycles(graph).map((c) => c.map(rel).join(' -> ')), []);
 });
+
+/** Folders (or files) of src/ and what they may not import: the layers of docs/architecture.md. */
+const FORBIDDEN: readonly { from: string[]; not: string[]; why: string }[] = [
+  { from: ['src/'], not: ['src/cli/', 'src/cli.ts'], why: 'nothing below the command line imports it' },
+  { from: ['src/engine/', 'src/pipeline/', 'src/report/', 'src/cache/', 'src/provenance/', 'src/fits/', 'src/wcs/', 'src/kernels/', 'src/stage.ts', 'src/errors.ts', 'src/package.ts'], not: ['src/session/', 'src/executors/'], why: 'the session and the executors use the engine, not the other way round' },
+  { from: ['src/session/'], not: ['src/executors/'], why: 'the session runs whatever executor it is given' },
+  { from: ['src/fits/', 'src/wcs/', 'src/kernels/'], not: ['src/engine/', 'src/pipeline/'], why: 'the numerical code imports nothing of the engine' },
+  { from: ['src/package.ts'], not: ['src/'], why: 'the version and package root are a leaf' },
+];
+
+test('layers point one way: nothing outside src/cli/ imports it, nor the engine the session, nor the kernels the engine', () => {
+  const rel = (p: string) => path.relative(ROOT, p).split(path.sep).join('/');
+  const inside = (file: string, places: readonly string[]) => places.some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p));
+  const found: string[] = [];
+  for (const file of sources(path.join(ROOT, 'src')).map(rel)) {
+    for (const rule of FORBIDDEN) {
+      if (!inside(file, rule.from) || (rule.not.includes('src/cli/') && inside(file, ['src/cli/', 'src/cli.ts']))) continue;
+      for (const target of importsOf(path.join(ROOT, file)).map(rel)) if (inside(target, rule.not) && target !== file) found.push(`${file} -> ${target} (${rule.why})`);
+    }
+  }
+  assert.deepEqual(found, []);
+  // The rule can fail: the command line itself does import below it.
+  assert.ok(importsOf(path.join(ROOT, 'src/cli/run.ts')).map(rel).includes('src/session/session.ts'));
+});

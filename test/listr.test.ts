@@ -29,6 +29,8 @@ function shown(term: FakeTerminal, pattern: RegExp): Promise<void> {
 interface FakeTerminal {
   stream: NodeJS.WriteStream;
   text: () => string;
+  /** What was written, escape sequences included. */
+  raw: () => string;
   /** Resolves once `ready()` holds, checking now and after every write. */
   when: (ready: () => boolean) => Promise<void>;
 }
@@ -56,7 +58,7 @@ function fakeTerminal(): FakeTerminal {
       waiting.add(check);
       check();
     });
-  return { stream: stream as unknown as NodeJS.WriteStream, text, when };
+  return { stream: stream as unknown as NodeJS.WriteStream, text, raw: () => captured, when };
 }
 
 // A hang guard, not a wait: a view that never draws what a test waits for would otherwise
@@ -110,7 +112,7 @@ test('the view shows each galaxy, cached and skipped stages, a failure and the c
   end('cluster[122 k=4]', 'ran', { warnings: ['2 groups of one pixel dropped'] });
   end('cluster[122 k=5]', 'failed', { failure: { reason: 'stage-threw', message: 'EMD solver did not converge', hint: 'try another seed' } });
   end('write[122 k=4]', 'ran');
-  end('write[122 k=5]', 'upstream-failed', { failure: { reason: 'stage-threw', message: 'EMD solver did not converge' } });
+  end('write[122 k=5]', 'upstream-failed', { failure: { reason: 'upstream-failed', root: 'cluster[122 k=5]', cause: { reason: 'stage-threw', message: 'EMD solver did not converge' }, message: 'EMD solver did not converge' } });
   // Galaxy 7: everything from the cache. Galaxy 9: skipped at its first stage.
   for (const inst of plan.instances.filter((i) => i.row.id === '7')) end(inst.id, 'cached');
   end('catalog[9]', 'ran');
@@ -136,7 +138,7 @@ test('the view shows each galaxy, cached and skipped stages, a failure and the c
   assert.match(text, /7 SNy \(cached\)/);
   assert.match(text, /122 SNx — 1 failed/);
   assert.match(text, /cluster k=5: EMD solver did not converge \(try another seed\)/);
-  assert.match(text, /write k=5 — not run: an earlier stage failed/);
+  assert.match(text, /write k=5 — not run: cluster\[122 k=5\] failed \(stage-threw\)/, 'the root cause, by name');
   assert.match(text, /cluster k=4 — 7 rounds \[1\.23 s\]/);
   assert.match(text, /9 SNz — skipped: core-collapse SN: no pPXF output/);
   assert.match(text, /load-cubes — skipped: core-collapse SN: no pPXF output/);
@@ -154,4 +156,21 @@ test('stop() ends the view when the engine sends no more events', HANG_GUARD, as
   await shown(term, /122 SNx/);
   await view.stop();
   assert.match(term.text(), /122 SNx — not finished/);
+});
+
+test('interrupt() ends the view at once: the last frame and the cursor stay, what is written next comes under it', HANG_GUARD, async () => {
+  const plan = planOf('4');
+  const events = new EngineEmitter();
+  const term = fakeTerminal();
+  const view = attachListrView(events, plan, term.stream);
+  events.emit('instance-start', find(plan, 'catalog[122]'));
+  await shown(term, /122 SNx/);
+  assert.doesNotMatch(term.raw().slice(term.raw().lastIndexOf('\x1b[?25l')), /\x1b\[\?25h/, 'the cursor is hidden while it draws');
+  view.interrupt();
+  // (synchronously: the process ends right after, without another turn of the event loop)
+  assert.match(term.raw().slice(term.raw().lastIndexOf('\x1b[?25l')), /\x1b\[\?25h/, 'the cursor is shown again');
+  term.stream.write('interrupted: 0 of 3 tasks done\n');
+  assert.match(term.text(), /122 SNx[\s\S]*interrupted: 0 of 3 tasks done\n$/);
+  events.emit('run-end', [] as TaskResult[]);
+  await view.finished;
 });

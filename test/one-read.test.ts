@@ -8,13 +8,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { FileHasher, HashTap } from '../src/cache/file-hash.ts';
+import { canonicalJson } from '../src/cache/canonical.ts';
+import { FileHasher, HashTap, sha256File } from '../src/cache/file-hash.ts';
+import { readStatMemo, statKeyOf } from '../src/cache/stat-memo.ts';
 import { usableFor } from '../src/engine/read-first.ts';
 import { FitsFile, writeFitsSync } from '../src/fits/index.ts';
-import { BIN, PARITY, ROOT, tempDir, type CliResult } from './helpers/cli.ts';
+import type { Json } from '../src/stage.ts';
+import { BIN, PARITY, ROOT, runCli, tempDir, type CliResult } from './helpers/cli.ts';
 
 const COUNTER = path.join(ROOT, 'test', 'helpers', 'count-reads.mjs');
 const data = tempDir();
@@ -64,6 +68,14 @@ describe('one read of each input, through the CLI', () => {
   // the pPXF file also gives collapse-smooth its SFH weights (HDU 1), read by position.
   // Reading either file twice (to hash it, then to use it) is beyond these bounds.
   const once = (f: typeof cube, extra = 0) => ({ min: f.size + extra, max: f.size + 4 * f.headers + extra });
+  const stat = path.join(tmp.dir, 'cache', 'stat');
+  /** A file's stat memo entry (named by its device and inode). */
+  const entryOf = (file: string): string => {
+    const id = statKeyOf(file)?.id;
+    const entry = readdirSync(stat).find((f) => f.endsWith(`-${id}.json`));
+    assert.ok(entry, `no stat memo entry for ${file}`);
+    return path.join(stat, entry);
+  };
   const within = (bytes: number | undefined, b: { min: number; max: number }, what: string) =>
     assert.ok(bytes !== undefined && bytes >= b.min && bytes <= b.max, `${what}: ${bytes} bytes read, one read is ${b.min}..${b.max}`);
 
@@ -75,13 +87,48 @@ describe('one read of each input, through the CLI', () => {
     within(r.reads.get(SFH), once(sfh, sfh.data[1]), 'pPXF output');
   });
 
+  test('the hashes taken on the way are in the stat memo as any other: checksummed, this machine\'s, naming the file; cache verify re-hashes them', () => {
+    const stat = path.join(tmp.dir, 'cache', 'stat');
+    for (const file of [CUBE, SFH]) {
+      assert.deepEqual(readStatMemo(stat, statKeyOf(file)!), { sha256: sha256File(file) }, file);
+      assert.equal((JSON.parse(readFileSync(entryOf(file), 'utf8')) as { file: string }).file, file);
+    }
+    const verify = () => runCli(['cache', 'verify', '--cache', path.join(tmp.dir, 'cache')]);
+    const v = verify();
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /, 0 defects/);
+    // the cube's entry given another hash, its checksum made to match: verify re-hashes the cube and says so
+    const entry = entryOf(CUBE);
+    const kept = readFileSync(entry, 'utf8');
+    const { checksum: _, ...rest } = { ...(JSON.parse(kept) as Record<string, Json>), sha256: '0'.repeat(64) };
+    writeFileSync(entry, JSON.stringify({ ...rest, checksum: createHash('sha256').update(canonicalJson(rest)).digest('hex') }));
+    const wrong = verify();
+    writeFileSync(entry, kept);
+    assert.equal(wrong.code, 1, wrong.stdout);
+    assert.match(wrong.stdout, new RegExp(`CORRUPT +${entry}: says ${CUBE} has sha256 000000000000`));
+  });
+
+  test('a cube whose hash is already memoised: an unchanged rerun reads neither file (no second read, to hash or to use)', () => {
+    const before = [CUBE, SFH].map((f) => statSync(entryOf(f)).mtimeMs);
+    const r = countedRun(tmp.dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(Object.values(statuses(r)).every((s) => s === 'cached'), JSON.stringify(statuses(r)));
+    assert.equal(r.reads.get(CUBE) ?? 0, 0, 'cube bytes read');
+    assert.equal(r.reads.get(SFH) ?? 0, 0, 'pPXF output bytes read');
+    assert.deepEqual([CUBE, SFH].map((f) => statSync(entryOf(f)).mtimeMs), before, 'the memo entries are read, not rewritten');
+  });
+
   test('with the hashes memoised (results gone), the files are read once more, not twice', () => {
+    const before = [CUBE, SFH].map((f) => statSync(entryOf(f)).mtimeMs);
     rmSync(path.join(tmp.dir, 'cache', 'records'), { recursive: true, force: true });
     rmSync(path.join(tmp.dir, 'cache', 'objects'), { recursive: true, force: true });
     assert.ok(existsSync(path.join(tmp.dir, 'cache', 'stat')), 'the stat memo is kept');
     const r = countedRun(tmp.dir);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(statuses(r)['load-cubes'], 'ran');
+    // the memo answered both hashes: load-cubes ran after its key, not before it to hash them
+    // (which would have written their entries again)
+    assert.deepEqual([CUBE, SFH].map((f) => statSync(entryOf(f)).mtimeMs), before);
     within(r.reads.get(CUBE), once(cube), 'cube');
     within(r.reads.get(SFH), once(sfh, sfh.data[1]), 'pPXF output');
   });

@@ -36,8 +36,8 @@ describe('pipeline.yaml validation', () => {
   test('the bundled pipeline is valid and ordered with every stage after its needs', () => {
     const p = parsePipeline(TEXT, FILE);
     const names = p.stages.map((s) => s.name);
-    assert.deepEqual(names, ['catalog', 'load-cubes', 'mass-map', 'collapse-smooth', 'cluster', 'write', 'plot', 'summarise', 'dtd', 'report']);
-    assert.deepEqual(p.stages.filter((s) => s.over).map((s) => s.name), ['summarise', 'dtd', 'report'], 'summary.csv, the DTD fit and report.html are catalog-level stages');
+    assert.deepEqual(names, ['catalog', 'load-cubes', 'mass-map', 'collapse-smooth', 'cluster', 'write', 'plot', 'summarise', 'dtd', 'dtd-models', 'report']);
+    assert.deepEqual(p.stages.filter((s) => s.over).map((s) => s.name), ['summarise', 'dtd', 'dtd-models', 'report'], 'summary.csv, the DTD fit, its model comparison and report.html are catalog-level stages');
     assert.equal(p.stages.filter((s) => s.source).length, 1);
     assert.equal(p.params.get('k')?.default, 4);
   });

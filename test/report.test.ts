@@ -2,13 +2,18 @@
  * summary.csv and the HTML report, through the real CLI on the bundled example: the CSV's
  * numbers are checked against the result FITS they summarise (recomputed here from the
  * FITS, not taken from the code under test), flags appear where the thresholds say, and the
- * report is opened in a real headless Chromium: no console error, every picture decodes,
- * every galaxy and k is there.
+ * report is opened in a real headless Chromium: no console error, every picture (a file
+ * next to the page) decodes, every galaxy and k is there, the skipped and failed galaxies
+ * with their reasons, sorting and filtering work, a copied folder still works; and at a few
+ * hundred results of the study catalog's layout the page stays small and loads (its load
+ * time is printed, not asserted).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { ensureScaleDataset } from '../src/example/scale-write.ts';
 import { FitsFile } from '../src/fits/index.ts';
 import { SUMMARY_COLUMNS } from '../src/report/summary.ts';
 import { runCli, tempDir, type CliResult } from './helpers/cli.ts';
@@ -115,8 +120,9 @@ describe('run writes summary.csv, the pictures and the report', () => {
     }
     assert.ok(rows.some((row) => !row['flags']?.includes('psf')), 'some galaxy is below the PSF threshold');
     assert.match(r.stderr, /grouped<100000/);
-    // `report` on the folder gives the same page as the run did (nothing in it depends on when).
-    const file = path.join(tmp.dir, 'again.html');
+    // `report` on the folder gives the same page as the run did (nothing in it depends on
+    // when); written beside it, so its links to the pictures are the same.
+    const file = path.join(out, 'again.html');
     const rep = runCli(['report', '--out', out, '--file', file, '--set', 'minGrouped=100000', '--set', 'maxPsfSigma=0.6']);
     assert.equal(rep.code, 0, rep.stderr);
     assert.ok(readFileSync(file).equals(readFileSync(path.join(out, 'report.html'))));
@@ -137,43 +143,145 @@ describe('run writes summary.csv, the pictures and the report', () => {
   });
 });
 
+/** Opens `file` in headless Chromium and hands the page to `check`; records console errors and outside requests. */
+async function inBrowser(t: { skip: (m: string) => void; diagnostic: (m: string) => void }, file: string, check: (page: import('playwright-core').Page, seen: { errors: string[]; requests: string[]; loadMs: number }) => Promise<void>): Promise<void> {
+  if (CHROMIUM === undefined) {
+    if (process.env['CI']) assert.fail('chromium is not on PATH: CI must install it (apt-get install -y chromium)');
+    t.skip('chromium is not on PATH: install the Debian package chromium (apt-get install -y chromium); CI runs this');
+    return;
+  }
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  try {
+    const page = await browser.newPage();
+    const seen = { errors: [] as string[], requests: [] as string[], loadMs: 0 };
+    page.on('console', (m) => {
+      if (m.type() === 'error') seen.errors.push(m.text());
+    });
+    page.on('pageerror', (e) => seen.errors.push(String(e)));
+    page.on('request', (req) => {
+      if (!req.url().startsWith('data:') && !req.url().startsWith('file:')) seen.requests.push(req.url());
+    });
+    const t0 = performance.now();
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    seen.loadMs = performance.now() - t0;
+    await check(page, seen);
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Loads every picture of the page (lazy ones too) and returns those that did not decode. */
+async function brokenImages(page: import('playwright-core').Page): Promise<{ count: number; broken: string[] }> {
+  return page.evaluate(async () => {
+    const images = Array.from(document.images);
+    for (const i of images) i.loading = 'eager';
+    await Promise.all(images.map((i) => i.decode().catch(() => null)));
+    return { count: images.length, broken: images.filter((i) => i.naturalWidth === 0).map((i) => i.getAttribute('src') ?? '') };
+  });
+}
+
 describe('the report in a real browser', () => {
-  it('loads without a console error, every picture decodes, every galaxy and k is there', async (t) => {
-    if (CHROMIUM === undefined) {
-      if (process.env['CI']) assert.fail('chromium is not on PATH: CI must install it (apt-get install -y chromium)');
-      t.skip('chromium is not on PATH: install the Debian package chromium (apt-get install -y chromium); CI runs this');
-      return;
-    }
+  it('loads without a console error, links every picture as a file next to it, shows every galaxy and k and who was left out', async (t) => {
     const file = path.join(out, 'report.html');
     assert.ok(existsSync(file), 'report.html from the runs above');
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      const requests: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      page.on('pageerror', (e) => errors.push(String(e)));
-      page.on('request', (req) => {
-        if (!req.url().startsWith('data:') && !req.url().startsWith('file:')) requests.push(req.url());
-      });
-      await page.goto(`file://${file}`, { waitUntil: 'load' });
-      assert.deepEqual(errors, []);
-      assert.deepEqual(requests, [], 'the report fetches nothing');
-      const images = await page.evaluate(() => Array.from(document.images, (i) => ({ w: i.naturalWidth, alt: i.alt, data: i.src.startsWith('data:image/png;base64,') })));
-      assert.equal(images.length, GALAXIES.length * (KS.length * 2 + 1));
-      for (const img of images) assert.ok(img.w > 0 && img.data, `decoded and inlined: ${img.alt}`);
+    await inBrowser(t, file, async (page, seen) => {
+      assert.deepEqual(seen.errors, []);
+      assert.deepEqual(seen.requests, [], 'the report fetches nothing from outside');
+      const { count, broken } = await brokenImages(page);
+      // per galaxy: the k-choice plot, a map and an SFH plot per k; per result: a thumbnail in the index
+      assert.equal(count, GALAXIES.length * (KS.length * 2 + 1) + GALAXIES.length * KS.length);
+      assert.deepEqual(broken, [], 'every picture decodes');
+      const sources = await page.evaluate(() => Array.from(document.images, (i) => i.getAttribute('src') ?? ''));
+      for (const src of sources) assert.ok(!src.startsWith('data:') && !src.includes('/') && src.endsWith('.png'), `a file next to the page: ${src}`);
       for (const g of GALAXIES) {
         const headings = await page.locator(`#g-${g} h3`).allTextContents();
         for (const k of KS) assert.ok(headings.some((h) => h.startsWith(`k = ${k}`)), `galaxy ${g} shows k = ${k}: ${headings.join(' | ')}`);
-        assert.equal(await page.locator(`table a[href="#g-${g}"]`).count(), 1, `the index links galaxy ${g}`);
+        assert.equal(await page.locator(`#results a[href="#g-${g}"]`).count(), KS.length * 2, `the index links galaxy ${g} from each of its rows`);
       }
       assert.ok((await page.locator('.flag', { hasText: 'grouped<100000' }).count()) > 0, 'the flags are shown');
-      assert.equal(await page.evaluate(() => document.scripts.length), 0, 'no JavaScript');
-    } finally {
-      await browser.close();
-    }
+      // The example's type II host has no pPXF fit: the page says it was skipped and why.
+      const left = await page.locator('#left-out ~ details').allTextContents();
+      assert.ok(left.some((d) => /311/.test(d) && /no pPXF output/.test(d)), `galaxy 311 skipped, with its reason: ${left.join(' | ')}`);
+      // The run's date and command, then what it selected.
+      assert.match((await page.locator('#run-info').textContent()) ?? '', /^Run started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: sfh-pipeline run --galaxy all --k 2\.\.4 --out \S+ .*--set minGrouped=100000/);
+      assert.match((await page.locator('#run ~ p:not(#run-info)').first().textContent()) ?? '', /selected 4 galaxies \(catalog rows\) at k=2, k=3, k=4/);
+      assert.equal(await page.evaluate(() => document.scripts.length), 1, 'one script: the table\'s sorting and filter');
+      // Sorting and filtering work (the CSP lets exactly that script run).
+      await page.locator('#results th', { hasText: 'valid pixels' }).click();
+      const valid = (await page.locator('#results tbody tr td:nth-child(11)').allTextContents()).map(Number);
+      assert.deepEqual(valid, [...valid].sort((a, b) => a - b), 'sorted by valid pixels');
+      await page.fill('#filter', '205');
+      assert.equal(await page.textContent('#shown'), String(KS.length));
+      t.diagnostic(`report.html ${(statSync(file).size / 1024).toFixed(0)} KiB, loaded in ${seen.loadMs.toFixed(0)} ms`);
+    });
+  });
+
+  it('still works when the folder is copied elsewhere (relative links)', async (t) => {
+    const copy = path.join(tmp.dir, 'copied', 'somewhere');
+    cpSync(out, copy, { recursive: true });
+    await inBrowser(t, path.join(copy, 'report.html'), async (page, seen) => {
+      assert.deepEqual(seen.errors, []);
+      const { count, broken } = await brokenImages(page);
+      assert.ok(count > 0);
+      assert.deepEqual(broken, []);
+    });
+    // A page written elsewhere with --file links the pictures in their folder.
+    const elsewhere = path.join(tmp.dir, 'pages', 'elsewhere.html');
+    const r = runCli(['report', '--out', copy, '--file', elsewhere]);
+    assert.equal(r.code, 0, r.stderr);
+    await inBrowser(t, elsewhere, async (page) => {
+      const { count, broken } = await brokenImages(page);
+      assert.ok(count > 0);
+      assert.deepEqual(broken, []);
+    });
+  });
+});
+
+describe('the report at a few hundred results (the study catalog\'s layout, src/example/scale.ts)', () => {
+  const big = tempDir('sfh-report-scale-');
+  after(() => big.remove());
+  let run: CliResult;
+  let data: Awaited<ReturnType<typeof ensureScaleDataset>>;
+  const bigOut = path.join(big.dir, 'out');
+
+  before(async () => {
+    data = await ensureScaleDataset(path.join(big.dir, 'data'), 100);
+    run = runCli(['run', '--galaxy', 'all', '--k', '2..8', '--catalog', data.catalog, '--cubes', data.cubes, '--sfh', data.sfh, '--out', bigOut, '--cache', path.join(big.dir, 'cache'), '--lock', path.join(big.dir, 'sfh.lock'), '--json']);
+  });
+
+  it('runs: the fitted rows give results, the rows without a cube fail, the others are skipped', () => {
+    assert.equal(run.code, data.missingCube ? 1 : 0, run.stderr.slice(-2000));
+    assert.equal(run.json?.tasks.filter((x) => x.status === 'ok').length, data.fitted * 7);
+    assert.ok(data.fitted * 7 >= 200, `a few hundred results: ${data.fitted * 7}`);
+    assert.doesNotMatch(run.stderr, /^ {2}\d+ +SN/m, 'no table of hundreds of rows at the end of the log');
+    assert.match(run.stderr, /summary: .*summary\.csv \(\d+ rows; the table is there and in report\.html/);
+  });
+
+  it('is a small page with every result in its table, the failed and skipped galaxies with reasons, and loads in Chromium', async (t) => {
+    const file = path.join(bigOut, 'report.html');
+    const bytes = statSync(file).size;
+    assert.ok(bytes < 1024 * data.fitted * 7 * 2, `about 1 KB per result, not pictures inlined: ${bytes} bytes`);
+    assert.doesNotMatch(readFileSync(file, 'utf8'), /data:image/);
+    await inBrowser(t, file, async (page, seen) => {
+      assert.deepEqual(seen.errors, []);
+      assert.equal(await page.locator('#results tbody tr').count(), data.fitted * 7);
+      const failed = await page.locator('#left-out ~ details[open]').textContent();
+      assert.match(failed ?? '', new RegExp(`${data.missingCube} galax(y|ies) failed[\\s\\S]*not found`));
+      const skipped = await page.locator('#left-out ~ details', { hasText: 'skipped' }).textContent();
+      assert.match(skipped ?? '', new RegExp(`${data.unfitted} galaxies skipped`));
+      await page.fill('#filter', 'grouped<200');
+      assert.ok(Number(await page.textContent('#shown')) > 0);
+      const { broken } = await brokenImages(page);
+      assert.deepEqual(broken, []);
+      t.diagnostic(`${data.fitted * 7} results: report.html ${(bytes / 1024).toFixed(0)} KiB, loaded in ${seen.loadMs.toFixed(0)} ms (measured, not asserted)`);
+    });
+  });
+
+  it('is written again, byte for byte, by sfh-pipeline report from the folder alone', () => {
+    const again = path.join(bigOut, 'again.html');
+    const r = runCli(['report', '--out', bigOut, '--file', again, '--catalog', data.catalog]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(readFileSync(again).equals(readFileSync(path.join(bigOut, 'report.html'))));
   });
 });

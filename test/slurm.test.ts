@@ -14,6 +14,7 @@ import path from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { sha256File } from '../src/cache/file-hash.ts';
 import { PipelineError, parsePipeline } from '../src/pipeline/load.ts';
+import { parseLock } from '../src/provenance/lock.ts';
 import { BIN, parityArgs, ROOT, runCli, tempDir, type CliResult } from './helpers/cli.ts';
 
 const HOW = 'Slurm is not running here: install the Debian packages slurm-wlm and munge and start a one-node cluster with `bash scripts/slurm-local.sh` (as root), see docs/slurm.md';
@@ -49,17 +50,22 @@ const EXECUTOR = `executor:
       - 'if [ "$SLURM_ARRAY_TASK_ID" = "\${SLOW_ELEMENT:-}" ]; then sleep 120; fi'
 `;
 
-/** Files a run writes about all its tasks together (summary.csv, report.html): they name the output folder. */
-const RUN_WIDE = /\.(csv|html)$/;
+/**
+ * Files a run writes about all its tasks together (summary.csv, report.html and
+ * report-run.json): they name the output folder, and the page its run's command, whose paths
+ * are those of the run's folder.
+ */
+const RUN_WIDE = /\.(csv|ecsv|html|json)$/;
 
 /**
  * The sha256 of every file in an output folder; for the run-wide files, of their text with
- * the folder's path taken out. `perTask` keeps only the tasks' own outputs (after a resume the
- * run-wide files describe the resumed run only, as a local resume's do).
+ * the run's folder (the output folder's parent) taken out. `perTask` keeps only the tasks'
+ * own outputs (after a resume the run-wide files describe the resumed run only, as a local
+ * resume's do). Every run of this file has the same date (SOURCE_DATE_EPOCH, below).
  */
 function outputHashes(dir: string, perTask = false): Record<string, string> {
   const files = readdirSync(dir).filter((f) => !f.startsWith('.') && !(perTask && RUN_WIDE.test(f))).sort();
-  const hash = (f: string) => (RUN_WIDE.test(f) ? createHash('sha256').update(readFileSync(path.join(dir, f), 'utf8').replaceAll(dir, '<out>')).digest('hex') : sha256File(path.join(dir, f)));
+  const hash = (f: string) => (RUN_WIDE.test(f) ? createHash('sha256').update(readFileSync(path.join(dir, f), 'utf8').replaceAll(path.dirname(dir), '<run>')).digest('hex') : sha256File(path.join(dir, f)));
   return Object.fromEntries(files.map((f) => [f, hash(f)]));
 }
 
@@ -94,7 +100,12 @@ describe('--executor slurm, through a real Slurm', () => {
   const local = path.join(tmp.dir, 'local');
   let localHashes: Record<string, string> = {};
   let localRun: CliResult | undefined;
+  const epoch = process.env['SOURCE_DATE_EPOCH'];
   before(() => {
+    process.env['SOURCE_DATE_EPOCH'] = '1765000000';
+    // Without Slurm the tests below skip (or, in CI, fail): the local reference run (seconds
+    // of work) would be for nothing.
+    if (!UP) return;
     writeFileSync(pipeline, pipelineText(EXECUTOR));
     mkdirSync(local);
     localRun = runCli(['run', ...sweep(local, pipeline)]);
@@ -102,7 +113,11 @@ describe('--executor slurm, through a real Slurm', () => {
     localHashes = outputHashes(path.join(local, 'out'));
     assert.ok(Object.keys(localHashes).filter((f) => f.endsWith('.fits')).length === 6, Object.keys(localHashes).join(' '));
   });
-  after(() => tmp.remove());
+  after(() => {
+    if (epoch === undefined) delete process.env['SOURCE_DATE_EPOCH'];
+    else process.env['SOURCE_DATE_EPOCH'] = epoch;
+    tmp.remove();
+  });
 
   test('a 2-galaxy k = 2..4 sweep gives the local executor\'s outputs, run record, lock and --json shape', (t) => {
     if (!needSlurm(t)) return;
@@ -126,12 +141,15 @@ describe('--executor slurm, through a real Slurm', () => {
     assert.equal(lines.filter((l) => l.kind === 'task' && l.status === 'ok').length, 6);
     assert.equal(lines.at(-1)?.kind, 'end');
 
-    const lock = JSON.parse(readFileSync(path.join(dir, 'sfh.lock'), 'utf8')) as { outputs: Record<string, { sha256: string; galaxy: string }> };
+    const lock = parseLock(readFileSync(path.join(dir, 'sfh.lock'), 'utf8'), path.join(dir, 'sfh.lock'));
     const locked = Object.fromEntries(Object.entries(lock.outputs).map(([f, e]) => [path.basename(f), e.sha256]));
-    // The tasks' 6 results, and the catalog-level stages' summary.csv, report.html, 2 k-choice
-    // plots and the DTD fit's chain, table and corner plot.
-    assert.equal(Object.keys(locked).length, 13);
-    for (const [file, sha] of Object.entries(locked)) assert.equal(sha, localHashes[file], `the lock's sha256 of ${file}`);
+    // The tasks' 6 results and their 12 pictures (as a local run's lock lists them), and the
+    // catalog-level stages' summary.csv, report.html, report-run.json, 2 k-choice plots, the
+    // DTD fit's chain, summary and hosts tables (CSV and ECSV each) and corner plot, and
+    // dtd-models' table (CSV and ECSV).
+    assert.equal(Object.keys(locked).length, 31);
+    // (the run-wide files are the local run's but for the run's folder: the lock has their own bytes' sha256)
+    for (const [file, sha] of Object.entries(locked)) assert.equal(sha, RUN_WIDE.test(file) ? sha256File(path.join(dir, 'out', file)) : localHashes[file], `the lock's sha256 of ${file}`);
   });
 
   test('an element cancelled with scancel is recorded with Slurm\'s state; --resume resubmits only its galaxy', async (t) => {
@@ -164,7 +182,7 @@ describe('--executor slurm, through a real Slurm', () => {
         assert.match(task.error ?? '', /^slurm: CANCELLED/);
       } else assert.equal(task.status, 'ok', task.error ?? '');
     }
-    assert.match(r.stderr, new RegExp(`failed  ${cancelled} \\S+ k=2: slurm: CANCELLED`));
+    assert.match(r.stderr, new RegExp(`failed  ${cancelled} \\S+ \\(k=2\\.\\.4\\): slurm: CANCELLED`), "the galaxy once, with its k values");
 
     // --resume without --executor: the resumed run's executor, and only the missing galaxy.
     const resumed = runCli(['run', '--resume', '--pipeline', pipeline, '--cache', path.join(dir, 'cache'), '--json']);
@@ -174,8 +192,8 @@ describe('--executor slurm, through a real Slurm', () => {
     assert.deepEqual([...new Set(resumed.json?.tasks.map((task) => task.galaxy))], [cancelled]);
     const perTask = Object.fromEntries(Object.entries(localHashes).filter(([f]) => !RUN_WIDE.test(f)));
     assert.deepEqual(outputHashes(path.join(dir, 'out'), true), perTask);
-    const lock = JSON.parse(readFileSync(path.join(dir, 'sfh.lock'), 'utf8')) as { outputs: Record<string, unknown> };
-    assert.equal(Object.keys(lock.outputs).length, 13, 'the lock lists the outputs of both runs (and of the catalog-level stages)');
+    const lock = parseLock(readFileSync(path.join(dir, 'sfh.lock'), 'utf8'), path.join(dir, 'sfh.lock'));
+    assert.equal(Object.keys(lock.outputs).length, 31, 'the lock lists the outputs of both runs (and of the catalog-level stages)');
   });
 });
 

@@ -1,14 +1,28 @@
 /**
  * Writing so that nothing half-written is ever trusted: write to a temporary name in the
- * same folder, flush it to disk, then rename over the final name (atomic on POSIX).
+ * same folder, flush it to disk, then rename over the final name (atomic on POSIX). The
+ * temporary name says who writes it (`.<name>.tmp-h<host>-<pid>-<random>`), so the
+ * temporaries a killed run leaves are removed by the next run as soon as it sees them (on
+ * this machine, its process is gone), not only once they are old, and on another machine of
+ * a shared file system once they are older than any write takes.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+
+/** This machine, in temporary names: 8 hex digits of its host name's sha256. */
+const HOST = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
+
+/** Folders this process has written temporaries in (this thread's), for {@link removeOwnTemps}. */
+const written = new Set<string>();
 
 /** A temporary name next to `file`, unique to this process and call. */
 export function tempNameFor(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  // (every writer clears what killed writers left in its folder, the first time it writes there)
+  removeStaleTemps(file);
+  written.add(path.dirname(file));
+  return path.join(path.dirname(file), `.${path.basename(file)}.tmp-h${HOST}-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
 /** Writes `data` to `file` atomically; on failure the temporary file is removed and the error rethrown. */
@@ -43,37 +57,81 @@ export function alive(pid: number): boolean {
   }
 }
 
-const TEMP = /\.tmp-(\d+)-[0-9a-f]+$/;
+/** A temporary name: `.tmp-h<host>-<pid>-<hex>`, or `.tmp-<pid>-<hex>` as earlier versions (and the example installer) wrote them. */
+const TEMP = /\.tmp-(?:h([0-9a-f]{8})-)?(\d+)-[0-9a-f]+$/;
+
+/** Whether `name` is a temporary file's name. */
+export function isTempName(name: string): boolean {
+  return TEMP.test(name);
+}
+
+/**
+ * Whether the temporary file `name` (in `dir`) was left by a writer that is gone: one of
+ * this machine whose process is not running, or, when its writer cannot be probed (another
+ * machine, or a name without its host), one older than `minAgeMs`.
+ */
+export function deadTemp(dir: string, name: string, minAgeMs: number): boolean {
+  const m = TEMP.exec(name);
+  if (!m) return false;
+  const pid = Number(m[2]);
+  if (m[1] === HOST) return pid !== process.pid && !alive(pid);
+  try {
+    return Date.now() - statSync(path.join(dir, name)).mtimeMs >= minAgeMs && (m[1] !== undefined || !alive(pid));
+  } catch {
+    return false;
+  }
+}
 
 const swept = new Set<string>();
 
 /**
- * Removes temporary files left by killed runs in the folder of `file`
- * (`<name>.tmp-<pid>-<hex>`, `.<name>.tmp-<pid>-<hex>`): once per folder and process, only
- * when their process is gone and they are older than `minAgeMs` (on a shared file system a
- * live process on another node may have the same pid, hence the age). Nothing under a
- * final name is ever touched.
+ * Removes the temporary files killed writers left in the folder of `file` (see
+ * {@link deadTemp}), once per folder and process. Nothing under a final name is touched.
  */
 export function removeStaleTemps(file: string, minAgeMs = 60_000): number {
   const dir = path.dirname(file);
   if (swept.has(dir)) return 0;
   swept.add(dir);
-  let removed = 0;
-  let names: string[];
+  return sweepTemps(dir, minAgeMs);
+}
+
+/** The names in a folder; none when it cannot be read (gone, not a folder). */
+export function namesIn(dir: string): string[] {
   try {
-    names = readdirSync(dir);
+    return readdirSync(dir);
   } catch {
-    return 0;
+    return [];
   }
-  for (const name of names) {
-    const m = TEMP.exec(name);
-    if (!m || alive(Number(m[1]))) continue;
+}
+
+/** Removes the dead writers' temporary files in `dir` (not below it); returns how many. */
+export function sweepTemps(dir: string, minAgeMs: number): number {
+  let removed = 0;
+  for (const name of namesIn(dir)) {
+    if (!deadTemp(dir, name, minAgeMs)) continue;
     try {
-      if (Date.now() - statSync(path.join(dir, name)).mtimeMs < minAgeMs) continue;
       rmSync(path.join(dir, name), { force: true });
       removed++;
     } catch {
       // already gone
+    }
+  }
+  return removed;
+}
+
+/**
+ * Removes this process's own temporary files in every folder it wrote or swept (its
+ * outputs' folders, the cache's): what an interrupted run does before it ends, so it leaves
+ * nothing partial behind. A write still going on in another thread then fails, harmlessly.
+ */
+export function removeOwnTemps(): number {
+  const mine = new RegExp(`\\.tmp-h${HOST}-${process.pid}-[0-9a-f]+$`);
+  let removed = 0;
+  for (const dir of new Set([...written, ...swept])) {
+    for (const name of namesIn(dir)) {
+      if (!mine.test(name)) continue;
+      rmSync(path.join(dir, name), { force: true });
+      removed++;
     }
   }
   return removed;

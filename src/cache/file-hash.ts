@@ -1,20 +1,20 @@
 /**
- * Content hashes of input files, computed once: a stat cache keyed by (device, inode, size,
- * mtime) lets a later run skip re-reading an unchanged multi-GB cube. One small JSON file
- * per inode, written atomically, so concurrent runs never corrupt it.
+ * Content hashes of input files, computed once: a stat cache keyed by (machine, device,
+ * inode, size, mtime, ctime) lets a later run skip re-reading an unchanged multi-GB cube.
+ * One small JSON file per inode, checksummed and written atomically (./stat-memo.ts).
  *
  * A stage that reads a file whole can hash it on the way ({@link HashTap}) and hand the
  * hash over ({@link FileHasher.adopt}): on a cold cache, a cube is then read once, by the
  * stage, instead of once to hash it and once to use it (docs/caching.md).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InputRead } from '../stage.ts';
 import { fitsFileOf, isGzip } from '../fits/gzip.ts';
-import { writeFileAtomic } from './atomic.ts';
+import { readStatMemo, writeStatMemo } from './stat-memo.ts';
+import type { CacheProblem } from './store.ts';
 
 /**
  * Files smaller than this are hashed in place: a thread costs more than it saves. The
@@ -53,20 +53,25 @@ export function sha256File(file: string): string {
   return hash.digest('hex');
 }
 
-/** The identity of a file's current content as the stat cache sees it: device, inode, size, mtime, ctime. */
-type Stamp = { id: string; memoKey: string; size: number; entry: Omit<StatEntry, 'sha256'> };
+/**
+ * The identity of a file's current content as the stat cache sees it: device, inode, size,
+ * mtime, ctime; `file` is the file found (the name given, or its `.fits.gz`), which the stat
+ * memo records for `cache verify` to re-hash.
+ */
+type Stamp = { file: string; id: string; memoKey: string; size: number; entry: StatEntry };
 
 /** The stat identity of the file a name stands for (`X.fits` may be found as `X.fits.gz`, src/fits/gzip.ts). */
 function stampOf(file: string): Stamp | undefined {
+  const found = fitsFileOf(file);
   let st;
   try {
-    st = statSync(fitsFileOf(file), { bigint: true });
+    st = statSync(found, { bigint: true });
   } catch {
     return undefined;
   }
-  const entry: Omit<StatEntry, 'sha256'> = { size: String(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) };
+  const entry: StatEntry = { size: String(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) };
   const id = `${st.dev}-${st.ino}`;
-  return { id, memoKey: `${id}:${entry.size}:${entry.mtimeNs}:${entry.ctimeNs}`, size: Number(st.size), entry };
+  return { file: found, id, memoKey: `${id}:${entry.size}:${entry.mtimeNs}:${entry.ctimeNs}`, size: Number(st.size), entry };
 }
 
 /**
@@ -178,7 +183,6 @@ interface StatEntry {
   size: string;
   mtimeNs: string;
   ctimeNs: string;
-  sha256: string;
 }
 
 /** Hashes files, remembering each one's hash under `dir` for as long as its stat is unchanged. */
@@ -191,6 +195,8 @@ export class FileHasher {
    * returns undefined; prefetch falls back to a thread of its own. Null: unreadable.
    */
   offload: ((file: string) => Promise<string | null> | undefined) | undefined;
+  /** Told of a stat memo entry found damaged (it is not used: the file is hashed again). */
+  onProblem: ((problem: CacheProblem) => void) | undefined;
 
   constructor(private readonly dir: string | undefined) {}
 
@@ -247,24 +253,17 @@ export class FileHasher {
 
   private fromDisk(st: Stamp): string | undefined {
     if (!this.dir) return undefined;
-    try {
-      const e = JSON.parse(readFileSync(path.join(this.dir, `${st.id}.json`), 'utf8')) as StatEntry;
-      if (e.size === st.entry.size && e.mtimeNs === st.entry.mtimeNs && e.ctimeNs === st.entry.ctimeNs && /^[0-9a-f]{64}$/.test(e.sha256)) {
-        this.memo.set(st.memoKey, e.sha256);
-        return e.sha256;
-      }
-    } catch {
-      // no entry yet
-    }
-    return undefined;
+    const known = readStatMemo(this.dir, { id: st.id, ...st.entry });
+    if (known && 'problem' in known) this.onProblem?.({ reason: 'corrupt-stat', file: known.file, detail: known.problem });
+    if (!known || 'problem' in known) return undefined;
+    this.memo.set(st.memoKey, known.sha256);
+    return known.sha256;
   }
 
+  /** Remembers a file's hash for this run and in the stat memo, whoever read the file (this hasher, or a stage: {@link adopt}). */
   private remember(st: Stamp, sha256: string): void {
     this.memo.set(st.memoKey, sha256);
-    if (this.dir) {
-      mkdirSync(this.dir, { recursive: true });
-      writeFileAtomic(path.join(this.dir, `${st.id}.json`), JSON.stringify({ ...st.entry, sha256 } satisfies StatEntry));
-    }
+    if (this.dir) writeStatMemo(this.dir, { id: st.id, ...st.entry }, st.file, sha256);
   }
 
   /** True when {@link hash} needs no read: the file is absent, or its hash is in this run's memo or the stat cache. */

@@ -18,6 +18,8 @@ export interface RunHeader {
   readonly cwd: string;
   /** The options the run was given (enough to plan it again). */
   readonly args: { readonly [key: string]: Json };
+  /** The run's date and command as its stages see them (RunInfo); a resumed run keeps the first run's. */
+  readonly run?: { readonly started: string; readonly command: string };
 }
 
 /** A task's line: its identity and how it ended. */
@@ -29,8 +31,8 @@ export interface TaskLine {
   readonly output?: string;
   /** The cache keys of the task's instances: what `cache gc` keeps for this run. */
   readonly keys?: readonly string[];
-  /** The lock file entries of the files it wrote, so a killed run's finished work still reaches the lock. */
-  readonly lock?: { readonly [file: string]: Json };
+  /** The lock records of what it made that the lock did not have yet, so a killed run's finished work still reaches the lock. */
+  readonly lock?: { readonly [key: string]: Json };
 }
 
 /** A parsed run record. */
@@ -41,6 +43,19 @@ export interface RunRecord {
   readonly finished: boolean;
   /** The cache keys of its catalog-level instances (`catalog` lines): `cache gc` keeps them too. */
   readonly catalogKeys: readonly string[];
+  /** Its catalog-level instances as they ended (`sfh-pipeline crate` names the failed ones). */
+  readonly catalog: readonly CatalogLine[];
+  /** When it ended (its `end` line), if it did. */
+  readonly ended?: string;
+}
+
+/** A catalog-level instance's line: its id, how it ended and why it failed. */
+export interface CatalogLine {
+  readonly kind: 'catalog';
+  readonly instance: string;
+  readonly status: string;
+  readonly error?: string;
+  readonly keys?: readonly string[];
 }
 
 /** A task's identity across runs: its galaxy and sweep point. */
@@ -61,7 +76,7 @@ export class RunLog {
   }
 
   /** Records how a task ended. */
-  task(result: TaskResult, lock?: { readonly [file: string]: Json }): void {
+  task(result: TaskResult, lock?: { readonly [key: string]: Json }): void {
     const line: TaskLine = {
       kind: 'task',
       task: taskId(result.task.row.id, result.task.point),
@@ -76,7 +91,7 @@ export class RunLog {
 
   /** Records a catalog-level instance's end and key (it belongs to no task). */
   catalog(result: InstanceResult): void {
-    this.append({ kind: 'catalog', instance: result.instance.id, status: result.status, ...(result.key ? { keys: [result.key] } : {}) });
+    this.append({ kind: 'catalog', instance: result.instance.id, status: result.status, ...(result.failure ? { error: result.failure.message } : {}), ...(result.key ? { keys: [result.key] } : {}) });
   }
 
   /**
@@ -129,6 +144,8 @@ export function readRun(file: string): RunRecord | undefined {
   let header: RunHeader | undefined;
   const tasks = new Map<string, TaskLine>();
   const catalogKeys: string[] = [];
+  const catalog: CatalogLine[] = [];
+  let ended: string | undefined;
   let finished = false;
   for (const line of lines) {
     if (!line.trim()) continue;
@@ -140,8 +157,13 @@ export function readRun(file: string): RunRecord | undefined {
     }
     if (v.kind === 'run') header = v as RunHeader;
     else if (v.kind === 'task') tasks.set((v as TaskLine).task, v as TaskLine);
-    else if (v.kind === 'end') finished = true;
-    else if (v.kind === 'catalog') catalogKeys.push(...((v as { keys?: string[] }).keys ?? []));
+    else if (v.kind === 'end') {
+      finished = true;
+      ended = (v as { ended?: string }).ended;
+    } else if (v.kind === 'catalog') {
+      catalog.push(v as CatalogLine);
+      catalogKeys.push(...((v as CatalogLine).keys ?? []));
+    }
   }
-  return header ? { file, header, tasks, finished, catalogKeys } : undefined;
+  return header ? { file, header, tasks, finished, catalogKeys, catalog, ...(ended ? { ended } : {}) } : undefined;
 }

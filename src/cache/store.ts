@@ -6,46 +6,20 @@
  * truncated one is a miss, never a result.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { decodeNpy, encodeNpy } from '../npy.ts';
 import type { NDArray } from '../ndarray.ts';
 import type { Json, StageOutput } from '../stage.ts';
-import { writeFileAtomic } from './atomic.ts';
 import { canonicalJson, sha256 } from './canonical.ts';
 import type { KeyFields } from './key.ts';
+import { clearCachePath, kindProblem, objectProblem, readCacheFile, writeCacheFile } from './cache-files.ts';
+import { CACHE_FORMAT, outputHashOf, parseRecord, sealRecord, type ArrayRef, type CacheRecord } from './record.ts';
 
-/** Bumped when the record format changes; older records are then misses. */
-export const CACHE_FORMAT = 1;
-
-/** Where an array of a cached output lives. */
-export interface ArrayRef {
-  readonly object: string;
-  readonly dtype: string;
-  readonly shape: readonly number[];
-  readonly bytes: number;
-}
-
-/** What the cache keeps for an instance key. */
-export interface CacheRecord {
-  readonly format: number;
-  readonly key: string;
-  readonly instance: string;
-  readonly fields: KeyFields;
-  readonly output: {
-    readonly meta: { readonly [key: string]: Json };
-    readonly arrays: Readonly<Record<string, ArrayRef>>;
-    /** Files written outside the cache, with their sha256 when the record was made. */
-    readonly files: Readonly<Record<string, string>>;
-    readonly skip: string | null;
-  };
-  /** Hash of `output`: what downstream keys use, so identical results stop a rerun. */
-  readonly outputHash: string;
-  readonly createdAt: string;
-}
+export { CACHE_FORMAT, outputHashOf, type ArrayRef, type CacheRecord } from './record.ts';
 
 /** Why a cached record could not be used. */
-export type CacheProblem = { readonly reason: 'corrupt-record' | 'missing-object' | 'corrupt-object'; readonly file: string; readonly detail: string };
+export type CacheProblem = { readonly reason: 'corrupt-record' | 'missing-object' | 'corrupt-object' | 'corrupt-stat'; readonly file: string; readonly detail: string };
 
 /** The storage behind the engine. */
 export interface Cache {
@@ -54,8 +28,8 @@ export interface Cache {
   lookup(key: string): CacheRecord | undefined;
   /** Loads an array a record points at, verifying its hash; throws {@link CacheCorruption}. */
   loadArray(ref: ArrayRef): NDArray;
-  /** Stores an output under `key` (objects first, the record last); returns the record. */
-  store(key: string, instance: string, fields: KeyFields, output: StageOutput, fileHashes: Readonly<Record<string, string>>): CacheRecord;
+  /** Stores an output under `key` (objects first, the record last), with the warnings its stage gave and the run that made it; returns the record. */
+  store(key: string, instance: string, fields: KeyFields, output: StageOutput, fileHashes: Readonly<Record<string, string>>, run?: CacheRecord['run'], warnings?: readonly string[]): CacheRecord;
   /** Drops a record found to be unusable. */
   invalidate(key: string): void;
   /** Remembers `key` as the latest of this stage for this galaxy (what `explain` compares with). */
@@ -89,31 +63,26 @@ export class LocalCache implements Cache {
 
   lookup(key: string): CacheRecord | undefined {
     const file = this.recordFile(key);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
+    const read = readCacheFile(file, 'utf8');
+    if (read === undefined) return undefined;
+    if ('problem' in read) {
+      // (a folder or an unreadable file where a record should be: removed, so the rerun can store one)
+      this.problems.push({ reason: 'corrupt-record', file, detail: read.problem });
+      clearCachePath(file);
       return undefined;
     }
-    let rec: CacheRecord;
-    try {
-      rec = JSON.parse(text) as CacheRecord;
-      if (rec.format !== CACHE_FORMAT || rec.key !== key || rec.outputHash !== outputHashOf(rec.output)) throw new Error('fields do not match');
-    } catch (err) {
-      this.problems.push({ reason: 'corrupt-record', file, detail: (err as Error).message });
-      rmSync(file, { force: true });
+    const parsed = parseRecord(read.data, key);
+    if ('problem' in parsed) {
+      if (!parsed.older) this.problems.push({ reason: 'corrupt-record', file, detail: parsed.problem });
+      clearCachePath(file);
       return undefined;
     }
+    const rec = parsed.record;
     for (const ref of Object.values(rec.output.arrays)) {
       const obj = this.objectFile(ref.object);
-      let size = -1;
-      try {
-        size = statSync(obj).size;
-      } catch {
-        // reported below
-      }
-      if (size !== ref.bytes) {
-        this.problems.push({ reason: size < 0 ? 'missing-object' : 'corrupt-object', file: obj, detail: `expected ${ref.bytes} bytes, found ${size < 0 ? 'none' : size}` });
+      const problem = objectProblem(obj, ref.bytes);
+      if (problem) {
+        this.problems.push(problem);
         return undefined;
       }
     }
@@ -126,7 +95,8 @@ export class LocalCache implements Cache {
     try {
       buf = readFileSync(file);
     } catch (err) {
-      throw new CacheCorruption({ reason: 'missing-object', file, detail: (err as Error).message });
+      const kind = kindProblem(file);
+      throw new CacheCorruption({ reason: 'missing-object', file, detail: kind && 'problem' in kind ? kind.problem : (err as Error).message });
     }
     const got = createHash('sha256').update(buf).digest('hex');
     if (got !== ref.object) {
@@ -138,19 +108,14 @@ export class LocalCache implements Cache {
     return decodeNpy(buf);
   }
 
-  store(key: string, instance: string, fields: KeyFields, output: StageOutput, fileHashes: Readonly<Record<string, string>>): CacheRecord {
+  store(key: string, instance: string, fields: KeyFields, output: StageOutput, fileHashes: Readonly<Record<string, string>>, run?: CacheRecord['run'], warnings: readonly string[] = []): CacheRecord {
     const { out, blobs } = describeOutput(output, fileHashes);
     for (const [object, bytes] of blobs) {
       const file = this.objectFile(object);
-      if (!existsSync(file) || statSync(file).size !== bytes.length) {
-        mkdirSync(path.dirname(file), { recursive: true });
-        writeFileAtomic(file, bytes);
-      }
+      if (objectProblem(file, bytes.length)) writeCacheFile(this.dir, file, bytes);
     }
-    const rec: CacheRecord = { format: CACHE_FORMAT, key, instance, fields, output: out, outputHash: outputHashOf(out), createdAt: new Date().toISOString() };
-    const file = this.recordFile(key);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileAtomic(file, JSON.stringify(rec, null, 1));
+    const rec = sealRecord({ format: CACHE_FORMAT, key, instance, fields, output: out, outputHash: outputHashOf(out), warnings: [...warnings], createdAt: new Date().toISOString(), ...(run && (run.started || run.command) ? { run } : {}) });
+    writeCacheFile(this.dir, this.recordFile(key), JSON.stringify(rec, null, 1));
     return rec;
   }
 
@@ -169,8 +134,7 @@ export class LocalCache implements Cache {
     } catch {
       // not there yet
     }
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileAtomic(file, JSON.stringify({ pipelineRoot, stage, galaxy, key }));
+    writeCacheFile(this.dir, file, JSON.stringify({ pipelineRoot, stage, galaxy, key }));
   }
 
   latest(pipelineRoot: string, stage: string, galaxy: string): CacheRecord | undefined {
@@ -198,11 +162,6 @@ export function describeOutput(output: StageOutput, fileHashes: Readonly<Record<
     arrays[name] = { object, dtype: dtypeName(arr), shape: [...arr.shape], bytes: bytes.length };
   }
   return { out: { meta: output.meta, arrays, files: fileHashes, skip: output.skip ?? null }, blobs };
-}
-
-/** The hash downstream keys use for an output: meta, array object hashes, files and skip. */
-export function outputHashOf(output: CacheRecord['output']): string {
-  return sha256(canonicalJson(output as unknown as Json));
 }
 
 function dtypeName(arr: NDArray): string {

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { UserError } from '../errors.ts';
 import type { CatalogRow, Json } from '../stage.ts';
+import { readPandasNumber } from './number.ts';
 
 /** The catalog columns the pipeline reads. */
 export const REQUIRED_COLUMNS = ['ArcName', 'SN Name', 'SN RA', 'SN DEC'] as const;
@@ -48,13 +49,25 @@ export function galaxyOf(row: CatalogRow, catalogFile: string): Galaxy {
     if (v === undefined || v === '') throw new UserError('catalog-invalid', `${where}: column '${col}' is empty`, `fill in '${col}' for this row`, catalogFile);
     return v;
   };
+  // Numbers as the notebook's pd.read_csv reads them (./number.ts): `0x15` is not 21 degrees.
+  const number = (col: string, s: string, what: string): number | undefined => {
+    const n = readPandasNumber(s);
+    if (n.kind === 'number') return n.value;
+    if (n.kind === 'missing') return undefined;
+    throw new UserError('catalog-invalid', `${where}: '${col}' is ${JSON.stringify(s)}, not ${what}: pandas' read_csv (the notebook's reader) does not read it as a number`, `write '${col}' as a plain decimal number (e.g. 47.2213 or 4.72e1): no 0x, _ or thousands separators`, catalogFile);
+  };
   const deg = (col: string, lo: number, hi: number): number => {
     const s = text(col);
-    const v = Number(s);
+    const v = number(col, s, `a number of degrees in [${lo}, ${hi}]`);
+    if (v === undefined) throw new UserError('catalog-invalid', `${where}: '${col}' is ${JSON.stringify(s)}, which pandas reads as NaN (a missing value)`, `fill in '${col}' in decimal degrees for this row`, catalogFile);
     if (!Number.isFinite(v) || v < lo || v > hi) throw new UserError('catalog-invalid', `${where}: '${col}' is ${JSON.stringify(s)}, not a number of degrees in [${lo}, ${hi}]`, `write '${col}' in decimal degrees`, catalogFile);
     return v;
   };
-  const skyRes = f['SKY_RES'] !== undefined && f['SKY_RES'] !== '' ? Number(f['SKY_RES']) : undefined;
+  const skyResText = f['SKY_RES'];
+  const skyRes = skyResText === undefined ? undefined : number('SKY_RES', skyResText, 'a seeing FWHM in arcsec');
+  if (skyRes !== undefined && !(Number.isFinite(skyRes) && skyRes > 0)) {
+    throw new UserError('catalog-invalid', `${where}: 'SKY_RES' is ${JSON.stringify(skyResText)}, not a positive seeing FWHM in arcsec`, "write the seeing FWHM in arcsec, or leave 'SKY_RES' empty to use the cube's SKY_RES card", catalogFile);
+  }
   const ngistKey = Object.keys(f).find((c) => c.toUpperCase() === NGIST_COLUMN);
   const ngistText = ngistKey === undefined ? '' : (f[ngistKey] ?? '');
   const ngist = ngistText === '' ? undefined : path.resolve(path.dirname(catalogFile), ngistText);
@@ -68,7 +81,7 @@ export function galaxyOf(row: CatalogRow, catalogFile: string): Galaxy {
     ra: noSn ? null : deg('SN RA', 0, 360),
     dec: noSn ? null : deg('SN DEC', -90, 90),
     arcName: text('ArcName'),
-    ...(skyRes !== undefined && Number.isFinite(skyRes) ? { skyRes } : {}),
+    ...(skyRes !== undefined ? { skyRes } : {}),
     ...(ngist !== undefined ? { ngist } : {}),
   };
 }

@@ -5,18 +5,24 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../errors.ts';
+import { notA, pathProblem } from '../path-errors.ts';
 import type { CatalogRow } from '../stage.ts';
 
 /**
  * Parses the catalog at `file`. Fails with a message naming the file and line for a file
- * that cannot be read or parsed, a missing `required` column, or a duplicate id.
+ * that cannot be read or parsed, a missing `required` column, two columns of one name, or
+ * a duplicate id.
  */
 export function readCatalog(file: string, required: readonly string[] = []): CatalogRow[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UserError('catalog-invalid', `cannot read the catalog ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'pass the catalog CSV with --catalog FILE', file);
+    // (what is wrong, in words: a folder, nothing there, a link to nothing, no permission)
+    const code = (err as NodeJS.ErrnoException).code;
+    const not = notA(file, 'file');
+    const why = not ? `it ${not}${code ? ` (${code})` : ''}` : (pathProblem(err)?.message ?? code ?? (err as Error).message);
+    throw new UserError('catalog-invalid', `cannot read the catalog ${file}: ${why}`, 'pass the catalog CSV with --catalog FILE', file);
   }
   let records: string[][];
   try {
@@ -26,7 +32,18 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
   }
   const header = records[0];
   if (!header || records.length < 1) throw new UserError('catalog-invalid', `the catalog ${file} is empty`, 'it needs a header row and one row per galaxy', file);
-  const columns = header.map((c) => c.trim());
+  const columns = header.map(trimCell);
+  // pandas keeps the first of two equal names and renames the second `SN RA.1`; reading the
+  // last one here once chose different coordinates than the notebook. Either is a guess.
+  const firstAt = new Map<string, number>();
+  columns.forEach((c, j) => {
+    if (j === 0 || c === '') return;
+    const first = firstAt.get(c);
+    if (first !== undefined) {
+      throw new UserError('catalog-invalid', `the catalog ${file} has two columns named '${c}' (columns ${first + 1} and ${j + 1})`, `rename or remove one of them; pandas, which the study used, would read the first and call the second '${c}.1'`, file);
+    }
+    firstAt.set(c, j);
+  });
   const missing = required.filter((c) => !columns.includes(c));
   if (missing.length) {
     throw new UserError('catalog-invalid', `the catalog ${file} has no column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}`, `the pipeline needs the columns ${required.join(', ')}; found: ${columns.filter(Boolean).join(', ')}`, file);
@@ -35,7 +52,7 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
   const seen = new Map<string, number>();
   for (let i = 1; i < records.length; i++) {
     const rec = records[i] ?? [];
-    const id = (rec[0] ?? '').trim();
+    const id = trimCell(rec[0] ?? '');
     const line = i + 1;
     if (id === '') throw new UserError('catalog-invalid', `${file}:${line}: the row has no id in the first column`, 'every row needs a galaxy id in the first, unnamed column', file);
     const first = seen.get(id);
@@ -43,9 +60,18 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
     seen.set(id, line);
     const fields: Record<string, string> = {};
     columns.forEach((c, j) => {
-      if (j > 0) fields[c] = (rec[j] ?? '').trim();
+      if (j > 0) fields[c] = trimCell(rec[j] ?? '');
     });
     rows.push({ id, fields });
   }
   return rows;
+}
+
+/**
+ * Drops the spaces and tabs around a cell, the padding pandas' number parser skips too;
+ * other whitespace (a non-breaking space) stays, so a number written with it is refused as
+ * pandas refuses it (./number.ts).
+ */
+function trimCell(cell: string): string {
+  return cell.replace(/^[ \t]+|[ \t]+$/g, '');
 }

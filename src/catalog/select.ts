@@ -24,6 +24,9 @@ export function selectRows(rows: readonly CatalogRow[], spec: string, where: rea
   }
   if (!all && wanted.size === 0 && ranges.length === 0) throw new UserError('usage', `--galaxy: no galaxy given`, 'use an id (122), a list (11,45), a range (100..130) or all');
   const ids = new Set(rows.map((r) => r.id));
+  if (rows.length === 0) {
+    throw new UserError('empty-selection', `${catalogFile} has no galaxy: it has a header row but no data rows`, 'add one row per galaxy under the header, its id in the first, unnamed column; or pass another catalog with --catalog FILE', catalogFile);
+  }
   for (const id of wanted) {
     if (!ids.has(id)) {
       throw new UserError('unknown-galaxy', `galaxy ${id} is not in ${catalogFile}`, `nearest ids: ${nearest(id, [...ids]).join(', ')}`, catalogFile);

@@ -2,7 +2,7 @@
 import { UserError } from '../errors.ts';
 import { collectGarbage, diskUsage, verifyCache } from '../cache/maintain.ts';
 import { loadPipeline } from '../pipeline/load.ts';
-import { cacheDir, pipelineFile } from './plan.ts';
+import { cacheDir, pipelineFile } from '../session/request.ts';
 
 function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MiB`;
@@ -22,7 +22,7 @@ export function commandCache(sub: string | undefined, v: { pipeline?: string; ca
     case 'verify': {
       const r = verifyCache(dir, v.fix ?? false);
       for (const d of r.defects) process.stdout.write(`${v.fix ? 'removed ' : 'CORRUPT '} ${d.file}: ${d.problem}\n`);
-      process.stdout.write(`${r.records} records, ${r.objects} objects checked, ${r.defects.length} defects${r.defects.length && !v.fix ? ' (runs recompute them; `cache verify --fix` removes them)' : ''}\n`);
+      process.stdout.write(`${r.records} records, ${r.objects} objects and ${r.inputs.rehashed} input hashes checked (${mib(r.inputs.bytes)} of inputs read again), ${r.defects.length} defects${r.defects.length && !v.fix ? ' (runs recompute them; `cache verify --fix` removes them)' : ''}\n`);
       return r.defects.length && !v.fix ? 1 : 0;
     }
     case 'gc': {
@@ -31,7 +31,7 @@ export function commandCache(sub: string | undefined, v: { pipeline?: string; ca
       if (!Number.isInteger(keep) || keep < 0) throw new UserError('usage', `--keep ${v.keep}: expected a whole number >= 0`);
       if (!(grace >= 0)) throw new UserError('usage', `--grace ${v.grace}: expected seconds >= 0`);
       const r = collectGarbage(dir, { keep, lockRoot: pipeline.root, graceMs: grace * 1000 });
-      process.stdout.write(`removed ${r.records} records, ${r.objects} objects and ${r.runs} old run records (${mib(r.bytes)}); kept what the last ${keep} runs and the lock files under ${pipeline.root} need\n`);
+      process.stdout.write(`removed ${r.records} records, ${r.objects} objects, ${r.runs} old run records, ${r.temporaries} temporary files of killed runs and ${r.inputHashes} unused input hashes (${mib(r.bytes)}); kept what the last ${keep} runs and the lock files under ${pipeline.root} need\n`);
       return 0;
     }
     default:

@@ -1,10 +1,5 @@
 /** The texts of `--help`, kept apart so the command code stays short. */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { PACKAGE_ROOT } from '../engine/modules.ts';
-
-/** sfh-pipeline's version, from package.json. */
-export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+import { VERSION } from '../package.ts';
 
 /** `sfh-pipeline --help`. */
 export const HELP = `sfh-pipeline ${VERSION}: split a galaxy's star-formation-history map into groups with an
@@ -16,6 +11,7 @@ Usage:
   sfh-pipeline explain --galaxy <ids> --k <ks> [...]    say what a run would re-run, and why
   sfh-pipeline dag --galaxy <ids> --k <ks> [--mermaid]  print the expanded DAG
   sfh-pipeline verify [--lock FILE]                     recompute every output of the lock file, compare
+  sfh-pipeline crate --license ID [--with-outputs]      a Workflow Run RO-Crate of the last run (to deposit)
   sfh-pipeline cache du|verify|gc [--keep N]            inspect, check and trim the cache
   sfh-pipeline example [--out DIR]                      write the bundled example dataset
   sfh-pipeline --version
@@ -86,12 +82,17 @@ See docs/report.md.
 `;
 
 /** `sfh-pipeline explain --help`. */
-export const EXPLAIN_HELP = `Usage: sfh-pipeline explain --galaxy <ids> --k <ks> [run's selection, parameter and file options] [--json]
+export const EXPLAIN_HELP = `Usage: sfh-pipeline explain --galaxy <ids> --k <ks> [run's selection, parameter and file options] [--all] [--json]
 
-For every stage instance the same run would have, says whether it is cached or would run,
-and exactly why: a parameter that changed (cluster: param k 4 -> 5), an input file that
+For every stage instance the same run would have, says whether it is cached, skipped (its
+cached outcome is a skip, e.g. a host without a pPXF fit, or it comes after one) or would
+run, and exactly why: a parameter that changed (cluster: param k 4 -> 5), an input file that
 changed, a stage's code that changed, an upstream stage that would run, an output file that
-is missing. Runs nothing. --json prints the same as a list of records.
+is missing. Runs nothing.
+
+By default, a summary per stage: how many instances are cached, skipped and would run, by
+reason. --all, or a --galaxy selection of at most 10 galaxies, prints one line per instance.
+--json prints every instance as a record.
 `;
 
 /** `sfh-pipeline dag --help`. */

@@ -4,11 +4,16 @@
  */
 import { explainPlan } from '../engine/explain.ts';
 import { dagMermaid, dagText } from '../report/dag.ts';
-import { VERSION } from './help.ts';
-import { preparePlan, type PlanValues } from './plan.ts';
+import { explainLines, explainSummary } from '../report/explain.ts';
+import { VERSION } from '../package.ts';
+import { preparePlan } from '../session/prepare.ts';
+import type { PlanValues } from '../session/request.ts';
 
-/** Prints, for every stage instance, `cached` or `would run: <reasons>`. */
-export async function commandExplain(v: PlanValues & { json?: boolean }): Promise<number> {
+/** Galaxies up to which `explain` prints one line per instance without --all. */
+const LIST_GALAXIES = 10;
+
+/** Prints a summary per stage, or for every stage instance `cached`, `skipped: <why>` or `would run: <reasons>`. */
+export async function commandExplain(v: PlanValues & { json?: boolean; all?: boolean }): Promise<number> {
   const { pipeline, plan, cache, hasher } = await preparePlan(v, process.stderr);
   const explained = await explainPlan(plan, { cache, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } });
   if (v.json) {
@@ -16,12 +21,8 @@ export async function commandExplain(v: PlanValues & { json?: boolean }): Promis
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;
   }
-  const width = Math.max(...explained.map((e) => e.instance.id.length));
-  for (const e of explained) {
-    process.stdout.write(`${e.instance.id.padEnd(width)}  ${e.state === 'cached' ? 'cached' : `would run: ${e.reasons.join('; ')}`}\n`);
-  }
-  const stale = explained.filter((e) => e.state === 'would-run').length;
-  process.stdout.write(`${explained.length - stale} cached, ${stale} would run\n`);
+  const lines = v.all || plan.rows.length <= LIST_GALAXIES ? explainLines(explained) : explainSummary(explained);
+  process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }
 

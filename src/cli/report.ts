@@ -9,10 +9,10 @@ import { readCatalog } from '../catalog/read.ts';
 import { UserError } from '../errors.ts';
 import { resolveParams } from '../pipeline/params.ts';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../report/plots/index.ts';
-import { writeReport } from '../report/write-report.ts';
+import { readRunRecord, writeReport } from '../report/write-report.ts';
 import type { ParamValue } from '../stage.ts';
-import { VERSION } from './help.ts';
-import { overridesOf, pipelineFile } from './plan.ts';
+import { VERSION } from '../package.ts';
+import { overridesOf, pipelineFile } from '../session/request.ts';
 
 /** Options of `sfh-pipeline report`. */
 export interface ReportValues {
@@ -31,7 +31,9 @@ export async function commandReport(v: ReportValues): Promise<number> {
   const dir = String(values.get('out')?.[0] ?? 'out/GroupMap');
   if (!existsSync(dir)) throw new UserError('missing-input', `no folder ${dir}`, 'run the pipeline first, or pass --out DIR (the folder of the result FITS)');
   const file = path.resolve(v.file ?? path.join(dir, 'report.html'));
-  const written = writeReport(dir, file, thresholdsOf(values), snTypesOf(values), `sfh-pipeline ${VERSION}`);
+  // The run record the report stage left (who was skipped or failed, the sections) makes the same page again.
+  const record = readRunRecord(dir);
+  const written = writeReport(dir, file, { thresholds: thresholdsOf(values), snTypes: snTypesOf(values), tool: `sfh-pipeline ${VERSION}`, run: record?.run ?? null, sections: record?.sections ?? [], drawMissing: true });
   if (written.results === 0) throw new UserError('missing-input', `no result FITS (TYPE = 'Group Map' with SFHVER) in ${dir}`, 'run the pipeline first, or pass --out DIR (the folder of the result FITS)');
   process.stderr.write(`report: ${file} (${plural(written.galaxies, 'galaxy', 'galaxies')}, ${plural(written.results, 'result', 'results')})\n`);
   return 0;

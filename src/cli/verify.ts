@@ -1,7 +1,8 @@
 /**
  * `sfh-pipeline verify`: recompute every output listed in the lock file without the cache,
  * into a temporary folder, and compare content hashes. Exit 0 when all match. This is how
- * a paper's numbers are shown to be reproducible bit for bit.
+ * a paper's numbers are shown to be reproducible bit for bit. The work is planned from the
+ * lock (src/provenance/plans.ts): a catalog run is one plan, run as a run is, on every core.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -9,77 +10,41 @@ import path from 'node:path';
 import { FileHasher } from '../cache/file-hash.ts';
 import { describeFitsChange } from '../fits/index.ts';
 import { UserError } from '../errors.ts';
-import type { ParamValue } from '../stage.ts';
-import { EngineEmitter, type InstanceResult } from '../engine/events.ts';
+import type { ParamValue, RunInfo } from '../stage.ts';
+import { EngineEmitter } from '../engine/events.ts';
 import { execute } from '../engine/execute.ts';
 import { restrictPlan } from '../pipeline/analyse.ts';
 import { loadPipeline } from '../pipeline/load.ts';
-import { lockPath, readLock, resolveFrom, type LockEntry } from '../provenance/lock.ts';
-import { VERSION } from './help.ts';
-import { pipelineFile, preparePlan } from './plan.ts';
+import { fromLockPath } from '../provenance/paths.ts';
+import { lockDir, lockPath, readLock } from '../provenance/lock.ts';
+import { verifyPlans, type Checked, type VerifyPlan } from '../provenance/plans.ts';
+import { VERSION } from '../package.ts';
+import { preparePlan } from '../session/prepare.ts';
+import { pipelineFile } from '../session/request.ts';
 
 /** Verifies the lock file; resolves with the exit status. */
 export async function commandVerify(v: { pipeline?: string; lock?: string; jobs?: string }): Promise<number> {
   const jobs = v.jobs === undefined ? os.availableParallelism() : Number(v.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UserError('usage', `--jobs ${v.jobs}: expected a whole number >= 1`);
-  const pipeline = loadPipeline(pipelineFile(v.pipeline));
-  const file = lockPath(pipeline, v.lock);
+  const { pipelinePath, file } = whichFiles(v);
+  const pipeline = loadPipeline(pipelinePath);
   const lock = readLock(file);
   if (lock.pipeline.sha256 !== pipeline.hash) process.stderr.write(`note: ${pipeline.file} changed since the lock was written; verifying with the current one\n`);
-  const groups = planGroups(lock.outputs);
+  const { plans, unplanned } = verifyPlans(lock, lockDir(file), pipeline);
+  for (const u of unplanned) process.stdout.write(`skipped  ${u.stored}: ${u.why}\n`);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'sfh-verify-'));
   const hasher = new FileHasher(undefined);
   let differ = 0;
   let checked = 0;
   try {
-    for (const [i, { galaxy, params, entries, ks, sweep }] of groups.entries()) {
+    for (const [i, plan] of plans.entries()) {
+      const outDir = String(plan.params['out']);
       // The recomputed folder has the original's name: the report shows it.
-      const out = path.join(scratch, String(i), path.basename(String(entries[0]?.[1].params['out'] ?? 'out')));
-      const set = Object.entries(params)
-        .filter(([name]) => name !== 'k' && name !== 'out' && !(sweep && name in sweep))
-        .map(([name, value]) => `${name}=${value}`);
-      set.push(`out=${out}`);
-      if (ks.length) set.push(`k=${[...new Set(ks)].join(',')}`);
-      for (const [name, values] of Object.entries(sweep ?? {})) set.push(`${name}=${values.join(',')}`);
-      if (sweep) seedFolder(entries, out);
-      const prepared = await preparePlan({ ...(v.pipeline ? { pipeline: v.pipeline } : {}), galaxy, set }, process.stderr);
-      // A galaxy's outputs need no catalog-level stage; a catalog-level output needs them all.
-      const plan = sweep ? prepared.plan : restrictPlan(prepared.plan, () => true);
-      const events = new EngineEmitter();
-      let catalog: readonly InstanceResult[] = [];
-      events.on('catalog-end', (r) => (catalog = r));
-      const results = await execute(plan, { jobs, failFast: false, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, events);
-      for (const [stored, entry] of entries) {
-        const target = resolveFrom(file, stored);
-        const outDir = String(entry.params['out'] ?? '');
-        if (!outDir || path.dirname(target) !== outDir) {
-          process.stdout.write(`skipped  ${stored}: not in its run's --out folder, so verify cannot recompute it apart from the original\n`);
-          continue;
-        }
+      const out = path.join(scratch, String(i), path.basename(outDir));
+      const redone = await recompute(plan, out, pipelinePath, jobs, { version: VERSION, pipelineHash: pipeline.hash });
+      for (const c of plan.outputs) {
         checked++;
-        const fanIn = entry.galaxies ? catalog.find((r) => r.files.some((f) => path.basename(f) === path.basename(target))) : undefined;
-        const task = entry.galaxies
-          ? fanIn && { status: fanIn.status === 'ran' || fanIn.status === 'cached' ? ('ok' as const) : ('failed' as const), failure: fanIn.failure ?? (fanIn.status === 'ran' || fanIn.status === 'cached' ? undefined : { reason: fanIn.status, message: `${fanIn.instance.id} ${fanIn.status}` }), skipReason: undefined }
-          : results.find((r) => r.task.row.id === entry.galaxy && (entry.params['k'] === undefined || r.task.instances.some((x) => x.params['k'] === entry.params['k'])));
-        const redone = task?.status === 'ok' ? path.join(out, path.basename(target)) : undefined;
-        const hash = redone && task?.status === 'ok' ? hasher.hash(redone) : undefined;
-        const onDisk = hasher.hash(target);
-        // For FITS outputs, the data sums tell a changed result from a changed header.
-        const change = (from: string, to: string | undefined): string => ((c) => (c ? `; ${c}` : ''))(to && describeFitsChange(from, to));
-        if (hash === entry.sha256) {
-          process.stdout.write(`ok       ${stored}\n`);
-        } else {
-          differ++;
-          const changed = Object.entries(entry.inputs).filter(([f, h]) => hasher.hash(f) !== h).map(([f]) => path.basename(f));
-          const cause = changed.length ? ` (input ${changed.join(', ')} changed since the lock was written)` : '';
-          const why = task?.status !== 'ok' ? `recomputing failed: ${task?.failure?.message ?? task?.skipReason ?? 'no task'}` : `recomputed sha256 ${hash?.slice(0, 12)} != locked ${entry.sha256.slice(0, 12)}${cause}`;
-          process.stdout.write(`DIFFERS  ${stored}: ${why}${onDisk === entry.sha256 ? change(target, redone) : ''}\n`);
-        }
-        // The copy a paper uses is the one on disk: it must match the lock as well.
-        if (onDisk !== entry.sha256) {
-          if (hash === entry.sha256) differ++;
-          process.stdout.write(`DIFFERS  ${stored}: the file on disk ${onDisk === 'absent' ? 'is missing' : `has sha256 ${onDisk.slice(0, 12)}, not the locked ${entry.sha256.slice(0, 12)}${hash === entry.sha256 && redone ? change(redone, target) : ''}`} (re-run the pipeline to rewrite it)\n`);
-        }
+        if (!report(c, path.join(out, path.relative(outDir, c.file)), redone, hasher)) differ++;
       }
     }
   } finally {
@@ -90,64 +55,93 @@ export async function commandVerify(v: { pipeline?: string; lock?: string; jobs?
 }
 
 /**
- * A catalog-level stage may read files of its output folder beyond its galaxies' results
- * (report.html shows every result there, earlier runs' too): those it read, as its lock
- * entry lists them, are copied into the scratch folder first, so it is recomputed from the
- * same inputs. The run's own results are then recomputed over their copies. One changed
- * since the lock was written makes the output differ, and the message names it.
+ * The pipeline and the lock: --pipeline and --lock when given; a lock given alone names its
+ * pipeline file (relative to it, so a moved project still finds its own); else the
+ * pipeline the other commands use and the lock next to it.
  */
-function seedFolder(entries: readonly [string, LockEntry][], out: string): void {
+function whichFiles(v: { pipeline?: string; lock?: string }): { pipelinePath: string; file: string } {
+  if (v.lock !== undefined && v.pipeline === undefined) {
+    const file = path.resolve(v.lock);
+    let recorded: string | undefined;
+    try {
+      const p = readLock(file).pipeline.file;
+      recorded = p ? fromLockPath(lockDir(file), p) : undefined;
+    } catch {
+      // readLock says what is wrong below
+    }
+    return { pipelinePath: recorded && existsSync(recorded) ? recorded : pipelineFile(undefined), file };
+  }
+  const pipelinePath = pipelineFile(v.pipeline);
+  return { pipelinePath, file: lockPath(loadPipeline(pipelinePath), v.lock) };
+}
+
+/** What a plan recomputed: the files its instances wrote, and why each stage of each galaxy did not run, if it did not. */
+interface Redone {
+  readonly wrote: Set<string>;
+  readonly problems: Map<string, string>;
+  /** How many files of its output folder each catalog-level instance read, by stage. */
+  readonly folderReads: Map<string, number>;
+}
+
+/** Runs one plan into `out` (with the outputs it does not recompute copied there first). */
+async function recompute(plan: VerifyPlan, out: string, pipelinePath: string, jobs: number, run: RunInfo): Promise<Redone> {
   mkdirSync(out, { recursive: true });
-  for (const [, entry] of entries) {
-    const dir = String(entry.params['out'] ?? '');
-    for (const file of Object.keys(entry.inputs)) {
-      if (path.dirname(file) !== dir || !existsSync(file)) continue;
-      copyFileSync(file, path.join(out, path.basename(file)));
-    }
-  }
+  for (const file of plan.seed) if (existsSync(file)) copyFileSync(file, path.join(out, path.basename(file)));
+  const set = Object.entries(plan.params)
+    .filter(([name]) => name !== 'out')
+    .map(([name, value]) => `${name}=${value}`);
+  set.push(`out=${out}`);
+  for (const [name, values] of Object.entries(plan.sweep)) set.push(`${name}=${values.map(String).join(',')}`);
+  const prepared = await preparePlan({ pipeline: pipelinePath, galaxy: plan.galaxies.join(','), set }, process.stderr);
+  // A galaxy's outputs need no catalog-level stage; a catalog-level output needs them all.
+  const p = plan.catalog ? prepared.plan : restrictPlan(prepared.plan, () => true);
+  const runs = new Map<string, RunInfo>([...plan.runs].map(([id, r]) => [id, { ...run, ...r }]));
+  const redone: Redone = { wrote: new Set(), problems: new Map(), folderReads: new Map() };
+  const events = new EngineEmitter();
+  events.on('instance-end', (r) => {
+    const where = `${r.instance.stage.name} ${r.instance.row.id} ${pointOf(r.instance.point)}`;
+    if (r.status === 'ran') for (const f of r.files) redone.wrote.add(f);
+    else redone.problems.set(where, r.failure?.message ?? (r.skipReason ? `skipped: ${r.skipReason}` : r.status));
+    if (r.instance.scope === 'catalog' && r.fields) redone.folderReads.set(r.instance.stage.name, Object.keys(r.fields.inputs).filter((f) => path.dirname(f) === out).length);
+  });
+  await execute(p, { jobs, failFast: false, hasher: new FileHasher(undefined), run, runs }, events);
+  return redone;
 }
 
-/**
- * Lock entries that one plan can recompute: one galaxy, compatible parameters, any k; or
- * the outputs of a catalog-level instance, with its galaxies (comma-separated) and sweep.
- */
-interface PlanGroup {
-  galaxy: string;
-  params: Record<string, ParamValue>;
-  entries: [string, LockEntry][];
-  ks: number[];
-  sweep?: Record<string, ParamValue[]>;
+/** Prints one output's verdict; true when it was reproduced and the file on disk is the locked one. */
+function report(c: Checked, redoneFile: string, redone: Redone, hasher: FileHasher): boolean {
+  const made = redone.wrote.has(redoneFile);
+  const hash = made ? hasher.hash(redoneFile) : undefined;
+  const onDisk = hasher.hash(c.file);
+  let ok = true;
+  // For FITS outputs, the data sums tell a changed result from a changed header.
+  const change = (from: string, to: string | undefined): string => ((d) => (d ? `; ${d}` : ''))(to && describeFitsChange(from, to));
+  if (hash === c.sha256) process.stdout.write(`ok       ${c.stored}\n`);
+  else {
+    ok = false;
+    const changed = Object.entries(c.inputs).filter(([f, h]) => hasher.hash(f) !== h).map(([f]) => path.basename(f));
+    const reads = c.inst.reads && redone.folderReads.get(c.inst.stage);
+    const folder = reads !== undefined && c.inst.reads && reads !== c.inst.reads.files ? `; it read ${c.inst.reads.files} results of its folder when it was made, ${reads} now (the lock lists the folder's other results elsewhere, or not at all)` : '';
+    const cause = changed.length ? ` (input ${changed.join(', ')} changed since the lock was written)` : '';
+    const why = !made ? `recomputing failed: ${whyNot(c, redone)}` : `recomputed sha256 ${hash?.slice(0, 12)} != locked ${c.sha256.slice(0, 12)}${cause}${folder}`;
+    process.stdout.write(`DIFFERS  ${c.stored}: ${why}${onDisk === c.sha256 && made ? change(c.file, redoneFile) : ''}\n`);
+  }
+  // The copy a paper uses is the one on disk: it must match the lock as well.
+  if (onDisk !== c.sha256) {
+    ok = false;
+    process.stdout.write(`DIFFERS  ${c.stored}: the file on disk ${onDisk === 'absent' ? 'is missing' : `has sha256 ${onDisk.slice(0, 12)}, not the locked ${c.sha256.slice(0, 12)}${hash === c.sha256 && made ? change(redoneFile, c.file) : ''}`} (re-run the pipeline to rewrite it)\n`);
+  }
+  return ok;
 }
 
-/**
- * Groups the lock's entries so that each galaxy's upstream stages (the medians of its
- * multi-GB cubes) run once: entries of one galaxy whose parameters (other than k and out)
- * agree wherever both have them share a plan. A picture's entry has the parameters of its
- * FITS plus the plot stage's, so it joins its FITS's plan rather than needing its own.
- */
-function planGroups(outputs: Record<string, LockEntry>): PlanGroup[] {
-  const groups: PlanGroup[] = [];
-  const byFewestParams = Object.entries(outputs).sort(([, a], [, b]) => Object.keys(a.params).length - Object.keys(b.params).length);
-  for (const [stored, entry] of byFewestParams) {
-    if (entry.galaxies) {
-      // One plan per catalog-level instance: its outputs share galaxies, sweep and key.
-      const key = Object.values(entry.stages)[0]?.key;
-      const same = groups.find((g) => g.sweep && Object.values(g.entries[0]?.[1].stages ?? {})[0]?.key === key);
-      if (same) same.entries.push([stored, entry]);
-      // k not swept (one --k) is a plain parameter of the instance: the plan must have it too.
-      else groups.push({ galaxy: entry.galaxies.join(','), params: { ...entry.params }, entries: [[stored, entry]], ks: typeof entry.params['k'] === 'number' && !(entry.sweep && 'k' in entry.sweep) ? [entry.params['k']] : [], sweep: entry.sweep ?? {} });
-      continue;
-    }
-    const { k, out: _out, ...rest } = entry.params;
-    const agrees = (g: PlanGroup) => !g.sweep && g.galaxy === entry.galaxy && Object.entries(rest).every(([name, value]) => !(name in g.params) || g.params[name] === value);
-    let group = groups.find(agrees);
-    if (!group) {
-      group = { galaxy: entry.galaxy, params: {}, entries: [], ks: [] };
-      groups.push(group);
-    }
-    Object.assign(group.params, rest);
-    group.entries.push([stored, entry]);
-    if (typeof k === 'number') group.ks.push(k);
-  }
-  return groups;
+/** Why the instance that should have written an output did not, as the recomputation said. */
+function whyNot(c: Checked, redone: Redone): string {
+  const k = c.params['k'];
+  const mine = [...redone.problems].filter(([where]) => where.startsWith(`${c.inst.stage} ${c.inst.galaxy} `));
+  const best = mine.find(([where]) => k === undefined || where.includes(`k=${k}`) || !where.includes('k=')) ?? mine[0];
+  return best?.[1] ?? 'the recomputation did not write it';
+}
+
+function pointOf(point: Readonly<Record<string, ParamValue>>): string {
+  return Object.entries(point).map(([a, v]) => `${a}=${v}`).join(' ');
 }

@@ -4,11 +4,12 @@
  */
 import { UserError } from '../errors.ts';
 import { legacyCopy, legacyGauss, legacySeed } from '../kernels/random.ts';
+import { convergenceOf, type DtdConvergence } from './convergence.ts';
 import { runStretch, type EnsembleChain } from './emcee.ts';
 import type { DtdHost } from './host.ts';
-import { dtdLikelihood, type DtdBinWeight } from './likelihood.ts';
-import { DTD_MODELS, type DtdModel, type DtdModelSpec } from './models.ts';
-import { NOTEBOOK_CUTS, selectHosts, type DtdCuts, type DtdExclusion } from './select.ts';
+import { dtdLikelihood, type DtdBinWeight, type DtdLikelihood } from './likelihood.ts';
+import { DTD_MODELS, type DtdIntegral, type DtdModel, type DtdModelSpec } from './models.ts';
+import { NOTEBOOK_CUTS, selectHosts, type DtdCuts, type DtdExclusion, type PreparedHost } from './select.ts';
 import { summarise, type ParamSummary } from './summary.ts';
 
 /** Options of {@link fitDtd}; every one defaults to {@link DTD_DEFAULTS}. */
@@ -32,6 +33,8 @@ export interface DtdOptions {
   readonly a?: number;
   /** 'integral' (the notebook) or the opt-in 'mean' (see {@link DtdBinWeight}). */
   readonly binWeight?: DtdBinWeight;
+  /** 'notebook' (its expression, bit for bit) or the opt-in 'stable' (see {@link DtdIntegral}). */
+  readonly integral?: DtdIntegral;
   /** The notebook's cuts (SN Type 'Ia', PSF sigma <= 4 px, >= 200 grouped pixels). */
   readonly cuts?: DtdCuts;
 }
@@ -47,8 +50,18 @@ export const DTD_DEFAULTS = {
   startScale: 0.1,
   a: 2.0,
   binWeight: 'integral' as DtdBinWeight,
+  integral: 'notebook' as DtdIntegral,
   cuts: NOTEBOOK_CUTS,
 } as const;
+
+/** The chain's best sample: the largest ln p of any stored position (burn-in included). */
+export interface DtdBestSample {
+  /** ln L there (the priors are flat, so ln p = ln L inside them). */
+  readonly lnL: number;
+  readonly params: readonly number[];
+  readonly step: number;
+  readonly walker: number;
+}
 
 /** The result of a fit. */
 export interface DtdFit {
@@ -58,6 +71,10 @@ export interface DtdFit {
   /** The SNe fitted (catalog ids, ascending) and the hosts left out, with the reason. */
   readonly sne: readonly string[];
   readonly excluded: readonly DtdExclusion[];
+  /** The hosts that passed the cuts, in the order given, with their per-group SN probabilities. */
+  readonly kept: readonly PreparedHost[];
+  /** The likelihood the chain sampled (to evaluate it elsewhere, e.g. per host at the best sample). */
+  readonly likelihood: DtdLikelihood;
   /** The starting positions (nwalkers x ndim). */
   readonly p0: Float64Array;
   /** The whole chain, burn-in included, in emcee's get_chain layout (steps, walkers, params). */
@@ -68,6 +85,18 @@ export interface DtdFit {
   readonly summary: readonly ParamSummary[];
   /** Mean acceptance fraction over walkers. */
   readonly acceptance: number;
+  /** tau per parameter, kept steps / tau, and emcee's 50-tau rule (convergence.ts). */
+  readonly convergence: DtdConvergence;
+  /** The highest ln L the chain found, for the model comparison's AIC and BIC. */
+  readonly best: DtdBestSample;
+}
+
+/** The position with the largest ln p in the whole chain (the first one on ties). */
+export function bestSample(chain: EnsembleChain): DtdBestSample {
+  let at = 0;
+  for (let i = 1; i < chain.logProb.length; i++) if (chain.logProb[i]! > chain.logProb[at]!) at = i;
+  const params = [...chain.chain.subarray(at * chain.ndim, (at + 1) * chain.ndim)];
+  return { lnL: chain.logProb[at]!, params, step: Math.floor(at / chain.nwalkers), walker: at % chain.nwalkers };
 }
 
 /**
@@ -115,22 +144,26 @@ export function fitDtd(hosts: readonly DtdHost[], options: DtdOptions = {}): Dtd
       inK.length === 0 ? 'run the group maps for the k the fit uses, or set its k list to one the run made' : 'see the cuts in docs/dtd.md',
     );
   }
-  const lnLike = dtdLikelihood(o.model, kept, o.binWeight);
+  if (o.integral !== 'notebook' && o.integral !== 'stable') throw new UserError('usage', `dtd: \`integral\` must be 'notebook' or 'stable'. Value: \`${String(o.integral)}\`.`, 'the notebook evaluates (b^(s+1) - a^(s+1))/(1+s); stable uses expm1/log1p');
+  const lnLike = dtdLikelihood(o.model, kept, o.binWeight, o.integral);
   const { p0, random } = startingBall(spec, o.nwalkers, o.seed, o.startScale);
   const chain = runStretch({ p0, nwalkers: o.nwalkers, nsteps: o.nsteps, a: o.a, random, logProb: lnLike });
   const ndim = spec.params.length;
   const flat = chain.chain.slice(o.burn * o.nwalkers * ndim);
-  let acc = 0;
-  for (const a of chain.accepted) acc += a;
+  const convergence = convergenceOf(chain, o.burn, spec.labels, chain.accepted);
   return {
     model: spec,
     options: o,
     sne: lnLike.sne,
     excluded,
+    kept,
+    likelihood: lnLike,
     p0,
     chain,
     flat,
     summary: summarise(flat, ndim, spec.params, spec.labels),
-    acceptance: acc / (o.nwalkers * o.nsteps),
+    acceptance: convergence.acceptance,
+    convergence,
+    best: bestSample(chain),
   };
 }

@@ -43,6 +43,14 @@ export interface DtdHost {
   readonly file?: string;
 }
 
+/**
+ * How the SN's pixel is taken from its 0-based WCS position (the pipeline's `snPixel`
+ * parameter, one rule per run): 'int' truncates toward zero as the notebook's `int()` does
+ * (cards SNINTX/SNINTY); 'nearest' rounds to the closest pixel (`Math.round` of the
+ * cards SNX/SNY, as load-cubes does).
+ */
+export type SnPixelRule = 'int' | 'nearest';
+
 /** What the caller knows better than the file (e.g. from the catalog and load-cubes). */
 export interface DtdHostOverrides {
   readonly id?: string;
@@ -51,6 +59,8 @@ export interface DtdHostOverrides {
   readonly snType?: string;
   readonly k?: number;
   readonly snPixel?: readonly [number, number];
+  /** Which of the file's SN pixels to take when `snPixel` is not given ('int', the notebook's, by default). */
+  readonly snPixelRule?: SnPixelRule;
   readonly psfSigma?: number;
 }
 
@@ -61,7 +71,8 @@ function numberCard(h: Header, key: string): number | undefined {
 
 /**
  * Reads a group-map FITS (`{id}_{SN Name}_{k}.fits`: HDU 0 map, HDU 1 mean SFHs (groups x
- * 50), HDU 2 masses) into a {@link DtdHost}. The SN pixel comes from SNINTX/SNINTY, the PSF
+ * 50), HDU 2 masses) into a {@link DtdHost}. The SN pixel comes from SNINTX/SNINTY (or
+ * rounded SNX/SNY with `snPixelRule: 'nearest'`), the PSF
  * from PSFSIG, id/name/k from GALAXY/SNNAME/K, unless `overrides` give them; a value found
  * nowhere is a UserError naming the file and what to pass.
  */
@@ -83,15 +94,18 @@ export function readDtdHost(file: string, overrides: DtdHostOverrides = {}): Dtd
     const id = overrides.id ?? (h.get('GALAXY') !== undefined ? String(h.get('GALAXY')) : undefined);
     const snName = overrides.snName ?? (typeof h.get('SNNAME') === 'string' ? String(h.get('SNNAME')) : undefined);
     const k = overrides.k ?? numberCard(h, 'K');
-    const sx = numberCard(h, 'SNINTX');
-    const sy = numberCard(h, 'SNINTY');
-    const snPixel = overrides.snPixel ?? (sx !== undefined && sy !== undefined ? ([sx, sy] as const) : undefined);
+    const nearest = overrides.snPixelRule === 'nearest';
+    const [cx, cy] = nearest ? ['SNX', 'SNY'] : ['SNINTX', 'SNINTY'];
+    const sx = numberCard(h, cx);
+    const sy = numberCard(h, cy);
+    const fromCards = sx !== undefined && sy !== undefined ? ((nearest ? [Math.round(sx), Math.round(sy)] : [sx, sy]) as [number, number]) : undefined;
+    const snPixel = overrides.snPixel ?? fromCards;
     const psfSigma = overrides.psfSigma ?? numberCard(h, 'PSFSIG');
     const missing = (what: string, card: string): UserError => bad(`has no ${what} (card ${card})`, `pass ${what} from the catalog or load-cubes`);
     if (id === undefined) throw missing('galaxy id', 'GALAXY');
     if (snName === undefined) throw missing('SN name', 'SNNAME');
     if (k === undefined) throw missing('k', 'K');
-    if (snPixel === undefined) throw missing("SN pixel (the notebook's int() of the WCS position)", 'SNINTX/SNINTY');
+    if (snPixel === undefined) throw missing(nearest ? 'SN position (its nearest pixel is the SN pixel)' : "SN pixel (the notebook's int() of the WCS position)", `${cx}/${cy}`);
     if (psfSigma === undefined) throw missing('PSF sigma in pixels', 'PSFSIG');
     if (overrides.snType === undefined) throw bad('the SN type is not recorded in group maps', "pass the catalog's 'SN Type' for this galaxy");
     const massData = mass.data instanceof Float32Array ? Float32Array.from(mass.data) : Float64Array.from(mass.data as ArrayLike<number>);

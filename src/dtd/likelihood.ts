@@ -8,7 +8,7 @@
  */
 import { NUMPY1_SUM_BLOCK, numpySum, numpySumF32 } from '../kernels/sums.ts';
 import { N_AGE_BINS } from './host.ts';
-import { AGE_EDGES_YR, dtdBinIntegrals, logPrior, type DtdModel } from './models.ts';
+import { AGE_EDGES_YR, dtdBinIntegrals, logPrior, type DtdIntegral, type DtdModel } from './models.ts';
 import type { PreparedHost } from './select.ts';
 
 /**
@@ -21,8 +21,14 @@ import type { PreparedHost } from './select.ts';
 export type DtdBinWeight = 'integral' | 'mean';
 
 /** The normalised DTD weights of the 50 bins (`dtdSeries/np.sum(dtdSeries)`). */
-export function dtdWeights(model: DtdModel, p: ArrayLike<number>, binWeight: DtdBinWeight = 'integral', out: Float64Array = new Float64Array(N_AGE_BINS)): Float64Array {
-  dtdBinIntegrals(model, p, AGE_EDGES_YR, out);
+export function dtdWeights(
+  model: DtdModel,
+  p: ArrayLike<number>,
+  binWeight: DtdBinWeight = 'integral',
+  out: Float64Array = new Float64Array(N_AGE_BINS),
+  integral: DtdIntegral = 'notebook',
+): Float64Array {
+  dtdBinIntegrals(model, p, AGE_EDGES_YR, out, integral);
   if (binWeight === 'mean') for (let i = 0; i < out.length; i++) out[i] = out[i]! / (AGE_EDGES_YR[i + 1]! - AGE_EDGES_YR[i]!);
   const total = numpySum(out, 0, out.length, 1, NUMPY1_SUM_BLOCK);
   for (let i = 0; i < out.length; i++) out[i] = out[i]! / total;
@@ -90,6 +96,11 @@ export interface DtdLikelihood {
   readonly sne: readonly string[];
   /** Each SN's probability at p, in the order of `sne` (the notebook's `probSel`). */
   perSn(p: ArrayLike<number>): Float64Array;
+  /**
+   * Each prepared host's probability at p, in the order the hosts were given: with several
+   * k per SN, the SN's value in `perSn` is the largest of its hosts'.
+   */
+  perHost(p: ArrayLike<number>): Float64Array;
 }
 
 /** Catalog ids compared as numbers when both are numeric, else as text. */
@@ -106,7 +117,7 @@ export function compareIds(a: string, b: string): number {
  * sums over `set(snNumberList)`, whose order is CPython's hash order; we sum in ascending
  * id order (the Python reference does too), which is the same set with a defined order.
  */
-export function dtdLikelihood(model: DtdModel, hosts: readonly PreparedHost[], binWeight: DtdBinWeight = 'integral'): DtdLikelihood {
+export function dtdLikelihood(model: DtdModel, hosts: readonly PreparedHost[], binWeight: DtdBinWeight = 'integral', integral: DtdIntegral = 'notebook'): DtdLikelihood {
   const byId = new Map<string, PreparedHost[]>();
   for (const h of hosts) {
     const list = byId.get(h.host.id);
@@ -121,7 +132,7 @@ export function dtdLikelihood(model: DtdModel, hosts: readonly PreparedHost[], b
   const logs = new Float64Array(sne.length);
 
   const perSn = (p: ArrayLike<number>): Float64Array => {
-    dtdWeights(model, p, binWeight, w);
+    dtdWeights(model, p, binWeight, w, integral);
     for (let i = 0; i < groupsOf.length; i++) {
       // np.max propagates NaN; Math.max does too.
       let m = Number.NEGATIVE_INFINITY;
@@ -139,5 +150,11 @@ export function dtdLikelihood(model: DtdModel, hosts: readonly PreparedHost[], b
   }) as DtdLikelihood;
   Object.defineProperty(lnLike, 'sne', { value: sne });
   Object.defineProperty(lnLike, 'perSn', { value: (p: ArrayLike<number>) => Float64Array.from(perSn(p)) });
+  Object.defineProperty(lnLike, 'perHost', {
+    value: (p: ArrayLike<number>): Float64Array => {
+      dtdWeights(model, p, binWeight, w, integral);
+      return Float64Array.from(hosts, (h) => hostProbability(h, w, scratch.get(h)));
+    },
+  });
   return lnLike;
 }

@@ -40,8 +40,9 @@ export interface PreparedHost {
   readonly host: DtdHost;
   /**
    * The blurred SN position summed over each group's pixels, one value per row of
-   * `host.groupSfh` (the notebook's `probIndex[mask]`). Blur that falls on ungrouped
-   * pixels or outside the map is lost, so the values sum to at most 1.
+   * `host.groupSfh` (the notebook's `probIndex[mask]`). scipy's mode 'reflect' folds blur
+   * that would fall beyond the map's edge back onto it (the blurred delta still sums to 1),
+   * so only blur on ungrouped pixels is lost and the values sum to at most 1.
    */
   readonly probIndex: Float64Array;
   /** Number of groups (rows of groupSfh). */

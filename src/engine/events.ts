@@ -5,22 +5,16 @@
 import { EventEmitter } from 'node:events';
 import type { KeyFields } from '../cache/key.ts';
 import type { Instance, Plan, Task } from '../pipeline/analyse.ts';
-import type { Excluded, Json } from '../stage.ts';
+import type { Failure } from '../errors.ts';
+import type { Excluded, Json, RunInfo } from '../stage.ts';
+
+export type { Failure } from '../errors.ts';
 
 /** How an instance ended. `cached` means its output came from the cache without running. */
 export type InstanceStatus = 'ran' | 'cached' | 'failed' | 'skipped' | 'upstream-failed' | 'cancelled';
 
 /** How a task (a galaxy at a sweep point) ended. */
 export type TaskStatus = 'ok' | 'failed' | 'skipped';
-
-/** A failure as a value: a reason code, a message for a person and what to do. */
-export interface Failure {
-  readonly reason: string;
-  readonly message: string;
-  readonly hint?: string;
-  /** The stack of an unexpected error (a bug in a stage): kept for the run record. */
-  readonly stack?: string;
-}
 
 /** The end of one instance. */
 export interface InstanceResult {
@@ -37,6 +31,8 @@ export interface InstanceResult {
   readonly fields?: KeyFields;
   /** Only for a catalog-level instance that ran or was cached: what it covered and said. */
   readonly catalog?: CatalogRun;
+  /** When and by which command the run that made its output started (a cached one's: the run that made it). */
+  readonly made?: Pick<RunInfo, 'started' | 'command'>;
 }
 
 /** What a catalog-level instance ran over. */

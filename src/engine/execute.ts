@@ -5,14 +5,19 @@
  * reason. The engine emits events and returns results; it never prints.
  */
 import pLimit from 'p-limit';
+import { FileHasher } from '../cache/file-hash.ts';
+import type { Cache } from '../cache/store.ts';
+import { toFailure } from '../errors.ts';
 import type { Instance, Plan, Task } from '../pipeline/analyse.ts';
 import type { RunInfo, StageOutput } from '../stage.ts';
-import type { Cache } from '../cache/store.ts';
-import { FileHasher } from '../cache/file-hash.ts';
-import { executeInstance, gather, type RunContext } from './instance.ts';
+import { EngineEmitter, type InstanceResult, type TaskResult } from './events.ts';
+import { namingGalaxy } from './galaxy-failure.ts';
+import { executeInstance, type RunContext } from './instance.ts';
+import { kindOf } from './kinds/index.ts';
 import { runnableModulePath } from './modules.ts';
+import type { Done } from './run-context.ts';
+import { cancelled, dependentOn, endedOf, summarise } from './outcomes.ts';
 import { WorkerPool, WORKERS_AVAILABLE } from './worker-pool.ts';
-import { EngineEmitter, type Failure, type InstanceResult, type TaskResult } from './events.ts';
 
 /** How to run a plan. */
 export interface ExecuteOptions {
@@ -36,6 +41,8 @@ export interface ExecuteOptions {
   readonly pool?: WorkerPool;
   /** Who is running, for the stages' provenance. */
   readonly run: RunInfo;
+  /** Another run's information for some instances, by id (`verify`: the run that made each catalog-level output). */
+  readonly runs?: ReadonlyMap<string, RunInfo>;
   /**
    * Answer per-galaxy instances from the cache only (a miss fails them) and run only the
    * catalog-level ones: how the Slurm driver finishes a run after its array.
@@ -49,10 +56,13 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
   const onOuterAbort = () => abort.abort();
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const limit = pLimit(Math.max(1, options.jobs));
-  const galaxyLimit = pLimit(Math.max(1, options.jobs));
+  // Twice as many galaxies in flight as instances at once: a galaxy's first stages run one
+  // after another, so with only `jobs` galaxies a core would often wait.
+  const galaxyLimit = pLimit(2 * Math.max(1, options.jobs));
   const rc: RunContext = {
     root: plan.pipeline.root,
     run: options.run,
+    ...(options.runs ? { runs: options.runs } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
     hasher: options.hasher ?? new FileHasher(undefined),
     events,
@@ -91,23 +101,22 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     if (!p) {
       p = (async () => {
         const deps = await Promise.all([...inst.deps.values()].map(resultOf));
-        // A catalog-level instance runs on the galaxies that ended well and records the
-        // rest (src/engine/instance.ts gather); --fail-fast still cancels it below.
-        const failed = inst.items ? undefined : deps.find((d) => d.status === 'failed' || d.status === 'upstream-failed' || d.status === 'cancelled');
-        const skipped = inst.items ? undefined : deps.find((d) => d.status === 'skipped');
+        // (a catalog-level instance runs on what ended well and records the rest: it has no
+        // blocker; --fail-fast still cancels it below)
+        const blocker = kindOf(inst).blocker(deps);
+        const failed = blocker?.status === 'skipped' ? undefined : blocker;
+        const skipped = blocker?.status === 'skipped' ? blocker : undefined;
         let result: InstanceResult;
         if (failed) {
-          const failure: Failure = failed.failure ?? { reason: 'upstream-failed', message: `${failed.instance.stage.name} did not finish` };
-          result = { instance: inst, status: 'upstream-failed', ms: 0, failure, warnings: [], files: [] };
+          result = { instance: inst, status: 'upstream-failed', ms: 0, failure: dependentOn(failed), warnings: [], files: [] };
         } else if (skipped) {
           result = { instance: inst, status: 'skipped', ms: 0, ...(skipped.skipReason ? { skipReason: skipped.skipReason } : {}), warnings: [], files: [] };
         } else {
           result = await limit(() => (abort.signal.aborted ? cancelled(inst) : runOne(rc, inst)));
         }
         releaseDeps(inst);
-        if (result.status === 'failed' || result.status === 'upstream-failed' || result.status === 'cancelled') {
-          rc.ended?.set(inst.id, { status: result.status, reason: result.failure?.message ?? result.status });
-        } else if (result.status === 'skipped' && !rc.done.has(inst.id)) rc.ended?.set(inst.id, { status: 'skipped', reason: result.skipReason ?? 'skipped' });
+        const ended = endedOf(rc, result, blocker);
+        if (ended) rc.ended?.set(inst.id, ended);
         if (result.status === 'failed' && options.failFast) abort.abort();
         events.emit('instance-end', result);
         return result;
@@ -117,26 +126,37 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     return p;
   };
   events.emit('run-start', plan);
-  const byGalaxy = new Map<string, Task[]>();
-  for (const task of plan.tasks) byGalaxy.set(task.row.id, [...(byGalaxy.get(task.row.id) ?? []), task]);
+  // Galaxy by galaxy, a few at once: memory holds the galaxies in flight, never the catalog.
+  // Each galaxy's instances (those its tasks need, and those a catalog-level instance gathers
+  // from a task a resumed run finished) run as their dependencies allow; once they have all
+  // ended, what the galaxy leaves behind is only what the rest of the run reads of it.
+  const galaxies = new Map<string, { tasks: Task[]; instances: Instance[] }>();
+  const galaxy = (id: string) => galaxies.get(id) ?? galaxies.set(id, { tasks: [], instances: [] }).get(id)!;
+  for (const task of plan.tasks) galaxy(task.row.id).tasks.push(task);
+  for (const inst of plan.instances) if (inst.scope === 'galaxy') galaxy(inst.row.id).instances.push(inst);
   const taskResults: TaskResult[] = [];
-  // Catalog-level instances wait on their galaxies' instances through resultOf, like any other.
-  const catalogDone = Promise.all(plan.catalog.map(resultOf));
   await Promise.all(
-    [...byGalaxy.values()].map((tasks) =>
+    [...galaxies.values()].map((g) =>
       galaxyLimit(async () => {
-        await Promise.all(
-          tasks.map(async (task) => {
-            const instances = await Promise.all(task.instances.map(resultOf));
-            const result = summarise(task, instances);
-            taskResults.push(result);
+        const tasks = await Promise.all(
+          g.tasks.map(async (task) => {
+            const result = summarise(task, await Promise.all(task.instances.map(resultOf)));
             events.emit('task-end', result);
+            return result;
           }),
         );
+        const ended = new Map((await Promise.all(g.instances.map(resultOf))).map((r) => [r.instance.id, leftOf(r)]));
+        for (const inst of g.instances) {
+          results.set(inst.id, Promise.resolve(ended.get(inst.id) as InstanceResult));
+          const done = rc.done.get(inst.id);
+          if (done) rc.done.set(inst.id, leftDone(done));
+        }
+        for (const t of tasks) taskResults.push({ ...t, instances: t.instances.map((r) => ended.get(r.instance.id) ?? r) });
       }),
     ),
   );
-  const catalog = await catalogDone;
+  // Catalog-level instances after every galaxy, each after the catalog-level ones it needs.
+  const catalog = await Promise.all(plan.catalog.map(resultOf));
   options.signal?.removeEventListener('abort', onOuterAbort);
   rc.hasher.offload = undefined;
   if (!options.pool) await rc.pool?.close();
@@ -145,6 +165,30 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
   events.emit('catalog-end', catalog);
   events.emit('run-end', taskResults);
   return taskResults;
+}
+
+/**
+ * What the rest of a run keeps of an instance of a finished galaxy: its end, without its key's
+ * parts (the lock has recorded them at its task's end), which are most of its size.
+ */
+function leftOf(r: InstanceResult): InstanceResult {
+  const { fields: _fields, ...rest } = r;
+  return rest;
+}
+
+/**
+ * What a catalog-level instance reads of a finished galaxy's instance: how it ended, its
+ * output hash, meta and files (not its arrays), and the parameters and input hashes of its
+ * key (a provenance stage's lineage), not its code and upstream parts or its cache record.
+ */
+function leftDone(done: Done): Done {
+  const output = done.output ?? (done.record && { meta: done.record.output.meta, files: Object.keys(done.record.output.files), ...(done.record.output.skip !== null ? { skip: done.record.output.skip } : {}) });
+  const { record: _record, output: _output, ...rest } = done;
+  return {
+    ...rest,
+    fields: { stage: done.fields.stage, galaxy: done.fields.galaxy, code: { hash: done.fields.code.hash, files: {} }, params: done.fields.params, upstream: {}, inputs: done.fields.inputs },
+    ...(output ? { output: { meta: output.meta, ...(output.files ? { files: output.files } : {}), ...(output.skip !== undefined ? { skip: output.skip } : {}) } } : {}),
+  };
 }
 
 /** The modules of the stages that run in workers, in stage order; a path that is not runnable is left for the run to report. */
@@ -161,10 +205,6 @@ function workerModules(plan: Plan, root: string): string[] {
   return [...files];
 }
 
-function cancelled(instance: Instance): InstanceResult {
-  return { instance, status: 'cancelled', ms: 0, failure: { reason: 'cancelled', message: 'not run: the run stopped at an earlier failure (--fail-fast)' }, warnings: [], files: [] };
-}
-
 async function runOne(rc: RunContext, inst: Instance): Promise<InstanceResult> {
   const started = performance.now();
   const warnings: string[] = [];
@@ -173,44 +213,10 @@ async function runOne(rc: RunContext, inst: Instance): Promise<InstanceResult> {
     const done = await executeInstance(rc, inst, warnings);
     rc.done.set(inst.id, done);
     const ms = performance.now() - started;
-    const catalog = inst.items ? { excluded: gather(rc, inst).excluded, items: inst.items.length, meta: done.output?.meta ?? done.record?.output.meta ?? {} } : undefined;
-    return { instance: inst, status: done.status, ms, ...(done.skip !== undefined ? { skipReason: done.skip } : {}), warnings, files: done.files, key: done.key, fields: done.fields, ...(catalog ? { catalog } : {}) };
+    const catalog = kindOf(inst).report(rc, inst, done);
+    return { instance: inst, status: done.status, ms, ...(done.skip !== undefined ? { skipReason: done.skip } : {}), warnings, files: done.files, key: done.key, fields: done.fields, ...(catalog ? { catalog } : {}), ...(done.made ? { made: done.made } : {}) };
   } catch (err) {
-    return { instance: inst, status: 'failed', ms: performance.now() - started, failure: toFailure(err), warnings, files: [] };
+    return { instance: inst, status: 'failed', ms: performance.now() - started, failure: namingGalaxy(toFailure(err), inst), warnings, files: [] };
   }
 }
 
-const DISK_ERRORS: Record<string, { reason: string; what: string; hint: string }> = {
-  ENOSPC: { reason: 'disk-full', what: 'no space left on the device', hint: 'free some space (or point --cache/--out elsewhere), then run again with --resume; nothing half-written was kept' },
-  EDQUOT: { reason: 'disk-full', what: 'disk quota exceeded', hint: 'free some space within your quota (sfh-pipeline cache gc helps), then run again with --resume' },
-  EROFS: { reason: 'read-only', what: 'the file system is read-only', hint: 'point --out and --cache at a writable folder' },
-  EACCES: { reason: 'permission-denied', what: 'permission denied', hint: 'check the permissions of --out and --cache, or point them at a folder you can write' },
-  EMFILE: { reason: 'too-many-files', what: 'too many open files', hint: 'raise the limit (ulimit -n) or lower --jobs' },
-};
-
-/** An error thrown by a stage, as a value: user-facing errors keep their reason and hint. */
-export function toFailure(err: unknown): Failure {
-  if (err instanceof Error) {
-    const e = err as Error & { reason?: unknown; hint?: unknown; code?: unknown; path?: unknown };
-    // A full or read-only disk is the user's to fix, not a bug: say which file and what to do.
-    const code = typeof e.code === 'string' ? e.code : /\b(ENOSPC|EDQUOT|EROFS|EACCES|EMFILE)\b/.exec(e.message)?.[1];
-    if (code && DISK_ERRORS[code]) {
-      const where = typeof e.path === 'string' ? ` writing ${e.path}` : '';
-      return { reason: DISK_ERRORS[code].reason, message: `${DISK_ERRORS[code].what}${where} (${e.message})`, hint: DISK_ERRORS[code].hint };
-    }
-    if (typeof e.reason === 'string') return { reason: e.reason, message: e.message, ...(typeof e.hint === 'string' ? { hint: e.hint } : {}) };
-    return { reason: 'stage-threw', message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
-  }
-  return { reason: 'stage-threw', message: String(err) };
-}
-
-function summarise(task: Task, instances: readonly InstanceResult[]): TaskResult {
-  const failed = instances.find((r) => r.status === 'failed') ?? instances.find((r) => r.status === 'upstream-failed' || r.status === 'cancelled');
-  // The task's output is the first file its stages wrote (the result FITS; pictures and
-  // post-processing come after it); every file is in the lock.
-  const output = instances.flatMap((r) => r.files)[0];
-  if (failed) return { task, status: 'failed', ...(failed.failure ? { failure: failed.failure } : {}), instances };
-  const skipped = instances.find((r) => r.status === 'skipped');
-  if (skipped) return { task, status: 'skipped', ...(skipped.skipReason ? { skipReason: skipped.skipReason } : {}), instances };
-  return { task, status: 'ok', ...(output ? { output } : {}), instances };
-}

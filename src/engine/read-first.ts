@@ -9,16 +9,18 @@
  * input hash in the key is one the stage itself took from the bytes it used.
  */
 import type { FileHasher } from '../cache/file-hash.ts';
-import type { StageInputContext, StageModule, StageOutput } from '../stage.ts';
+import type { StageOutput } from '../stage.ts';
+import type { Bound } from './kinds/kind.ts';
 
 /**
- * Runs `run` (the stage) first when the module hashes its inputs and one of them is not
- * hashed yet; adopts the hashes it returns. Undefined when nothing ran.
+ * Runs `run` (the instance) first when it hashes its inputs (a kind's {@link Bound.hashesInputs},
+ * from its module) and one of them is not hashed yet; adopts the hashes it returns. Undefined
+ * when nothing ran.
  */
-export async function readFirst(hasher: FileHasher, module: StageModule, ctx: StageInputContext, run: () => Promise<StageOutput>): Promise<StageOutput | undefined> {
+export async function readFirst(hasher: FileHasher, bound: Pick<Bound, 'hashesInputs' | 'provenance' | 'inputs'>, run: () => Promise<StageOutput>): Promise<StageOutput | undefined> {
   // (a stage that records its lineage needs its own input hashes before it runs)
-  if (!module.hashesInputs || module.provenance) return undefined;
-  const files = module.inputs?.(ctx) ?? [];
+  if (!bound.hashesInputs || bound.provenance) return undefined;
+  const files = bound.inputs();
   if (files.every((f) => hasher.known(f))) return undefined;
   const output = await run();
   for (const [file, read] of Object.entries(output.inputsRead ?? {})) hasher.adopt(file, read);

@@ -1,25 +1,36 @@
 /**
  * A worker thread that runs stage functions, so CPU-heavy stages of two galaxies really
  * use two cores and the main thread stays free to draw progress. It receives plain data
- * (the context without functions), rebuilds the context, runs the stage and posts back the
- * output with its arrays' buffers transferred, not copied.
+ * (the context's spec, lineage and upstream outputs), builds the context with the main
+ * thread's own builder (./context.ts: the same parameter guard, and an abort signal the
+ * main thread aborts with a `cancel` message), runs the stage and posts back the output
+ * with its arrays' buffers transferred, not copied.
  */
 import { parentPort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { sha256File } from '../cache/file-hash.ts';
+import { toFailure, type Failure } from '../errors.ts';
 import { collectLargeBuffers } from '../gc.ts';
-import type { Json, Lineage, ParamValue, RunInfo, StageContext, StageModule, StageOutput } from '../stage.ts';
+import type { Json, Lineage, StageModule, StageOutput } from '../stage.ts';
+import { catalogUpstream, stageContext, upstreamOf, type ContextSpec } from './context.ts';
+import { gatheredFrom, type PlainGathered } from './kinds/catalog-items.ts';
 
 /** A job for the worker. */
 export interface WorkerJob {
   readonly id: number;
   readonly module: string;
-  readonly stage: string;
-  readonly run: RunInfo;
-  readonly row: { readonly id: string; readonly fields: Readonly<Record<string, string>> | null };
-  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly spec: ContextSpec;
   readonly lineage: Lineage;
   readonly upstream: Readonly<Record<string, StageOutput>>;
+  /** Only for a catalog-level stage: what it runs over (its items' meta and files, who was left out). */
+  readonly gathered?: PlainGathered;
+  /** The run was cancelled before the job was handed over: its signal starts aborted. */
+  readonly aborted: boolean;
+}
+
+/** Aborts the signal of a running job (the run was cancelled: --fail-fast, Ctrl-C). */
+export interface CancelMessage {
+  readonly cancel: number;
 }
 
 /** What the worker posts back. */
@@ -28,7 +39,8 @@ export type WorkerMessage =
   | { readonly id: number; readonly kind: 'warn'; readonly message: string }
   | { readonly id: number; readonly kind: 'done'; readonly output: StageOutput }
   | { readonly id: number; readonly kind: 'hashed'; readonly sha256: string | null }
-  | { readonly id: number; readonly kind: 'error'; readonly error: { message: string; reason?: string; hint?: string; stack?: string } };
+  /** The stage's error as a failure, made here where the error is (a disk error keeps its `code`). */
+  | { readonly id: number; readonly kind: 'error'; readonly failure: Failure };
 
 /** Stage modules to import before any job asks for them (WorkerPool.preload). */
 export interface PreloadMessage {
@@ -42,6 +54,9 @@ export interface HashMessage {
 }
 
 const modules = new Map<string, Promise<StageModule>>();
+
+/** The abort controllers of the jobs running here, by job id. */
+const running = new Map<number, AbortController>();
 
 function moduleAt(file: string): Promise<StageModule> {
   let mod = modules.get(file);
@@ -98,43 +113,26 @@ async function handle(job: WorkerJob): Promise<void> {
   const port = parentPort;
   if (!port) return;
   jobsRunning++;
+  const abort = new AbortController();
+  if (job.aborted) abort.abort();
+  running.set(job.id, abort);
   try {
     const module = await moduleAt(job.module);
-    const ctx: StageContext = {
-      stage: job.stage,
-      run: job.run,
-      row: job.row.fields
-        ? { id: job.row.id, fields: job.row.fields }
-        : {
-            id: job.row.id,
-            get fields(): never {
-              throw new Error(`stage \`${job.stage}\` read ctx.row.fields; only the source stage reads the catalog row (read the galaxy from its output instead)`);
-            },
-          },
-      params: job.params,
-      upstream: {
-        get(stage: string): StageOutput {
-          const out = job.upstream[stage];
-          if (!out) throw new Error(`stage ${job.stage} read the output of \`${stage}\`, which is not in its needs (pipeline.yaml)`);
-          return out;
-        },
-      },
-      progress: (info) => port.postMessage({ id: job.id, kind: 'progress', info } satisfies WorkerMessage),
-      warn: (message) => port.postMessage({ id: job.id, kind: 'warn', message } satisfies WorkerMessage),
-      signal: new AbortController().signal,
-      lineage: job.lineage,
+    const links = {
+      upstream: job.gathered ? catalogUpstream(job.spec.stage) : upstreamOf(job.spec.stage, (need) => job.upstream[need]),
+      progress: (info: { iteration?: number; message?: string }) => port.postMessage({ id: job.id, kind: 'progress', info } satisfies WorkerMessage),
+      warn: (message: string) => port.postMessage({ id: job.id, kind: 'warn', message } satisfies WorkerMessage),
+      signal: abort.signal,
+      lineage: () => job.lineage,
     };
+    const ctx = job.gathered ? stageContext(job.spec, links, gatheredFrom(job.spec.stage, job.gathered)) : stageContext(job.spec, links);
     const output = await module.run(ctx);
     const buffers = Object.values(output.arrays ?? {}).map((a) => a.data.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
     port.postMessage({ id: job.id, kind: 'done', output } satisfies WorkerMessage, [...new Set(buffers)]);
   } catch (err) {
-    const e = err as Error & { reason?: unknown; hint?: unknown };
-    const error: { message: string; reason?: string; hint?: string; stack?: string } = { message: e?.message ?? String(err) };
-    if (typeof e?.reason === 'string') error.reason = e.reason;
-    if (typeof e?.hint === 'string') error.hint = e.hint;
-    if (typeof e?.reason !== 'string' && e?.stack) error.stack = e.stack;
-    port.postMessage({ id: job.id, kind: 'error', error } satisfies WorkerMessage);
+    port.postMessage({ id: job.id, kind: 'error', failure: toFailure(err) } satisfies WorkerMessage);
   } finally {
+    running.delete(job.id);
     jobsRunning--;
     // a stage that read a cube leaves it to the garbage collector: collect now (src/gc.ts)
     collectLargeBuffers();
@@ -152,8 +150,9 @@ function hashFile(msg: HashMessage): void {
   parentPort?.postMessage({ id: msg.id, kind: 'hashed', sha256 } satisfies WorkerMessage);
 }
 
-parentPort?.on('message', (msg: WorkerJob | PreloadMessage | HashMessage) => {
-  if ('preload' in msg) preload(msg.preload);
+parentPort?.on('message', (msg: WorkerJob | PreloadMessage | HashMessage | CancelMessage) => {
+  if ('cancel' in msg) running.get(msg.cancel)?.abort();
+  else if ('preload' in msg) preload(msg.preload);
   else if ('hashFile' in msg) hashFile(msg);
   else void handle(msg);
 });

@@ -5,9 +5,13 @@
  */
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { FailureError } from '../errors.ts';
 import type { StageOutput } from '../stage.ts';
 import { exposeGcToWorkers } from '../gc.ts';
-import type { HashMessage, PreloadMessage, WorkerJob, WorkerMessage } from './stage-worker.ts';
+import type { CancelMessage, HashMessage, PreloadMessage, WorkerJob, WorkerMessage } from './stage-worker.ts';
+
+/** A job as the engine hands it over: the pool numbers it and tells the worker whether the run is cancelled. */
+export type PoolJob = Omit<WorkerJob, 'id' | 'aborted'>;
 
 /** Callbacks of one job. */
 export interface JobHandlers {
@@ -15,18 +19,6 @@ export interface JobHandlers {
   warn(message: string): void;
 }
 
-/** A job's failure, rebuilt in the main thread with its reason and hint. */
-export class WorkerStageError extends Error {
-  constructor(
-    message: string,
-    readonly reason?: string,
-    readonly hint?: string,
-    stack?: string,
-  ) {
-    super(message);
-    if (stack) this.stack = stack;
-  }
-}
 
 /**
  * Workers run the compiled stage-worker.js. Under tsx (unit tests importing sources) the
@@ -64,7 +56,7 @@ export function startEarlyWorker(): void {
 export class WorkerPool {
   private readonly idle: Worker[] = [];
   private readonly all: Worker[] = [];
-  private readonly queue: { job: Omit<WorkerJob, 'id'>; handlers: JobHandlers; resolve: (o: StageOutput) => void; reject: (e: Error) => void }[] = [];
+  private readonly queue: { job: PoolJob; handlers: JobHandlers; signal: AbortSignal | undefined; resolve: (o: StageOutput) => void; reject: (e: Error) => void }[] = [];
   private readonly running = new Map<number, { handlers: JobHandlers; resolve: (o: StageOutput) => void; reject: (e: Error) => void; worker: Worker }>();
   private readonly hashing = new Map<number, { resolve: (sha256: string | null) => void; worker: Worker }>();
   private nextId = 1;
@@ -133,10 +125,13 @@ export class WorkerPool {
     });
   }
 
-  /** Runs a stage job in a worker; resolves with its output. */
-  run(job: Omit<WorkerJob, 'id'>, handlers: JobHandlers): Promise<StageOutput> {
+  /**
+   * Runs a stage job in a worker; resolves with its output. When `signal` aborts, the
+   * stage's own `ctx.signal` aborts in the worker (a stage that awaits sees it).
+   */
+  run(job: PoolJob, handlers: JobHandlers, signal?: AbortSignal): Promise<StageOutput> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, handlers, resolve, reject });
+      this.queue.push({ job, handlers, signal, resolve, reject });
       this.pump();
     });
   }
@@ -148,8 +143,15 @@ export class WorkerPool {
       const next = this.queue.shift();
       if (!next) return;
       const id = this.nextId++;
-      this.running.set(id, { handlers: next.handlers, resolve: next.resolve, reject: next.reject, worker });
-      worker.postMessage({ ...next.job, id });
+      const signal = next.signal;
+      const cancel = (): void => worker.postMessage({ cancel: id } satisfies CancelMessage);
+      signal?.addEventListener('abort', cancel, { once: true });
+      const settle = <T>(fn: (value: T) => void) => (value: T): void => {
+        signal?.removeEventListener('abort', cancel);
+        fn(value);
+      };
+      this.running.set(id, { handlers: next.handlers, resolve: settle(next.resolve), reject: settle(next.reject), worker });
+      worker.postMessage({ ...next.job, id, aborted: signal?.aborted ?? false } satisfies WorkerJob);
       const callbacks = this.firstJob;
       if (callbacks) {
         this.firstJob = null;
@@ -185,7 +187,7 @@ export class WorkerPool {
       case 'error':
         this.running.delete(msg.id);
         this.idle.push(worker);
-        job.reject(new WorkerStageError(msg.error.message, msg.error.reason, msg.error.hint, msg.error.stack));
+        job.reject(new FailureError(msg.failure));
         break;
     }
     this.pump();

@@ -1,12 +1,14 @@
 /**
  * Which executor runs `sfh-pipeline run`: `--executor`, else, for `--resume`, the one the
  * resumed run used (a cluster run resumed without the flag must not run on the login
- * node), else local. Results are the same whichever runs them.
+ * node), else local. Results are the same whichever runs them. A new executor is one more
+ * name here and one class implementing src/session/executor.ts.
  */
 import path from 'node:path';
 import { lastRun } from '../cache/runs.ts';
 import { UserError } from '../errors.ts';
-import { cacheDirOf, pipelineFile } from '../cli/plan.ts';
+import type { Executor } from '../session/executor.ts';
+import { cacheDirOf, pipelineFile, type RunRequest } from '../session/request.ts';
 
 /** The executors `--executor` accepts. */
 export const EXECUTORS = ['local', 'slurm'] as const;
@@ -25,4 +27,14 @@ export function chooseExecutor(v: { executor?: string; resume?: boolean; pipelin
     if (last?.header.args['executor'] === 'slurm') return 'slurm';
   }
   return 'local';
+}
+
+/** Makes the named executor (its code is loaded only when chosen). */
+export async function createExecutor(name: ExecutorName, request: RunRequest): Promise<Executor> {
+  switch (name) {
+    case 'local':
+      return new (await import('./local.ts')).LocalExecutor(request);
+    case 'slurm':
+      return new (await import('./slurm/driver.ts')).SlurmExecutor(request);
+  }
 }

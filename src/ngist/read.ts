@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { UserError } from '../errors.ts';
+import { UserError, type UserErrorReason } from '../errors.ts';
 import type { ColumnArray, FitsTable, Header } from '../fits/index.ts';
 import { fitsFileOf } from '../fits/gzip.ts';
 import { openSmallFits, type SmallFits } from '../fits/small-fits.ts';
@@ -64,7 +64,7 @@ async function open<T>(file: string, fn: (f: SmallFits) => T): Promise<T> {
 
 /** Reads and cross-checks the run's files; every failure names the file and what to do. */
 export async function readNgist(files: NgistFiles, who: string): Promise<NgistRun> {
-  const bad = (file: string, reason: string, message: string, hint: string): UserError => new UserError(reason, `${who}: ${message}`, hint, file);
+  const bad = (file: string, reason: UserErrorReason, message: string, hint: string): UserError => new UserError(reason, `${who}: ${message}`, hint, file);
 
   // The spaxel table and its grid
   const { ids, binIds, x, y, flux, pixsize, wcsHeader } = await open(files.table, (f) => {

@@ -11,9 +11,9 @@ import { UserError } from '../errors.ts';
 import type { CatalogRow, ParamValue } from '../stage.ts';
 import type { Pipeline, StageDecl } from './types.ts';
 
-/** One stage for one galaxy at one point of the sweep axes that stage depends on. */
-export interface Instance {
-  /** Stable, readable id: `cluster[122 k=4 seed=0]`. */
+/** What every instance has: a stage, at one point of the sweep axes that stage depends on. */
+interface InstanceBase {
+  /** Stable, readable id: `cluster[122 k=4 seed=0]`, `summarise[all]`. */
   readonly id: string;
   readonly stage: StageDecl;
   readonly row: CatalogRow;
@@ -21,18 +21,33 @@ export interface Instance {
   readonly params: Readonly<Record<string, ParamValue>>;
   /** The sweep axes this instance depends on, with their values (its part of the sweep point). */
   readonly point: Readonly<Record<string, ParamValue>>;
+}
+
+/** One stage for one galaxy at one point of the sweep axes that stage depends on. */
+export interface GalaxyInstance extends InstanceBase {
+  readonly scope: 'galaxy';
+  /** The instances of its `needs`, by stage name. */
+  readonly deps: ReadonlyMap<string, Instance>;
+}
+
+/** A catalog-level stage (`over: catalog`) once over every selected galaxy, at one point of its own axes. */
+export interface CatalogInstance extends InstanceBase {
+  readonly scope: 'catalog';
   /**
-   * The instances of its `needs`, by stage name. For a catalog-level instance: every
-   * instance it gathers (those of its {@link items} and the catalog-level instances it
-   * needs), by instance id, so the engine waits for, keys on and frees them alike.
+   * Every instance it gathers (those of its {@link items} and the catalog-level instances it
+   * needs), by instance id, so the engine waits for, keys on and frees them as any dependency.
    */
   readonly deps: ReadonlyMap<string, Instance>;
-  /**
-   * Only for a catalog-level instance: one item per selected galaxy and point of the axes
-   * it gathers, in catalog order, each with its upstream instances by stage name.
-   */
-  readonly items?: readonly FanInItem[];
+  /** One item per selected galaxy and point of the axes it gathers, in catalog order. */
+  readonly items: readonly FanInItem[];
 }
+
+/**
+ * A stage instance, told apart by `scope` as pipeline.yaml's `over:` tells the stages apart.
+ * How each kind runs (a per-galaxy module, a catalog-level module, a shell command) is
+ * chosen in one place, src/engine/kinds/index.ts.
+ */
+export type Instance = GalaxyInstance | CatalogInstance;
 
 /** What a catalog-level instance gathers for one galaxy at one point. */
 export interface FanInItem {
@@ -107,7 +122,7 @@ export function analyse(pipeline: Pipeline, rows: readonly CatalogRow[], values:
     }
     const params: Record<string, ParamValue> = {};
     for (const p of stage.params) params[p] = p in point ? (point[p] as ParamValue) : (values.get(p)?.[0] as ParamValue);
-    const inst: Instance = { id, stage, row, params, point, deps };
+    const inst: Instance = { scope: 'galaxy', id, stage, row, params, point, deps };
     byId.set(id, inst);
     order.push(inst);
     return inst;
@@ -155,7 +170,7 @@ export function analyse(pipeline: Pipeline, rows: readonly CatalogRow[], values:
         if (!stage.needs.includes(other.stage.name)) continue;
         if (Object.entries(other.point).every(([a, v]) => !(a in point) || point[a] === v)) deps.set(other.id, other);
       }
-      const inst: Instance = { id: instanceId(stage.name, CATALOG_ROW.id, point), stage, row: CATALOG_ROW, params: paramsOf(stage, point), point, deps, items };
+      const inst: Instance = { scope: 'catalog', id: instanceId(stage.name, CATALOG_ROW.id, point), stage, row: CATALOG_ROW, params: paramsOf(stage, point), point, deps, items };
       byId.set(inst.id, inst);
       catalog.push(inst);
     }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
-import { UserError } from '../errors.ts';
+import { PipelineError } from './problems.ts';
 import { checkValue } from './params.ts';
 import { readPipelineText } from './text.ts';
 import { readExecutor, withoutExecutor } from './executor.ts';
@@ -20,28 +20,20 @@ const PARAM_KEYS = ['type', 'default', 'min', 'max', 'choices', 'doc'];
 const STAGE_KEYS = ['module', 'run', 'inputs', 'outputs', 'source', 'over', 'per', 'needs', 'params', 'doc'];
 const NAME = /^[a-z][a-zA-Z0-9-]*$/;
 
-/** Thrown when pipeline.yaml has problems; `problems` holds every one of them. */
-export class PipelineError extends UserError {
-  constructor(
-    file: string,
-    problems: readonly PipelineProblem[],
-  ) {
-    problems = [...problems].sort((a, b) => a.line - b.line || a.col - b.col);
-    const shown = path.relative(process.cwd(), file) || file;
-    const lines = problems.map((p) => `${shown}:${p.line}:${p.col}: ${p.message}${p.hint ? `\n    ${p.hint}` : ''}`);
-    super('pipeline-invalid', `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${shown}:\n${lines.join('\n')}`, undefined, file);
-    this.problems = problems;
-  }
-
-  /** Every problem, in file order. */
-  readonly problems: readonly PipelineProblem[];
-}
+export { PipelineError } from './problems.ts';
 
 /** Loads and validates a pipeline file; throws {@link PipelineError} listing every problem. */
 export function loadPipeline(file: string): Pipeline {
   const abs = path.resolve(file);
   return parsePipeline(readPipelineText(abs), abs);
 }
+
+/** The YAML library's errors that we say in our own words. */
+const YAML_WORDS: Partial<Record<string, { message: string; hint: string }>> = {
+  DUPLICATE_KEY: { message: 'duplicate key', hint: 'each key may appear once; remove or rename one of them' },
+  MULTIPLE_DOCS: { message: 'a second YAML document starts here (a `---` line): a pipeline file is one document', hint: 'remove the `---` line and what follows it, or merge the two into one' },
+  TAB_AS_INDENT: { message: 'a tab indents this line; YAML indents with spaces only', hint: 'replace the tabs at the start of the line by spaces' },
+};
 
 /** Validates pipeline text; `file` names it in messages and anchors relative module paths. */
 export function parsePipeline(text: string, file: string): Pipeline {
@@ -54,10 +46,12 @@ export function parsePipeline(text: string, file: string): Pipeline {
     const { line, col } = lc.linePos(offset);
     problems.push({ line, col, message, ...(hint ? { hint } : {}) });
   };
+  const where = (node: Node | Pair['key'] | undefined): { line: number; col: number } => lc.linePos(node && typeof node === 'object' && 'range' in node ? ((node.range as [number, number] | undefined)?.[0] ?? 0) : 0);
   for (const e of doc.errors) {
     const { line, col } = lc.linePos((e.pos as unknown as [number, number])[0]);
-    const dup = e.code === 'DUPLICATE_KEY';
-    problems.push({ line, col, message: dup ? 'duplicate key' : e.message.split('\n')[0] ?? e.message, ...(dup ? { hint: 'each key may appear once; remove or rename one of them' } : {}) });
+    // (in our words where the YAML library's would send a user to its own API)
+    const said = YAML_WORDS[e.code];
+    problems.push({ line, col, message: said?.message ?? e.message.split('\n')[0] ?? e.message, ...(said?.hint ? { hint: said.hint } : {}) });
   }
   if (problems.length) throw new PipelineError(file, problems);
 
@@ -67,8 +61,11 @@ export function parsePipeline(text: string, file: string): Pipeline {
   const version = root.get('version', true) as unknown;
   if (!isScalar(version) || version.value !== 1) at((version as Node | undefined) ?? root, '`version` must be 1', 'add `version: 1` at the top');
 
-  const params = readParams(root.get('params', true), at, root);
-  const stages = readStages(root.get('stages', true), params, path.dirname(file), at, root, text);
+  // Every parameter with a declaration counts as declared, a faulty one too: its one
+  // problem is reported where it is, not again at every stage that reads it.
+  const declared = new Set<string>();
+  const params = readParams(root.get('params', true), at, root, declared);
+  const stages = readStages(root.get('stages', true), declared, path.dirname(file), at, where, root, text);
   const executor = readExecutor(root.get('executor', true), at);
   if (problems.length) throw new PipelineError(file, problems);
   return {
@@ -89,7 +86,7 @@ function checkKeys(map: YAMLMap, allowed: readonly string[], where: string, at: 
   }
 }
 
-function readParams(node: unknown, at: At, parent: Node): Map<string, ParamDecl> {
+function readParams(node: unknown, at: At, parent: Node, declared: Set<string>): Map<string, ParamDecl> {
   const params = new Map<string, ParamDecl>();
   if (node === undefined) return params;
   if (!isMap(node)) {
@@ -100,6 +97,7 @@ function readParams(node: unknown, at: At, parent: Node): Map<string, ParamDecl>
     const name = isScalar(pair.key) ? String(pair.key.value) : '';
     const decl = pair.value;
     if (!NAME.test(name)) at(pair.key as Node, `parameter name \`${name}\` must start with a letter and hold only letters, digits and -`);
+    declared.add(name);
     if (!isMap(decl)) {
       at((decl as Node) ?? (pair.key as Node), `parameter \`${name}\` must be a mapping with at least \`type\` and \`default\``);
       continue;
@@ -146,7 +144,7 @@ function readParams(node: unknown, at: At, parent: Node): Map<string, ParamDecl>
   return params;
 }
 
-function readStages(node: unknown, params: Map<string, ParamDecl>, root: string, at: At, parent: Node, text: string): StageDecl[] {
+function readStages(node: unknown, params: ReadonlySet<string>, root: string, at: At, where: (node: Node | Pair['key'] | undefined) => { line: number; col: number }, parent: Node, text: string): StageDecl[] {
   if (!isMap(node) || node.items.length === 0) {
     at((node as Node) ?? parent, '`stages` must be a mapping of stage name to declaration', 'see docs/pipeline.md for the format');
     return [];
@@ -198,6 +196,7 @@ function readStages(node: unknown, params: Map<string, ParamDecl>, root: string,
       needs: needs.names,
       params: used.names,
       doc: isScalar(docNode) ? String(docNode.value) : '',
+      at: where((moduleNode as Node | undefined) ?? pair.key),
     });
   }
   for (const decl of decls.values()) {
@@ -226,7 +225,7 @@ function readStages(node: unknown, params: Map<string, ParamDecl>, root: string,
  * `over: catalog` and `per: [axis, ...]`: a catalog-level (fan-in) stage, optionally split
  * on some sweep axes. Undefined for a per-galaxy stage.
  */
-function readOver(decl: YAMLMap, name: string, params: Map<string, ParamDecl>, at: At): { per: string[] } | undefined {
+function readOver(decl: YAMLMap, name: string, params: ReadonlySet<string>, at: At): { per: string[] } | undefined {
   const overNode = decl.get('over', true);
   const perNode = decl.get('per', true);
   if (overNode === undefined) {

@@ -68,19 +68,21 @@ export function parseParamValues(decl: ParamDecl, text: string, what = `--set ${
 /**
  * The values of every declared parameter for a run: defaults, overridden by the command
  * line. A parameter with more than one value is a sweep axis. Relative paths given on the
- * command line resolve against `cwd`; relative defaults against the pipeline's folder.
+ * command line resolve against `cwd`; relative defaults against the pipeline's folder. An
+ * override is its text, or its text and the option that gave it (`--k`, `--set seed`).
  */
-export function resolveParams(pipeline: Pipeline, overrides: ReadonlyMap<string, string>, cwd: string): Map<string, ParamValue[]> {
+export function resolveParams(pipeline: Pipeline, overrides: ReadonlyMap<string, string | { readonly text: string; readonly option: string }>, cwd: string): Map<string, ParamValue[]> {
   const out = new Map<string, ParamValue[]>();
-  for (const [name, text] of overrides) {
+  for (const name of overrides.keys()) {
     if (!pipeline.params.has(name)) {
       throw new UserError('usage', `unknown parameter \`${name}\``, `parameters of ${path.basename(pipeline.file)}: ${[...pipeline.params.keys()].join(', ')}`);
     }
   }
   for (const decl of pipeline.params.values()) {
-    const text = overrides.get(decl.name);
-    const values = text === undefined ? [decl.default] : parseParamValues(decl, text);
-    const base = text === undefined ? pipeline.root : cwd;
+    const given = overrides.get(decl.name);
+    // (named as the user gave it: `--k 0` is reported as `--k`, `--set k=0` as `--set k`)
+    const values = given === undefined ? [decl.default] : typeof given === 'string' ? parseParamValues(decl, given) : parseParamValues(decl, given.text, given.option);
+    const base = given === undefined ? pipeline.root : cwd;
     // An optional path (declared with default "") stays "" when not given: unset, not the cwd.
     out.set(decl.name, decl.type === 'path' ? values.map((v) => (v === '' ? v : path.resolve(base, String(v)))) : values);
   }

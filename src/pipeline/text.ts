@@ -4,12 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.ts';
+import { notA, pathProblem } from '../path-errors.ts';
 
 /** The text of a pipeline file, with an error that says what to pass instead. */
 export function readPipelineText(abs: string): string {
   try {
     return readFileSync(abs, 'utf8');
   } catch (err) {
-    throw new UserError('pipeline-invalid', `cannot read ${abs}: ${(err as Error).message}`, 'pass --pipeline FILE, or run from the folder that holds pipeline.yaml', abs);
+    const not = notA(abs, 'file');
+    throw new UserError('pipeline-invalid', `cannot read ${abs}: ${not ? `it ${not}` : (pathProblem(err)?.message ?? (err as Error).message)}`, 'pass --pipeline FILE, or run from the folder that holds pipeline.yaml', abs);
   }
 }

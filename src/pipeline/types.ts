@@ -53,6 +53,8 @@ export interface StageDecl {
   readonly needs: readonly string[];
   readonly params: readonly string[];
   readonly doc: string;
+  /** Where the stage's `module` (or, without one, its name) is in the pipeline file, for problems found in the module. */
+  readonly at?: { readonly line: number; readonly col: number };
 }
 
 /** A validated pipeline: stages in a topological order (every stage after its needs). */

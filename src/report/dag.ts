@@ -3,7 +3,7 @@
  * cached or stale (would run) from `explainPlan`.
  */
 import type { Explanation } from '../engine/explain.ts';
-import type { Instance, Plan } from '../pipeline/analyse.ts';
+import type { CatalogInstance, Plan } from '../pipeline/analyse.ts';
 
 /** One line per instance, after its dependencies: `cluster[122 k=4]  <- collapse-smooth[122], mass-map[122]  [cached]`. */
 export function dagText(plan: Plan, explained: readonly Explanation[]): string {
@@ -11,8 +11,8 @@ export function dagText(plan: Plan, explained: readonly Explanation[]): string {
   const width = Math.max(...plan.instances.map((i) => i.id.length));
   const lines = plan.instances.map((inst) => {
     const e = state.get(inst.id);
-    const deps = inst.items ? gathered(inst) : [...inst.deps.values()].map((d) => d.id).join(', ');
-    const mark = e ? (e.state === 'cached' ? '[cached]' : `[stale: ${e.reasons[0] ?? ''}]`) : '';
+    const deps = inst.scope === 'catalog' ? gathered(inst) : [...inst.deps.values()].map((d) => d.id).join(', ');
+    const mark = e ? (e.state === 'cached' ? '[cached]' : e.state === 'skipped' ? `[skipped: ${e.reasons[0] ?? ''}]` : `[stale: ${e.reasons[0] ?? ''}]`) : '';
     return `${inst.id.padEnd(width)}  ${deps ? `<- ${deps}` : '(source)'}  ${mark}`.trimEnd();
   });
   return `${lines.join('\n')}\n`;
@@ -22,11 +22,11 @@ export function dagText(plan: Plan, explained: readonly Explanation[]): string {
  * What a catalog-level instance gathers, by stage: `catalog x 4 galaxies, write x 4
  * galaxies x k=2,3`, rather than one id per galaxy (a catalog has hundreds).
  */
-function gathered(inst: Instance): string {
+function gathered(inst: CatalogInstance): string {
   const parts: string[] = [];
   const stages = new Map<string, { galaxies: Set<string>; points: Map<string, Set<string>> }>();
   for (const dep of inst.deps.values()) {
-    if (dep.items) {
+    if (dep.scope === 'catalog') {
       parts.push(dep.id);
       continue;
     }
@@ -46,10 +46,10 @@ export function dagMermaid(plan: Plan, explained: readonly Explanation[]): strin
   const lines = ['flowchart LR'];
   for (const inst of plan.instances) {
     const point = Object.entries(inst.point).map(([k, v]) => ` ${k}=${v}`).join('');
-    const cls = state.get(inst.id) === 'cached' ? 'cached' : 'stale';
+    const cls = state.get(inst.id) === 'cached' || state.get(inst.id) === 'skipped' ? 'cached' : 'stale';
     // A catalog-level instance is a stadium, labelled with the galaxies it gathers.
-    const [open, close] = inst.items ? ['([', '])'] : ['[', ']'];
-    const label = inst.items ? `${inst.stage.name}<br/>all ${new Set(inst.items.map((i) => i.row.id)).size} galaxies${point}` : `${inst.stage.name}<br/>${inst.row.id}${point}`;
+    const [open, close] = inst.scope === 'catalog' ? ['([', '])'] : ['[', ']'];
+    const label = inst.scope === 'catalog' ? `${inst.stage.name}<br/>all ${new Set(inst.items.map((i) => i.row.id)).size} galaxies${point}` : `${inst.stage.name}<br/>${inst.row.id}${point}`;
     lines.push(`  ${ids.get(inst.id)}${open}"${label}"${close}:::${cls}`);
   }
   for (const inst of plan.instances) for (const dep of inst.deps.values()) lines.push(`  ${ids.get(dep.id)} --> ${ids.get(inst.id)}`);

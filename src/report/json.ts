@@ -4,6 +4,7 @@
  */
 import type { InstanceResult, TaskResult } from '../engine/events.ts';
 import type { Json } from '../stage.ts';
+import { describeFailure } from './failure.ts';
 
 /** One task of the `--json` record. */
 export interface TaskRecord {
@@ -38,7 +39,7 @@ export function taskRecord(result: TaskResult, values: ReadonlyMap<string, reado
     k,
     params,
     status: result.status,
-    error: failure ? (failure.hint ? `${failure.message} (${failure.hint})` : failure.message) : null,
+    error: failure ? describeFailure(failure) : null,
     reason: failure?.reason ?? null,
     skipped: result.skipReason ?? null,
     output: result.output ?? null,
@@ -62,6 +63,8 @@ export interface CatalogRecord {
   files: string[];
   error: string | null;
   reason: string | null;
+  /** What it warned about (repeated when it came from the cache). */
+  warnings: string[];
 }
 
 /** Builds the record of one catalog-level instance. */
@@ -73,10 +76,36 @@ export function catalogRecord(r: InstanceResult): CatalogRecord {
     point: { ...r.instance.point },
     status: r.status,
     ms: Math.round(r.ms * 10) / 10,
-    items: r.instance.items?.length ?? 0,
+    items: r.instance.scope === 'catalog' ? r.instance.items.length : 0,
     excluded: (r.catalog?.excluded ?? []).map((e) => ({ galaxy: e.galaxy, point: { ...e.point }, instance: e.instance, status: e.status, reason: e.reason })),
     files: [...r.files],
-    error: failure ? (failure.hint ? `${failure.message} (${failure.hint})` : failure.message) : null,
+    error: failure ? describeFailure(failure) : null,
     reason: failure?.reason ?? null,
+    warnings: [...r.warnings],
+  };
+}
+
+/** The whole `--json` record of a run: who made it, from which pipeline, and every task and catalog-level instance. */
+export function runRecord(run: {
+  readonly version: string;
+  readonly pipeline: string;
+  readonly id: string;
+  readonly executor?: { readonly [key: string]: Json };
+  readonly inputsHashed: number;
+  readonly cacheProblems: readonly object[];
+  readonly tasks: readonly TaskResult[];
+  readonly catalog: readonly InstanceResult[];
+  readonly values: ReadonlyMap<string, readonly Json[]>;
+}): { [key: string]: unknown } {
+  return {
+    tool: 'sfh-pipeline',
+    version: run.version,
+    pipeline: run.pipeline,
+    run: run.id,
+    ...run.executor,
+    inputsHashed: run.inputsHashed,
+    cacheProblems: run.cacheProblems,
+    tasks: run.tasks.map((r) => taskRecord(r, run.values)),
+    catalog: run.catalog.map(catalogRecord),
   };
 }

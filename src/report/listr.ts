@@ -9,6 +9,7 @@
 import { DefaultRenderer, Listr, ListrEventManager, ListrLogger, PRESET_TIMER, ProcessOutput, type ListrTask } from 'listr2';
 import type { EngineEmitter, InstanceResult } from '../engine/events.ts';
 import type { Instance, Plan } from '../pipeline/analyse.ts';
+import { describeFailure, stackOf } from './failure.ts';
 import { formatMs } from './plain.ts';
 
 /** How the view behaves. */
@@ -29,10 +30,15 @@ export interface ListrView {
    * that never ended are shown as not run. A no-op after 'run-end'. Resolves as `finished`.
    */
   stop(): Promise<void>;
+  /**
+   * Ends the view at once, for a run that is interrupted (Ctrl-C, SIGTERM) and ends the
+   * process: the last frame and the cursor stay on the screen, so what is written next
+   * (how far the run got) appears under it.
+   */
+  interrupt(): void;
 }
 
 type RendererTasks = ConstructorParameters<typeof DefaultRenderer>[0];
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /**
  * DefaultRenderer with three changes, all for long catalogs and none visible on a short one.
@@ -45,9 +51,9 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  *   the bottom, which the terminal would cut off anyway, are left out of each frame (a
  *   frame of 300 galaxies took half a core), while a galaxy still running stays in view
  *   wherever it is in the list. The last frame, left in the scrollback, has every galaxy.
- * And on Ctrl-C it leaves the last frame and the cursor on the screen before the signal
- * ends the process: while it draws, listr2 holds back all other writes to the stream,
- * the cursor's restoring included.
+ * And on Ctrl-C (the session's interrupt: `ListrView.interrupt`) it leaves the last frame
+ * and the cursor on the screen before the process ends: while it draws, listr2 holds back
+ * all other writes to the stream, the cursor's restoring included.
  */
 class TerminalRenderer extends DefaultRenderer {
   static override nonTTY = true;
@@ -74,21 +80,23 @@ class TerminalRenderer extends DefaultRenderer {
     super.update();
   }
 
+  /** The renderers drawing now: what an interrupt ends. */
+  static readonly drawing = new Set<TerminalRenderer>();
+  private ended = false;
+
   override async render(): Promise<void> {
+    TerminalRenderer.drawing.add(this);
     await super.render();
-    for (const signal of SIGNALS) process.once(signal, this.onSignal);
   }
 
   override end(): void {
-    for (const signal of SIGNALS) process.off(signal, this.onSignal);
+    // (once: an interrupt may end it before listr2 does)
+    if (this.ended) return;
+    this.ended = true;
+    TerminalRenderer.drawing.delete(this);
     this.shown.splice(0, this.shown.length, ...this.all);
     super.end();
   }
-
-  private readonly onSignal = (signal: NodeJS.Signals): void => {
-    this.end();
-    process.kill(process.pid, signal);
-  };
 }
 
 /** What a task's handle lets the view change. */
@@ -153,7 +161,7 @@ export function attachListrView(events: EngineEmitter, plan: Plan, out: NodeJS.W
     let galaxy = galaxies.get(inst.row.id);
     if (!galaxy) {
       // The catalog-level instances share one line after the galaxies': they run over all of them.
-      const title = inst.items ? 'all galaxies (catalog-level stages)' : `${inst.row.id} ${inst.row.fields['SN Name'] ?? ''}`.trim();
+      const title = inst.scope === 'catalog' ? 'all galaxies (catalog-level stages)' : `${inst.row.id} ${inst.row.fields['SN Name'] ?? ''}`.trim();
       galaxy = { title, slots: [], begun: deferred() };
       galaxies.set(inst.row.id, galaxy);
     }
@@ -178,7 +186,8 @@ export function attachListrView(events: EngineEmitter, plan: Plan, out: NodeJS.W
     slot.started.resolve();
     slot.ended.resolve(result);
     for (const w of result.warnings) after.push(`${result.instance.id} warning: ${w}`);
-    if (options.verbose && result.failure?.stack) after.push(result.failure.stack);
+    const stack = options.verbose ? stackOf(result.failure) : undefined;
+    if (stack) after.push(stack);
     retitleGalaxy(galaxy);
   };
   const stopAll = (): void => {
@@ -214,7 +223,7 @@ export function attachListrView(events: EngineEmitter, plan: Plan, out: NodeJS.W
     concurrent: true,
     exitOnError: false,
     collectErrors: 'minimal',
-    // listr2's own handler would exit with 127; TerminalRenderer lets the signal end the process.
+    // listr2's own handler would exit with 127; the session answers signals (src/session/interrupt.ts).
     registerSignalListeners: false,
     renderer: TerminalRenderer,
     rendererOptions: {
@@ -232,6 +241,9 @@ export function attachListrView(events: EngineEmitter, plan: Plan, out: NodeJS.W
     stop: () => {
       stopAll();
       return finished;
+    },
+    interrupt: () => {
+      for (const renderer of TerminalRenderer.drawing) renderer.end();
     },
   };
 }
@@ -288,13 +300,14 @@ function slotTask(slot: Slot): ListrTask<object, typeof TerminalRenderer> {
           task.skip(slot.began ? `${slot.title} — skipped: ${r.skipReason ?? ''}` : `${slot.title} — skipped`);
           return;
         case 'upstream-failed':
-          task.skip(`${slot.title} — not run: an earlier stage failed`);
+          // The root cause by name (its own line, perhaps in another galaxy's view, says why).
+          task.skip(`${slot.title} — not run: ${r.failure?.reason === 'upstream-failed' ? `${r.failure.root} failed (${r.failure.cause.reason})` : 'an earlier stage failed'}`);
           return;
         case 'cancelled':
           task.skip(`${slot.title} — ${r.failure?.message ?? 'not run'}`);
           return;
         case 'failed':
-          throw new Error(`${slot.title}${rounds}: ${r.failure?.message ?? 'failed'}${r.failure?.hint ? ` (${r.failure.hint})` : ''}`);
+          throw new Error(`${slot.title}${rounds}: ${r.failure ? describeFailure(r.failure) : 'failed'}`);
       }
     },
   };

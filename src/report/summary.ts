@@ -26,6 +26,8 @@ export interface SummaryRow {
   /** PSF gaussian sigma in pixels. */
   readonly psfSigma: number | null;
   readonly snPixel: readonly [number, number] | null;
+  /** The run's `snPixel` rule that chose that pixel (`int`, the notebook's, or `nearest`); null when not given. */
+  readonly snPixelRule: string | null;
   readonly snGroup: number | null;
   /** The SN group's share of the grouped mass. */
   readonly snMassFraction: number | null;
@@ -41,8 +43,11 @@ export interface SummaryRow {
   readonly file: string;
 }
 
-/** The row of one result; `snType` comes from the catalog (the FITS does not record it). */
-export function summaryRow(r: GroupResult, thresholds: Thresholds, snType = ''): SummaryRow {
+/**
+ * The row of one result; `snType` comes from the catalog (the FITS does not record it),
+ * `snPixelRule` from the run (the rule load-cubes chose the SN pixel by, and the DTD fit uses).
+ */
+export function summaryRow(r: GroupResult, thresholds: Thresholds, snType = '', snPixelRule: string | null = null): SummaryRow {
   const g = r.snGroup;
   const sfh = g !== null ? r.meanSfh[g - 1] : undefined;
   const fraction = g !== null ? massFractions(r.masses)[g - 1] : undefined;
@@ -59,6 +64,7 @@ export function summaryRow(r: GroupResult, thresholds: Thresholds, snType = ''):
     valid: r.valid,
     psfSigma: r.psfSigma,
     snPixel: r.snPixel,
+    snPixelRule,
     snGroup: g,
     snMassFraction: finite(fraction),
     snMeanAge: sfh ? finite(meanAgeGyr(sfh, r.ages ?? undefined)) : null,
@@ -73,7 +79,7 @@ export function summaryRow(r: GroupResult, thresholds: Thresholds, snType = ''):
 /** The CSV columns, in order (documented in docs/report.md). */
 export const SUMMARY_COLUMNS = [
   'galaxy', 'sn', 'sn_type', 'k', 'seed', 'groups', 'iterations', 'converged', 'valid_pixels', 'psf_sigma_px',
-  'sn_pixel_x', 'sn_pixel_y', 'sn_group', 'sn_group_mass_fraction', 'sn_group_mean_age_gyr', 'sn_group_young_fraction',
+  'sn_pixel_x', 'sn_pixel_y', 'sn_pixel_rule', 'sn_group', 'sn_group_mass_fraction', 'sn_group_mean_age_gyr', 'sn_group_young_fraction',
   'objective', 'silhouette', 'flags', 'file',
 ] as const;
 
@@ -87,7 +93,7 @@ export function summaryCsv(rows: readonly SummaryRow[]): string {
   for (const r of rows) {
     const cells = [
       r.galaxy, r.sn, r.snType, r.k, r.seed, r.groups, r.iterations, r.converged, r.valid, num(r.psfSigma),
-      r.snPixel?.[0] ?? null, r.snPixel?.[1] ?? null, r.snGroup, num(r.snMassFraction), num(r.snMeanAge), num(r.snYoungFraction),
+      r.snPixel?.[0] ?? null, r.snPixel?.[1] ?? null, r.snPixelRule, r.snGroup, num(r.snMassFraction), num(r.snMeanAge), num(r.snYoungFraction),
       num(r.objective), num(r.silhouette), r.flags.join(';'), path.basename(r.file),
     ];
     lines.push(cells.map(csvCell).join(','));
@@ -104,8 +110,9 @@ export function writeSummaryCsv(file: string, rows: readonly SummaryRow[]): void
 /** The rows as an aligned text table for a terminal (the end of `run`). */
 export function summaryTable(rows: readonly SummaryRow[]): string[] {
   const head = ['galaxy', 'SN', 'type', 'k', 'groups', 'iter', 'conv', 'valid', 'psf σ', 'SN pixel', 'SN group', 'mass', 'mean age', '<1 Gyr', 'objective', 'silhouette', 'flags'];
+  const seeds = new Set(rows.map((r) => r.seed)).size > 1;
   const body = rows.map((r) => [
-    r.galaxy, r.sn, r.snType, `${r.k}${r.seed !== null && rows.some((o) => o.seed !== r.seed) ? ` s${r.seed}` : ''}`, String(r.groups), r.iterations === null ? '' : String(r.iterations),
+    r.galaxy, r.sn, r.snType, `${r.k}${r.seed !== null && seeds ? ` s${r.seed}` : ''}`, String(r.groups), r.iterations === null ? '' : String(r.iterations),
     r.converged === null ? '' : r.converged ? 'yes' : 'NO', String(r.valid), r.psfSigma === null ? '' : r.psfSigma.toFixed(2),
     r.snPixel ? `${r.snPixel[0]},${r.snPixel[1]}` : '', r.snGroup === null ? 'none' : String(r.snGroup),
     r.snMassFraction === null ? '' : `${(r.snMassFraction * 100).toFixed(1)}%`, r.snMeanAge === null ? '' : `${r.snMeanAge.toFixed(2)} Gyr`,

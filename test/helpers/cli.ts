@@ -39,9 +39,13 @@ export interface TaskJson {
   stages: { name: string; status: string; ms: number }[];
 }
 
-/** Runs `sfh-pipeline ...args` in `cwd` and waits for it. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+/**
+ * Runs `sfh-pipeline ...args` in `cwd` and waits for it. `hangGuardMs` kills a run that
+ * would otherwise never end (a test of a defect that makes it hang), so the test fails
+ * instead of blocking the suite; it decides nothing about a run that ends.
+ */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; hangGuardMs?: number } = {}): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...(options.hangGuardMs ? { timeout: options.hangGuardMs, killSignal: 'SIGKILL' as const } : {}) });
   const result: CliResult = { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   if (args.includes('--json') && r.stdout.trim().startsWith('{')) result.json = JSON.parse(r.stdout) as CliResult['json'];
   return result;

@@ -15,6 +15,8 @@ export interface Kill {
   /** False when the run had finished before the state held (its result is then complete). */
   readonly killed: boolean;
   readonly exit: number | null;
+  /** The kill landed: the process died of the SIGKILL (it had not finished on its own). */
+  readonly landed: boolean;
 }
 
 /** Stage-instance records in a cache: one per finished stage instance, of any run. */
@@ -62,9 +64,9 @@ export function recordedOutputs(cache: string): string[] {
  * process's start and then every few milliseconds (the interval only paces the look at the
  * state, so the CLI keeps its cores; it decides nothing). Resolves when the process has exited.
  */
-export function killWhen(args: readonly string[], ready: () => boolean, cwd?: string): Promise<Kill> {
+export function killWhen(args: readonly string[], ready: () => boolean, cwd?: string, env?: NodeJS.ProcessEnv): Promise<Kill> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore', ...(cwd ? { cwd } : {}) });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore', ...(cwd ? { cwd } : {}), ...(env ? { env: { ...process.env, ...env } } : {}) });
     let killed = false;
     let exited = false;
     const look = () => {
@@ -73,9 +75,9 @@ export function killWhen(args: readonly string[], ready: () => boolean, cwd?: st
       else setTimeout(look, 5);
     };
     child.once('spawn', look);
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       exited = true;
-      resolve({ killed, exit: code });
+      resolve({ killed, exit: code, landed: killed && signal === 'SIGKILL' });
     });
   });
 }

@@ -12,7 +12,9 @@ optional seeded emcee run. Differences from the notebook, all outside the comput
 - the four models' functions get suffixes (_MDA, ...) instead of being redefined in turn;
 - ln L sums over sorted(set(snNumberList)) instead of set order (the same SNe; the order
   is defined, so the sum's rounding is too);
-- the chain is seeded (np.random.seed) and run without a Pool.
+- the chain is seeded (np.random.seed) and run without a Pool;
+- the chain's autocorrelation time, sampler.get_autocorr_time(discard=..., quiet=True), is
+  returned with it (the notebook does not compute one).
 Output: JSON on stdout; floats are repr'd (exact round trip), +-inf and NaN as strings.
 """
 import json
@@ -265,6 +267,7 @@ def main():
             'chain': nums(sampler.get_chain()),
             'logProb': nums(sampler.get_log_prob()),
             'accepted': nums(sampler.backend.accepted),
+            'tau': nums(sampler.get_autocorr_time(discard=chain.get('discard', 0), quiet=True)),
             'emcee': emcee.__version__,
             'numpy': np.__version__,
         }

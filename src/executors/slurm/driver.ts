@@ -1,32 +1,31 @@
 /**
- * `sfh-pipeline run --executor slurm`: plans as a local run does, submits one `sbatch` job
- * array whose element i runs galaxy i's tasks (its stages for every k), follows it with
- * squeue/sacct, and writes the same run record, lock entries, log and `--json` record as
- * the local executor. Slurm does all the scheduling; the shared cache is the only
- * coordination between elements.
+ * The Slurm executor (`run --executor slurm`): the session plans and records the run as for
+ * the local executor; this submits one `sbatch` job array whose element i runs galaxy i's
+ * tasks (its stages for every k), follows it with squeue/sacct, replays what the elements
+ * report as engine events, and runs the catalog-level stages here after the array. Slurm
+ * does all the scheduling; the shared cache is the only coordination between elements.
  */
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { RunLog, taskId } from '../../cache/runs.ts';
-import { UserError } from '../../errors.ts';
-import type { KeyFields } from '../../cache/key.ts';
+import { taskId, type RunLog } from '../../cache/runs.ts';
+import type { CacheProblem } from '../../cache/store.ts';
 import { EngineEmitter, type InstanceResult, type TaskResult } from '../../engine/events.ts';
 import { execute } from '../../engine/execute.ts';
-import { PACKAGE_ROOT } from '../../engine/modules.ts';
-import { restrictPlan, type Task } from '../../pipeline/analyse.ts';
+import { UserError } from '../../errors.ts';
+import { PACKAGE_ROOT } from '../../package.ts';
+import { restrictPlan, type Plan, type Task } from '../../pipeline/analyse.ts';
+import type { RunInfo } from '../../stage.ts';
 import { SLURM_DEFAULTS, type SlurmSettings } from '../../pipeline/executor.ts';
-import { catalogLockEntries, lockPath, updateLock, type LockEntry } from '../../provenance/lock.ts';
-import { catalogRecord, taskRecord } from '../../report/json.ts';
-import { attachPlainLog, catalogLines, summaryLines } from '../../report/plain.ts';
-import { VERSION } from '../../cli/help.ts';
-import { cacheDirOf, overridesOf, pipelineFile, preparePlan, type PlanValues, type Prepared, type RunValues } from '../../cli/plan.ts';
 import { openPipeline } from '../../pipeline/open.ts';
 import { resolveParams } from '../../pipeline/params.ts';
-import { argsOf, resumeFrom } from '../../cli/resume.ts';
+import type { Executed, Executor, SessionRun } from '../../session/executor.ts';
+import type { Prepared } from '../../session/prepare.ts';
+import { cacheDirOf, overridesOf, pipelineFile, type PlanValues, type RunRequest } from '../../session/request.ts';
+import { argsOf, type Resumed } from '../../session/resume.ts';
 import { requireSlurm, sbatch } from './commands.ts';
 import { Follower, type Watched, type WatchedJob } from './follow.ts';
 import { jobFiles, type JobSpec } from './records.ts';
-import { appendRunLine, takeOver } from './resume.ts';
+import { appendRunLine, earlierJobs, reattach, takeOver } from './resume.ts';
 import { jobScript, sbatchArgs } from './script.ts';
 
 /** Slurm's default MaxArraySize is 1001: larger selections go as several arrays. */
@@ -35,89 +34,92 @@ const ARRAY_MAX = 1000;
 /** The element's entry point, compiled (elements never need a transpiler). */
 const ELEMENT = path.join(PACKAGE_ROOT, 'dist', 'src', 'executors', 'slurm', 'element.js');
 
-/** Runs (or resumes) a run through Slurm; resolves with the exit status. */
-export async function runOnSlurm(v: RunValues): Promise<number> {
-  if (v.jobs !== undefined) throw new UserError('usage', '--jobs does not apply to --executor slurm', 'each galaxy runs as one array element on `cpusPerTask` CPUs (executor.slurm in pipeline.yaml); Slurm decides how many run at once, and `maxParallel` caps it');
-  const resumed = v.resume ? resumeFrom(v) : undefined;
-  const planValues = resumed?.values ?? v;
-  // pipeline.yaml's problems (its executor: section among them) and the options' come
-  // first: they are the user's to fix wherever Slurm is, and a machine without Slurm must
-  // still say them. (openPipeline remembers the validated file, so preparePlan below does
-  // not parse it twice.)
-  const file = pipelineFile(planValues.pipeline);
-  const cache = cacheDirOf(file, planValues.cache);
-  resolveParams(await openPipeline(file, cache), overridesOf(planValues), process.cwd());
-  await requireSlurm();
-  if (!existsSync(ELEMENT)) throw new UserError('usage', `${ELEMENT} is missing`, 'run `npm run build` (npm ci does it): array elements run the compiled CLI');
-  const log = new RunLog(path.join(cache, 'runs'), { cwd: process.cwd(), args: { ...argsOf(planValues), executor: 'slurm' } });
-  const runId = path.basename(log.file, '.jsonl');
-  const prepared = await preparePlan(planValues, process.stderr, { without: v['no-report'] ? ['report'] : [] });
-  const { pipeline, values } = prepared;
-  const settings = pipeline.executor?.slurm ?? SLURM_DEFAULTS;
-  const events = new EngineEmitter();
-  events.on('task-end', (r) => log.task(r));
-  attachPlainLog(events, process.stderr, v.verbose ?? false);
-
-  // --resume: what the last run (or its elements, after its driver stopped) finished stays done.
-  const { plan, locks, watched } = resumed ? await takeOver(resumed, prepared.plan, log.file, process.stderr) : { plan: prepared.plan, locks: new Map<string, LockEntry>(), watched: [] as WatchedJob[] };
-  if (plan.tasks.length === 0 && prepared.plan.catalog.length === 0) {
-    process.stderr.write('nothing to resume\n');
-    return 0;
+/** Runs plans as Slurm job arrays, one element per galaxy; follows them from this process. */
+export class SlurmExecutor implements Executor {
+  readonly name = 'slurm';
+  readonly recordArgs = { executor: 'slurm' };
+  /** Elements report their tasks as they end, not their stages as they start: the plain log shows them. */
+  readonly live = false;
+  private onInterrupt: (() => void) | undefined;
+  /**
+   * While it follows its jobs, Ctrl-C or SIGTERM cancels them and follows them out, then the
+   * run ends (interrupted); before (submitting) and after (the catalog-level stages, here)
+   * the session ends the process at once.
+   */
+  get stopsInOrder(): boolean {
+    return this.onInterrupt !== undefined;
   }
 
-  const following = new Set(watched.flatMap((j) => j.elements.map((e) => e.galaxy)));
-  const elements = byGalaxy(plan.tasks.filter((t) => !following.has(t.row.id)));
-  // Each job is noted in the run record as soon as it exists, so --resume finds it.
-  for (const job of watched) appendRunLine(log.file, { kind: 'slurm', job: job.id, dir: job.dir });
-  for (let n = 0; n * ARRAY_MAX < elements.length; n++) {
-    const job = await submit(path.join(cache, 'slurm', `${runId}-${n}`), elements.slice(n * ARRAY_MAX, (n + 1) * ARRAY_MAX), v, planValues, settings);
-    appendRunLine(log.file, { kind: 'slurm', job: job.id, dir: job.dir });
-    watched.push(job);
+  constructor(request: RunRequest) {
+    if (request.jobs !== undefined) throw new UserError('usage', '--jobs does not apply to --executor slurm', 'each galaxy runs as one array element on `cpusPerTask` CPUs (executor.slurm in pipeline.yaml); Slurm decides how many run at once, and `maxParallel` caps it');
   }
 
-  const follower = new Follower(events, process.stderr, settings.poll * 1000, v['fail-fast'] ?? false);
-  let interrupts = 0;
-  const onSignal = () => {
-    if (++interrupts > 1) process.exit(130);
-    process.stderr.write(`slurm: interrupted: cancelling ${watched.map((j) => j.id).join(', ')} (Ctrl-C again to leave them running)\n`);
-    follower.stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  await follower.follow(watched).finally(() => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  });
+  /**
+   * pipeline.yaml's problems (its executor: section among them) and the options' come first:
+   * they are the user's to fix wherever Slurm is, and a machine without Slurm must still say
+   * them. (openPipeline remembers the validated file, so preparing does not parse it twice.)
+   */
+  async check(values: PlanValues): Promise<void> {
+    const file = pipelineFile(values.pipeline);
+    resolveParams(await openPipeline(file, cacheDirOf(file, values.cache)), overridesOf(values), process.cwd());
+    await requireSlurm();
+    if (!existsSync(ELEMENT)) throw new UserError('usage', `${ELEMENT} is missing`, 'run `npm run build` (npm ci does it): array elements run the compiled CLI');
+  }
 
-  const results: TaskResult[] = plan.tasks.flatMap((t) => follower.out.results.get(t) ?? []);
-  const count = (s: string) => results.filter((r) => r.status === s).length;
-  // The catalog-level stages run here, on the submitting side, once the array is done.
-  const { catalog, fields } = interrupts ? { catalog: [], fields: new Map<string, KeyFields>() } : await runCatalog(prepared, events, v['fail-fast'] === true && count('failed') > 0);
-  for (const c of catalog) log.catalog(c);
-  log.end({ ok: count('ok'), failed: count('failed'), skipped: count('skipped') });
-  for (const [output, entry] of follower.out.locks) locks.set(output, entry);
-  for (const [output, entry] of catalogLockEntries(catalog, prepared.hasher, fields)) locks.set(output, entry);
-  updateLock(lockPath(pipeline, planValues.lock), pipeline, `sfh-pipeline ${VERSION}`, locks);
-  for (const p of follower.out.cacheProblems as { reason?: string; file?: string; detail?: string }[]) process.stderr.write(`cache: ${p.reason} ${p.file}: ${p.detail} (recomputed)\n`);
-  for (const line of summaryLines(results)) process.stderr.write(`${line}\n`);
-  for (const line of catalogLines(catalog)) process.stderr.write(`${line}\n`);
-  if (v.json) {
-    const record = {
-      tool: 'sfh-pipeline',
-      version: VERSION,
-      pipeline: pipeline.file,
-      run: runId,
-      executor: 'slurm',
-      slurm: { jobs: watched.map((j) => ({ id: j.id, dir: j.dir, galaxies: j.elements.map((e) => e.galaxy) })) },
-      inputsHashed: follower.out.inputsHashed,
-      cacheProblems: follower.out.cacheProblems,
-      tasks: results.map((r) => taskRecord(r, values)),
-      catalog: catalog.map(catalogRecord),
+  takeOver(resumed: Resumed, log: RunLog): ReturnType<typeof takeOver> {
+    return takeOver(resumed, log.file);
+  }
+
+  async run({ request, values, prepared, plan, info, events, log, resumed, out }: SessionRun): Promise<Executed> {
+    const cache = cacheDirOf(prepared.pipeline.file, values.cache);
+    const runId = path.basename(log.file, '.jsonl');
+    const settings = prepared.pipeline.executor?.slurm ?? SLURM_DEFAULTS;
+    // --resume: elements of the resumed run still queued or running are followed, not submitted again.
+    const watched = resumed ? await reattach(earlierJobs(resumed.file), plan, out) : [];
+    const following = new Set(watched.flatMap((j) => j.elements.map((e) => e.galaxy)));
+    const elements = byGalaxy(plan.tasks.filter((t) => !following.has(t.row.id)));
+    // Each job is noted in the run record as soon as it exists, so --resume finds it.
+    for (const job of watched) appendRunLine(log.file, { kind: 'slurm', job: job.id, dir: job.dir });
+    for (let n = 0; n * ARRAY_MAX < elements.length; n++) {
+      const job = await submit(path.join(cache, 'slurm', `${runId}-${n}`), elements.slice(n * ARRAY_MAX, (n + 1) * ARRAY_MAX), request, values, info, settings, out);
+      appendRunLine(log.file, { kind: 'slurm', job: job.id, dir: job.dir });
+      watched.push(job);
+    }
+
+    const follower = new Follower(events, out, settings.poll * 1000, request.failFast);
+    let interrupts = 0;
+    // (the session's Ctrl-C and SIGTERM; a second one ends the process, leaving the jobs running)
+    this.onInterrupt = () => {
+      interrupts++;
+      out.write(`slurm: interrupted: cancelling ${watched.map((j) => j.id).join(', ')} (Ctrl-C again to leave them running)\n`);
+      follower.stop();
     };
-    process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+    await follower.follow(watched).finally(() => {
+      this.onInterrupt = undefined;
+    });
+
+    const tasks: TaskResult[] = plan.tasks.flatMap((t) => follower.out.results.get(t) ?? []);
+    const failed = tasks.some((r) => r.status === 'failed');
+    // The catalog-level stages run here, on the submitting side, once the array is done.
+    const catalog = interrupts ? [] : await runCatalog(prepared, plan, info, events, request.failFast && failed);
+    return {
+      tasks,
+      catalog,
+      locks: follower.out.locks,
+      inputsHashed: follower.out.inputsHashed,
+      cacheProblems: follower.out.cacheProblems as unknown as CacheProblem[],
+      interrupted: interrupts > 0,
+      record: { executor: 'slurm', slurm: { jobs: watched.map((j) => ({ id: j.id, dir: j.dir, galaxies: j.elements.map((e) => e.galaxy) })) } },
+    };
   }
-  if (interrupts) return 130;
-  return count('failed') > 0 || catalog.some((r) => r.status === 'failed') ? 1 : 0;
+
+  interrupt(): void {
+    this.onInterrupt?.();
+  }
+
+  async close(): Promise<void> {
+    // Nothing held: the jobs belong to Slurm, and their folders to --resume.
+  }
 }
 
 /**
@@ -128,25 +130,22 @@ export async function runOnSlurm(v: RunValues): Promise<number> {
  * driver, which follows the array anyway, needs neither. Only the catalog-level instances'
  * ends reach the run's log. After a --fail-fast stop they are reported cancelled.
  */
-async function runCatalog(prepared: Prepared, events: EngineEmitter, stopped: boolean): Promise<{ catalog: InstanceResult[]; fields: Map<string, KeyFields> }> {
-  const { plan: full, pipeline, cache, hasher } = prepared;
-  const fields = new Map<string, KeyFields>();
-  if (full.catalog.length === 0) return { catalog: [], fields };
+async function runCatalog(prepared: Prepared, full: Plan, info: RunInfo, events: EngineEmitter, stopped: boolean): Promise<InstanceResult[]> {
+  const { cache, hasher } = prepared;
+  if (full.catalog.length === 0) return [];
   const plan = restrictPlan(full, () => false, { catalog: true });
   const mine = new EngineEmitter();
   const ids = new Set(plan.catalog.map((i) => i.id));
   mine.on('instance-start', (inst) => ids.has(inst.id) && events.emit('instance-start', inst));
   mine.on('instance-warning', (inst, message) => ids.has(inst.id) && events.emit('instance-warning', inst, message));
-  mine.on('instance-end', (r) => {
-    if (r.fields) fields.set(r.instance.id, r.fields);
-    if (ids.has(r.instance.id)) events.emit('instance-end', r);
-  });
+  mine.on('instance-end', (r) => ids.has(r.instance.id) && events.emit('instance-end', r));
   let catalog: InstanceResult[] = [];
   mine.on('catalog-end', (r) => (catalog = [...r]));
   const abort = new AbortController();
   if (stopped) abort.abort();
-  await execute(plan, { jobs: 1, workers: false, failFast: false, cachedOnly: true, cache, hasher, signal: abort.signal, run: { version: VERSION, pipelineHash: pipeline.hash } }, mine);
-  return { catalog, fields };
+  // (the catalog-level stages on a stage worker, as a local run's: this thread follows and prints)
+  await execute(plan, { jobs: 1, failFast: false, cachedOnly: true, cache, hasher, signal: abort.signal, run: info }, mine);
+  return catalog;
 }
 
 /** The plan's tasks grouped by galaxy, in catalog order: one array element each. */
@@ -161,15 +160,16 @@ function byGalaxy(tasks: readonly Task[]): { galaxy: string; tasks: Map<string, 
 }
 
 /** Writes the job's folder (job.json, job.sh) and submits its array. */
-async function submit(dir: string, elements: readonly { galaxy: string; tasks: Map<string, Task> }[], v: RunValues, planValues: PlanValues, settings: SlurmSettings): Promise<WatchedJob> {
+async function submit(dir: string, elements: readonly { galaxy: string; tasks: Map<string, Task> }[], request: RunRequest, planValues: PlanValues, info: RunInfo, settings: SlurmSettings, out: NodeJS.WritableStream): Promise<WatchedJob> {
   mkdirSync(dir, { recursive: true });
   const spec: JobSpec = {
     version: 1,
     cwd: process.cwd(),
     values: argsOf(planValues) as PlanValues,
+    run: info,
     jobs: settings.cpusPerTask,
-    failFast: v['fail-fast'] ?? false,
-    verbose: v.verbose ?? false,
+    failFast: request.failFast,
+    verbose: request.verbose,
     elements: elements.map((e) => ({ galaxy: e.galaxy, tasks: [...e.tasks.keys()] })),
   };
   writeFileSync(jobFiles.spec(dir), `${JSON.stringify(spec, null, 1)}\n`);
@@ -178,7 +178,7 @@ async function submit(dir: string, elements: readonly { galaxy: string; tasks: M
   const id = await sbatch(sbatchArgs(dir, elements.length, process.cwd(), settings));
   const tasks = elements.reduce((n, e) => n + e.tasks.size, 0);
   const where = [settings.partition && `partition ${settings.partition}`, settings.time && `time ${settings.time}`, settings.memory && `mem ${settings.memory}`, `${settings.cpusPerTask} CPU${settings.cpusPerTask === 1 ? '' : 's'} each`].filter(Boolean).join(', ');
-  process.stderr.write(`slurm: submitted job ${id}: ${elements.length} galax${elements.length === 1 ? 'y' : 'ies'} (array 0-${elements.length - 1}), ${tasks} tasks; ${where}; logs in ${dir}\n`);
+  out.write(`slurm: submitted job ${id}: ${elements.length} galax${elements.length === 1 ? 'y' : 'ies'} (array 0-${elements.length - 1}), ${tasks} tasks; ${where}; logs in ${dir}\n`);
   const watched: Watched[] = elements.map((e, index) => ({ index, galaxy: e.galaxy, tasks: e.tasks }));
   return { id, dir, elements: watched };
 }

@@ -9,13 +9,15 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { taskId } from '../../cache/runs.ts';
 import { EngineEmitter } from '../../engine/events.ts';
-import { execute, toFailure } from '../../engine/execute.ts';
-import { describeError } from '../../errors.ts';
+import { execute } from '../../engine/execute.ts';
+import { toFailure } from '../../errors.ts';
+import { describeFailure } from '../../report/failure.ts';
 import { restrictPlan } from '../../pipeline/analyse.ts';
-import { lockEntries } from '../../provenance/lock.ts';
+import { lockDir, lockPath } from '../../provenance/lock.ts';
+import { LockRecords, taskRecords } from '../../provenance/records.ts';
 import { attachPlainLog, summaryLines } from '../../report/plain.ts';
-import { VERSION } from '../../cli/help.ts';
-import { preparePlan } from '../../cli/plan.ts';
+import { VERSION } from '../../package.ts';
+import { preparePlan } from '../../session/prepare.ts';
 import { appendLine, jobFiles, taskLine, type JobSpec } from './records.ts';
 
 /** Runs element `index` of the job in `dir`; resolves with the process's exit status. */
@@ -39,14 +41,29 @@ export async function runElement(dir: string, index: number): Promise<number> {
     const mine = restrictPlan(plan, (t) => wanted.has(taskId(t.row.id, t.point)));
     const events = new EngineEmitter();
     attachPlainLog(events, process.stderr, spec.verbose);
-    events.on('task-end', (r) => appendLine(record, { ...taskLine(r, r.output ? lockEntries([r], hasher).get(r.output) : undefined) }));
-    const results = await execute(mine, { jobs: spec.jobs, workers: process.env['SFH_WORKERS'] !== '0', failFast: spec.failFast, cache, hasher, run: { version: VERSION, pipelineHash: pipeline.hash } }, events);
+    // Each task's lock records go to the driver in its line, each instance once per element.
+    const lock = { dir: lockDir(lockPath(pipeline, spec.values.lock)), pipeline, hasher };
+    const sent = new Set<string>();
+    events.on('task-end', (r) => {
+      const rec = taskRecords(r, lock);
+      const fresh = new LockRecords().add({ outputs: Object.fromEntries(rec.outputs) });
+      for (const [ref, inst] of rec.instances) {
+        if (sent.has(ref)) continue;
+        sent.add(ref);
+        fresh.instances.set(ref, inst);
+        const code = rec.code.get(inst.code);
+        if (code) fresh.code.set(inst.code, code);
+      }
+      appendLine(record, { ...taskLine(r, fresh.empty ? undefined : fresh.toJson()) });
+    });
+    const results = await execute(mine, { jobs: spec.jobs, workers: process.env['SFH_WORKERS'] !== '0', failFast: spec.failFast, cache, hasher, run: spec.run ?? { version: VERSION, pipelineHash: pipeline.hash } }, events);
     for (const line of summaryLines(results)) process.stderr.write(`${line}\n`);
     appendLine(record, { kind: 'end', inputsHashed: hasher.hashed, cacheProblems: cache.problems });
     return results.some((r) => r.status === 'failed') ? 1 : 0;
   } catch (err) {
-    process.stderr.write(`sfh-pipeline (slurm element ${index}, galaxy ${element.galaxy}): ${describeError(err)}\n`);
-    appendLine(record, { kind: 'error', failure: toFailure(err) });
+    const failure = toFailure(err);
+    process.stderr.write(`sfh-pipeline (slurm element ${index}, galaxy ${element.galaxy}): ${describeFailure(failure)}\n`);
+    appendLine(record, { kind: 'error', failure });
     return 2;
   }
 }

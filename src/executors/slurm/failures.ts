@@ -3,20 +3,30 @@
  * state and reason (`slurm: TIMEOUT (TimeLimit, ran 01:00:04)`) and what to do about it,
  * so `run --resume` and a person both know why it is missing.
  */
-import type { Failure } from '../../engine/events.ts';
+import type { Failure, ReportedFailure } from '../../errors.ts';
 import type { FinalState } from './commands.ts';
 import type { ElementRecord } from './records.ts';
 
 const RESUME = '`sfh-pipeline run --resume` resubmits what is missing';
+
+/** The reason of an element's failure by Slurm's state for it; any other state is `slurm-failed` (the state is in the message). */
+const STATES: Readonly<Record<string, ReportedFailure['reason']>> = {
+  TIMEOUT: 'slurm-timeout',
+  OUT_OF_MEMORY: 'slurm-out-of-memory',
+  CANCELLED: 'slurm-cancelled',
+  NODE_FAIL: 'slurm-node-fail',
+  BOOT_FAIL: 'slurm-boot-fail',
+  PREEMPTED: 'slurm-preempted',
+  DEADLINE: 'slurm-deadline',
+  FAILED: 'slurm-failed',
+};
 
 /** Slurm states that mean Slurm (or someone) stopped the element: its record ends where it was killed. */
 export const KILLED = new Set(['CANCELLED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'PREEMPTED', 'DEADLINE', 'BOOT_FAIL']);
 
 /** The failure of the tasks that array element `where` (`element 123_4`) left unreported. */
 export function lostFailure(where: string, state: FinalState | undefined, record: ElementRecord, files: { record: string; log: string }): Failure {
-  if (record.error) {
-    return { reason: record.error.reason, message: `${where} on its compute node: ${record.error.message}`, hint: record.error.hint ?? `see ${files.log}` };
-  }
+  if (record.error) return { ...record.error, message: `${where} on its compute node: ${record.error.message}`, hint: record.error.hint ?? `see ${files.log}` };
   if (!state) {
     return {
       reason: 'slurm-unknown',
@@ -32,7 +42,7 @@ export function lostFailure(where: string, state: FinalState | undefined, record
     ...(record.signal ? [`got ${record.signal}`] : []),
   ];
   const message = `slurm: ${state.state}${details.length ? ` (${details.join(', ')})` : ''}`;
-  const reason = `slurm-${state.state.toLowerCase().replace(/_/g, '-')}`;
+  const reason = STATES[state.state] ?? 'slurm-failed';
   switch (state.state) {
     case 'TIMEOUT':
       return { reason, message, hint: `${where} ran out of time: raise \`time\` under executor.slurm in pipeline.yaml, which changes no output, then ${RESUME}` };

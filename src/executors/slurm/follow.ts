@@ -5,8 +5,9 @@
  * an element that Slurm killed as failed with Slurm's state (`sacct`, else `scontrol`).
  */
 import type { EngineEmitter, TaskResult } from '../../engine/events.ts';
+import type { Failure } from '../../errors.ts';
 import type { Task } from '../../pipeline/analyse.ts';
-import type { LockEntry } from '../../provenance/lock.ts';
+import { LockRecords } from '../../provenance/records.ts';
 import type { Json } from '../../stage.ts';
 import { finalStates, scancel, squeue } from './commands.ts';
 import { KILLED, lostFailure } from './failures.ts';
@@ -41,7 +42,7 @@ interface Progress {
 /** What following produced, beyond the events. */
 export interface Followed {
   readonly results: Map<Task, TaskResult>;
-  readonly locks: Map<string, LockEntry>;
+  readonly locks: LockRecords;
   inputsHashed: number;
   readonly cacheProblems: Json[];
 }
@@ -50,7 +51,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Follows `jobs`; `stop()` cancels them all (once), and following goes on until they are gone. */
 export class Follower {
-  readonly out: Followed = { results: new Map(), locks: new Map(), inputsHashed: 0, cacheProblems: [] };
+  readonly out: Followed = { results: new Map(), locks: new LockRecords(), inputsHashed: 0, cacheProblems: [] };
   private readonly emitted = new Set<string>();
   private stopRequested = false;
   private stopped = false;
@@ -133,7 +134,7 @@ export class Follower {
         for (const w of r.warnings) this.events.emit('instance-warning', r.instance, w);
         this.events.emit('instance-end', r);
       }
-      if (line.lock && line.output) this.out.locks.set(line.output, line.lock);
+      if (line.lock) this.out.locks.add(line.lock);
       this.record(result);
     }
   }
@@ -150,7 +151,7 @@ export class Follower {
       this.out.cacheProblems.push(...record.end.cacheProblems);
     }
     p.state = record.end ? 'finished' : (state?.state ?? 'UNKNOWN');
-    const failure = !lost.length
+    const failure: Failure | undefined = !lost.length
       ? undefined
       : record.end
         ? { reason: 'slurm-task-missing', message: `${element} finished without this task`, hint: 'the catalog or pipeline.yaml changed after the job was submitted; run again' }

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { taskId } from '../../cache/runs.ts';
 import type { Failure, InstanceResult, InstanceStatus, TaskResult, TaskStatus } from '../../engine/events.ts';
 import type { Task } from '../../pipeline/analyse.ts';
-import type { LockEntry } from '../../provenance/lock.ts';
-import type { PlanValues } from '../../cli/plan.ts';
-import type { Json } from '../../stage.ts';
+import type { LockRecordsJson } from '../../provenance/records.ts';
+import type { PlanValues } from '../../session/request.ts';
+import type { Json, RunInfo } from '../../stage.ts';
 
 /** One element of the array: a galaxy and the tasks (by {@link taskId}) it runs. */
 export interface ElementSpec {
@@ -26,6 +26,8 @@ export interface JobSpec {
   /** The driver's folder: relative paths in `values` mean what they meant there. */
   readonly cwd: string;
   readonly values: PlanValues;
+  /** The run's information (its date and command too), as the driver's stages get it. */
+  readonly run?: RunInfo;
   /** Stages of one galaxy running at once (the element's CPUs). */
   readonly jobs: number;
   readonly failFast: boolean;
@@ -47,7 +49,7 @@ export interface InstanceLine {
   readonly key?: string;
 }
 
-/** A task's line in an element's record: how it ended and, when ok, its lock entry. */
+/** A task's line in an element's record: how it ended and, when ok, the lock records of what it made (those an earlier line of the element did not send). */
 export interface TaskLine {
   readonly kind: 'task';
   readonly task: string;
@@ -56,7 +58,7 @@ export interface TaskLine {
   readonly skipReason?: string;
   readonly output?: string;
   readonly instances: readonly InstanceLine[];
-  readonly lock?: LockEntry;
+  readonly lock?: LockRecordsJson;
 }
 
 /** An element's record as read back: its lines, by kind. */
@@ -85,7 +87,7 @@ export function appendLine(file: string, line: { kind: string; [key: string]: un
 }
 
 /** A task's line, from the element's engine. */
-export function taskLine(result: TaskResult, lock: LockEntry | undefined): TaskLine {
+export function taskLine(result: TaskResult, lock: LockRecordsJson | undefined): TaskLine {
   return {
     kind: 'task',
     task: taskId(result.task.row.id, result.task.point),

@@ -5,10 +5,9 @@
  * followed again rather than submitted twice.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { readRun, taskId, type TaskLine as RunTaskLine } from '../../cache/runs.ts';
-import { restrictPlan, type Plan, type Task } from '../../pipeline/analyse.ts';
-import type { LockEntry } from '../../provenance/lock.ts';
+import { taskId, type TaskLine as RunTaskLine } from '../../cache/runs.ts';
+import type { Plan, Task } from '../../pipeline/analyse.ts';
+import { LockRecords } from '../../provenance/records.ts';
 import { squeue } from './commands.ts';
 import type { WatchedJob } from './follow.ts';
 import { jobFiles, readElementRecord, type JobSpec, type TaskLine } from './records.ts';
@@ -79,33 +78,22 @@ export async function reattach(jobs: readonly JobNote[], plan: Plan, log: NodeJS
   return out;
 }
 
-/** Where a resumed Slurm run starts: what is left to do, lock entries to add, elements to follow. */
-export interface TakenOver {
-  readonly plan: Plan;
-  readonly locks: Map<string, LockEntry>;
-  readonly watched: WatchedJob[];
-}
-
 /**
- * Takes over the run record `resumed.file`: tasks recorded ok or skipped there, or by its
- * elements after its driver stopped, are done (and are copied into the new record
- * `runLog`, so a later --resume needs only that one); elements still queued are followed.
+ * What of the run record `resumed.file` its elements finished beyond what the record says
+ * (they go on after their driver stopped following them), with their lock entries: a driver
+ * that was killed never wrote the lock. Those finished are copied into the new record
+ * `runLog`, so a later --resume needs only that one.
  */
-export async function takeOver(resumed: { file: string; done: ReadonlyMap<string, string> }, plan: Plan, runLog: string, log: NodeJS.WritableStream): Promise<TakenOver> {
+export function takeOver(resumed: { file: string; done: ReadonlyMap<string, string> }, runLog: string): { done: Map<string, string>; locks: LockRecords } {
   const finished = (status: string | undefined) => status === 'ok' || status === 'skipped';
-  const earlier = earlierJobs(resumed.file);
-  const done = new Map(resumed.done);
-  const carried = new Map<string, RunTaskLine>(readRun(resumed.file)?.tasks ?? []);
-  const locks = new Map<string, LockEntry>();
-  for (const [id, line] of harvest(earlier)) {
-    // A driver that was killed never wrote the lock: its elements' entries go in now.
-    if (line.lock && line.output) locks.set(line.output, line.lock);
-    if (finished(done.get(id))) continue;
+  const done = new Map<string, string>();
+  const locks = new LockRecords();
+  for (const [id, line] of harvest(earlierJobs(resumed.file))) {
+    if (line.lock) locks.add(line.lock);
+    if (finished(resumed.done.get(id))) continue;
     done.set(id, line.status);
-    carried.set(id, { kind: 'task', task: id, status: line.status, ...(line.output ? { output: line.output } : {}), keys: line.instances.flatMap((i) => (i.key ? [i.key] : [])) });
+    const carried: RunTaskLine = { kind: 'task', task: id, status: line.status, ...(line.output ? { output: line.output } : {}), keys: line.instances.flatMap((i) => (i.key ? [i.key] : [])) };
+    if (finished(line.status)) appendRunLine(runLog, carried);
   }
-  for (const line of carried.values()) if (finished(done.get(line.task))) appendRunLine(runLog, line);
-  const left = restrictPlan(plan, (t) => !finished(done.get(taskId(t.row.id, t.point))));
-  log.write(`resuming ${path.basename(resumed.file)}: ${left.tasks.length} of ${plan.tasks.length} tasks failed or never finished\n`);
-  return { plan: left, locks, watched: await reattach(earlier, left, log) };
+  return { done, locks };
 }

@@ -26,7 +26,10 @@ export interface CornerInput {
   readonly params: readonly CornerParam[];
   /** Histogram bins per axis (the notebook: 20 for MDA/MDB, 30 for MDC/MDD). */
   readonly bins?: number;
-  /** A heading above the grid, e.g. "DTD fit: MDA, 60 SNe, seed 0". */
+  /**
+   * A heading above the grid, e.g. "DTD fit: MDA, 60 SNe, seed 0". It is wrapped at spaces
+   * to the picture's width (and shrunk if one word is wider), so it is never cut off.
+   */
   readonly title?: string;
   /** True values to mark (synthetic data), one per parameter. */
   readonly truths?: readonly number[];
@@ -44,6 +47,8 @@ export interface CornerLayout {
   readonly counts: readonly (readonly number[])[];
   /** The titles as drawn. */
   readonly titles: readonly string[];
+  /** The heading's lines as drawn, their font size, and the widest line's width in pixels. */
+  readonly heading: { readonly lines: readonly string[]; readonly size: number; readonly width: number };
 }
 
 const PANEL = 170;
@@ -53,6 +58,45 @@ const LEFT = 78;
 const TOP_BASE = 40;
 const BOTTOM = 70;
 const RIGHT = 24;
+
+const HEADING_SIZE = 17;
+const HEADING_MIN_SIZE = 10;
+const HEADING_X = 24;
+
+/**
+ * The heading cut into lines of at most `maxWidth` pixels, at the largest size from 17 px
+ * down to 10 px at which every word fits. Lines break after a `;` or `,` outside brackets
+ * where they can (so "36 walkers x 400 steps" and "[2, 3, 4]" stay together), else between
+ * words; a word wider than the line
+ * even at 10 px stays whole (a label a reader must see entire) and sets `width`.
+ */
+export function wrapHeading(title: string, maxWidth: number, measure: (s: string, size: number) => number): { lines: string[]; size: number; width: number } {
+  const words = title.split(/\s+/).filter(Boolean);
+  let size = HEADING_SIZE;
+  while (size > HEADING_MIN_SIZE && words.some((w) => measure(w, size) > maxWidth)) size--;
+  const fits = (s: string) => measure(s, size) <= maxWidth;
+  const lines: string[] = [];
+  let cur = '';
+  for (const phrase of title.split(/(?<=[;,])\s+(?![^[]*\])/).filter(Boolean)) {
+    const next = cur ? `${cur} ${phrase}` : phrase;
+    if (fits(next)) {
+      cur = next;
+      continue;
+    }
+    if (cur) lines.push(cur);
+    cur = '';
+    // A phrase longer than a line is cut between its words.
+    for (const w of phrase.split(/\s+/).filter(Boolean)) {
+      const more = cur ? `${cur} ${w}` : w;
+      if (cur && !fits(more)) {
+        lines.push(cur);
+        cur = w;
+      } else cur = more;
+    }
+  }
+  if (cur) lines.push(cur);
+  return { lines, size, width: Math.max(0, ...lines.map((l) => measure(l, size))) };
+}
 
 /** corner.py's title: `label = median^{+plus}_{-minus}` with .2f, written on one line. */
 export function cornerTitle(p: CornerParam): string {
@@ -129,11 +173,14 @@ export function drawCornerPlot(input: CornerInput): { png: Buffer; layout: Corne
   }
   const bins = input.bins ?? 20;
   const n = input.samples.length / ndim;
-  const top = TOP_BASE + (input.title ? 24 : 0);
   const width = LEFT + ndim * PANEL + (ndim - 1) * GAP + RIGHT;
+  const measure = newCanvas(1, 1).ctx;
+  const heading = input.title ? wrapHeading(input.title, width - 2 * HEADING_X, (s, size) => textWidth(measure, s, size, true)) : { lines: [], size: HEADING_SIZE, width: 0 };
+  const lineHeight = Math.round(heading.size * 1.4);
+  const top = TOP_BASE + heading.lines.length * lineHeight;
   const height = top + 22 + ndim * PANEL + (ndim - 1) * GAP + BOTTOM;
   const { canvas, ctx } = newCanvas(width, height);
-  if (input.title) text(ctx, input.title, 24, 28, { size: 17, bold: true });
+  heading.lines.forEach((line, i) => text(ctx, line, HEADING_X, 28 + i * lineHeight, { size: heading.size, bold: true }));
   const ranges = input.params.map((_, d) => rangeOf(input.samples, ndim, d));
   const frames: (Frame | null)[][] = [];
   const counts: number[][] = [];
@@ -229,5 +276,5 @@ export function drawCornerPlot(input: CornerInput): { png: Buffer; layout: Corne
     }
   }
   text(ctx, `${n} samples · dashed: 16 and 84 %${input.truths ? ' · orange: true value' : ''}`, width - RIGHT, height - 14, { size: 11, align: 'right', colour: MUTED });
-  return { png: encodePng(canvas), layout: { width, height, frames, ranges, counts, titles } };
+  return { png: encodePng(canvas), layout: { width, height, frames, ranges, counts, titles, heading } };
 }

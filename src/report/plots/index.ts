@@ -21,7 +21,7 @@ import { flagsOf, kChoicePath, picturePaths, type Thresholds } from './stats.ts'
 export { cornerTitle, drawCornerPlot, type CornerInput, type CornerLayout, type CornerParam } from './corner.ts';
 export { drawKChoice, type KChoiceLayout, type KPoint } from './kchoice.ts';
 export { drawGroupMap, pixelCentre, type MapLayout, type MapOptions } from './map.ts';
-export { compareGalaxies, findResults, isResultHeader, readResult, type GroupResult, type ResultEntry } from './result.ts';
+export { compareEntries, compareGalaxies, entryOf, findResults, fitsFilesIn, isResultHeader, readEntry, readResult, type GroupResult, type ResultEntry } from './result.ts';
 export { drawSfhPlot, type SfhLayout } from './sfh.ts';
 export * from './stats.ts';
 export { GROUP_COLOURS, groupColour, rgbOf } from './palette.ts';

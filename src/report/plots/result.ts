@@ -52,6 +52,11 @@ export interface GroupResult {
   readonly ages: readonly number[] | null;
   /** SFHWEIGH (nGIST inputs): MASS, LIGHT or unknown; null when the card is absent (pPXF cubes). */
   readonly weights: string | null;
+  /** The pipeline parameters the write stage recorded (`HIERARCH SFH <NAME>` cards), by upper-case name. */
+  readonly params: Readonly<Record<string, string | number | boolean>>;
+  /** SFHVER and PIPEHASH: the version and the pipeline file that made it. */
+  readonly version: string | null;
+  readonly pipelineHash: string | null;
 }
 
 /** The clustering cards the report shows when present. */
@@ -119,6 +124,9 @@ export function readResult(file: string): GroupResult {
       wcs: wcsOf(h, file),
       ages: ages && (groups === 0 || ages.length === nAges) ? ages : null,
       weights: typeof weights === 'string' ? weights : null,
+      params: paramsOf(h),
+      version: typeof h.get('SFHVER') === 'string' ? (h.get('SFHVER') as string) : null,
+      pipelineHash: typeof h.get('PIPEHASH') === 'string' ? (h.get('PIPEHASH') as string) : null,
     };
   } finally {
     fits.close();
@@ -136,34 +144,48 @@ export interface ResultEntry {
   readonly silhouette: number | null;
 }
 
+/** The `*.fits` files in `dir` (not its subfolders, not hidden), sorted by name: candidates for results. */
+export function fitsFilesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((n) => n.toLowerCase().endsWith('.fits') && !n.startsWith('.'))
+      .sort()
+      .map((n) => path.join(dir, n));
+  } catch {
+    return [];
+  }
+}
+
+/** The entry of a result read in full (no second read of its header). */
+export function entryOf(r: GroupResult): ResultEntry {
+  return { file: r.file, galaxy: r.galaxy, snName: r.snName, k: r.k, seed: r.seed, objective: r.objective, silhouette: r.silhouette };
+}
+
+/** The entry of `file` from its primary header alone, or null when it is not a result this tool wrote (or not readable FITS). */
+export function readEntry(file: string): ResultEntry | null {
+  let fits: FitsFile | undefined;
+  try {
+    fits = FitsFile.open(file);
+    const h = fits.hdu(0).header;
+    if (!isResultHeader(h)) return null;
+    return { file, galaxy: String(h.get('GALAXY') ?? ''), snName: String(h.get('SNNAME') ?? ''), k: num(h.get('K')) ?? 0, seed: num(h.get('SEED')), objective: num(h.get('OBJECTIV')), silhouette: num(h.get('SILHOUET')) };
+  } catch {
+    return null;
+  } finally {
+    fits?.close();
+  }
+}
+
 /**
  * The result files in `dir` (not its subfolders): every `*.fits` whose primary header says
  * it is a group map this tool wrote, sorted by galaxy (numerically when ids are numbers),
  * k and seed. Only headers are read; other FITS files are passed over.
  */
 export function findResults(dir: string): ResultEntry[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => n.toLowerCase().endsWith('.fits') && !n.startsWith('.'));
-  } catch {
-    return [];
-  }
-  const found: ResultEntry[] = [];
-  for (const name of names) {
-    const file = path.join(dir, name);
-    let fits: FitsFile | undefined;
-    try {
-      fits = FitsFile.open(file);
-      const h = fits.hdu(0).header;
-      if (!isResultHeader(h)) continue;
-      found.push({ file, galaxy: String(h.get('GALAXY') ?? ''), snName: String(h.get('SNNAME') ?? ''), k: num(h.get('K')) ?? 0, seed: num(h.get('SEED')), objective: num(h.get('OBJECTIV')), silhouette: num(h.get('SILHOUET')) });
-    } catch {
-      // not a readable FITS file: not ours
-    } finally {
-      fits?.close();
-    }
-  }
-  return found.sort(compareEntries);
+  return fitsFilesIn(dir)
+    .map(readEntry)
+    .filter((e): e is ResultEntry => e !== null)
+    .sort(compareEntries);
 }
 
 /** Galaxy ids in catalog order: numerically when both are numbers, else as text. */
@@ -173,8 +195,21 @@ export function compareGalaxies(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function compareEntries(a: ResultEntry, b: ResultEntry): number {
+/** Result entries in report order: galaxy (catalog order), k, seed, file. */
+export function compareEntries(a: ResultEntry, b: ResultEntry): number {
   return compareGalaxies(a.galaxy, b.galaxy) || a.k - b.k || (a.seed ?? 0) - (b.seed ?? 0) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+}
+
+/** The `SFH <NAME>` cards (the lineage's parameters), by NAME. */
+function paramsOf(h: Header): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const c of h.cards) {
+    const m = /^(?:HIERARCH )?SFH (.+)$/.exec(c.key);
+    const v = c.value;
+    if (m && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) out[m[1]!] = v;
+    else if (m && typeof v === 'bigint') out[m[1]!] = Number(v);
+  }
+  return out;
 }
 
 function num(v: CardValue | undefined): number | null {

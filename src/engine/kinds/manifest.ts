@@ -12,10 +12,10 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic } from '../cache/atomic.ts';
-import { UserError } from '../errors.ts';
-import type { StageDecl } from '../pipeline/types.ts';
-import type { StageContext } from '../stage.ts';
+import { writeFileAtomic } from '../../cache/atomic.ts';
+import { UserError } from '../../errors.ts';
+import type { StageDecl } from '../../pipeline/types.ts';
+import type { Gathered } from '../context.ts';
 
 /** Where the manifests of one command were written. */
 export interface Manifests {
@@ -26,9 +26,9 @@ export interface Manifests {
 }
 
 /** Writes the manifest and the excluded list of a catalog-level instance. */
-export function writeManifests(decl: StageDecl, ctx: StageContext): Manifests {
-  const items = ctx.items ?? [];
-  const axes = [...new Set([...items, ...(ctx.excluded ?? [])].flatMap((i) => Object.keys(i.point)))].sort();
+export function writeManifests(decl: StageDecl, gathered: Pick<Gathered, 'items' | 'excluded'>): Manifests {
+  const { items, excluded: left } = gathered;
+  const axes = [...new Set([...items, ...left].flatMap((i) => Object.keys(i.point)))].sort();
   // Only per-galaxy needs have a file per galaxy; catalog-level ones are not in the table.
   const needs = decl.needs.filter((n) => items.every((i) => hasStage(i.upstream, n)));
   const lines = [['galaxy', 'sn', ...axes, ...needs]];
@@ -40,13 +40,13 @@ export function writeManifests(decl: StageDecl, ctx: StageContext): Manifests {
     }
     lines.push([item.row.id, sn, ...axes.map((a) => String(item.point[a] ?? '')), ...needs.map((n) => item.upstream.get(n).files?.[0] ?? '')]);
   }
-  const left = [['galaxy', ...axes, 'status', 'instance', 'reason']];
-  for (const e of ctx.excluded ?? []) left.push([e.galaxy, ...axes.map((a) => String(e.point[a] ?? '')), e.status, e.instance, e.reason.replace(/\s+/g, ' ')]);
+  const lost = [['galaxy', ...axes, 'status', 'instance', 'reason']];
+  for (const e of left) lost.push([e.galaxy, ...axes.map((a) => String(e.point[a] ?? '')), e.status, e.instance, e.reason.replace(/\s+/g, ' ')]);
   const dir = mkdtempSync(path.join(os.tmpdir(), `sfh-${decl.name}-`));
   const manifest = path.join(dir, 'manifest.tsv');
   const excluded = path.join(dir, 'excluded.tsv');
   writeFileAtomic(manifest, tsv(lines, decl.name));
-  writeFileAtomic(excluded, tsv(left, decl.name));
+  writeFileAtomic(excluded, tsv(lost, decl.name));
   return { manifest, excluded, items: items.length };
 }
 

@@ -1,56 +1,22 @@
 /**
- * What `run`, `explain`, `dag` and `verify` share: load and validate the pipeline, resolve
- * parameters, let the source stage enumerate the catalog, select galaxies and expand the
- * sweep into a plan, and open the cache.
+ * Preparing a run, what `run`, `explain`, `dag`, `verify` and a Slurm array element share:
+ * load and validate the pipeline, resolve parameters, load and check every stage module,
+ * let the source stage enumerate the catalog, select galaxies and expand the sweep into a
+ * plan, and open the cache. Every problem found here stops the command before anything runs.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { FileHasher } from '../cache/file-hash.ts';
 import { LocalCache } from '../cache/store.ts';
 import { selectRows } from '../catalog/select.ts';
 import { UserError } from '../errors.ts';
-import { loadStageModule, PACKAGE_ROOT } from '../engine/modules.ts';
+import { checkStageModules, loadStageModule } from '../engine/modules.ts';
 import { analyse, type Plan } from '../pipeline/analyse.ts';
 import { openPipeline } from '../pipeline/open.ts';
 import { resolveParams } from '../pipeline/params.ts';
 import type { Pipeline } from '../pipeline/types.ts';
 import type { ParamValue, SourceModule } from '../stage.ts';
 import { ensureExampleData } from './example.ts';
-
-/** Options that select and parameterise a plan (shared by run, explain, dag, verify). */
-export interface PlanValues {
-  pipeline?: string;
-  galaxy?: string;
-  k?: string;
-  seed?: string;
-  catalog?: string;
-  cubes?: string;
-  sfh?: string;
-  /** An nGIST results folder: a one-galaxy run without a catalog (docs/ngist.md). */
-  ngist?: string;
-  out?: string;
-  cache?: string;
-  /** The lock file (run only; kept with the plan so --resume writes the same lock). */
-  lock?: string;
-  set?: string[];
-  where?: string[];
-}
-
-/** Parsed `run` options. */
-export interface RunValues extends PlanValues {
-  help?: boolean;
-  jobs?: string;
-  'fail-fast'?: boolean;
-  resume?: boolean;
-  lock?: string;
-  json?: boolean;
-  verbose?: boolean;
-  /** Skip report.html at the end of the run (summary.csv and the k-choice plots are still written). */
-  'no-report'?: boolean;
-  /** `local` (the default) or `slurm` (docs/slurm.md). */
-  executor?: string;
-  plain?: boolean;
-}
+import { cacheDir, cacheDirOf, overridesOf, pipelineFile, type PlanValues } from './request.ts';
 
 /** A plan ready to run or explain, with its cache. */
 export interface Prepared {
@@ -61,48 +27,13 @@ export interface Prepared {
   readonly hasher: FileHasher;
 }
 
-/** The pipeline file a command uses: --pipeline, else ./pipeline.yaml, else the bundled one. */
-export function pipelineFile(option: string | undefined): string {
-  if (option) return path.resolve(option);
-  const local = path.resolve('pipeline.yaml');
-  return existsSync(local) ? local : path.join(PACKAGE_ROOT, 'pipeline.yaml');
-}
-
-/** The cache folder: --cache, else `cache/` next to the pipeline file. */
-export function cacheDir(pipeline: Pipeline, option: string | undefined): string {
-  return cacheDirOf(pipeline.file, option);
-}
-
-/** The cache folder from the pipeline file's path alone (no need to parse it). */
-export function cacheDirOf(file: string, option: string | undefined): string {
-  return path.resolve(option ?? path.join(path.dirname(file), 'cache'));
-}
-
 /** Opens the cache a command uses. */
 export function openCache(dir: string): { cache: LocalCache; hasher: FileHasher } {
-  return { cache: new LocalCache(dir), hasher: new FileHasher(path.join(dir, 'stat')) };
-}
-
-/** Command-line flags that are shorthands for `--set NAME=VALUE`. */
-const SHORTHANDS = ['k', 'seed', 'catalog', 'cubes', 'sfh', 'ngist', 'out'] as const;
-
-/** Parameter overrides from the shorthands and every `--set`. */
-export function overridesOf(v: PlanValues): Map<string, string> {
-  const overrides = new Map<string, string>();
-  for (const s of v.set ?? []) {
-    const i = s.indexOf('=');
-    if (i <= 0) throw new UserError('usage', `--set ${s}: expected NAME=VALUE`, 'e.g. --set maxIter=200');
-    const name = s.slice(0, i).trim();
-    if (overrides.has(name)) throw new UserError('usage', `--set ${name} is given twice`, 'give each parameter once (a list or range sweeps it: --set seed=0..4)');
-    overrides.set(name, s.slice(i + 1).trim());
-  }
-  for (const name of SHORTHANDS) {
-    const value = v[name];
-    if (value === undefined) continue;
-    if (overrides.has(name)) throw new UserError('usage', `--${name} and --set ${name}=... both given`, 'give one of them');
-    overrides.set(name, value);
-  }
-  return overrides;
+  const cache = new LocalCache(dir);
+  const hasher = new FileHasher(path.join(dir, 'stat'));
+  // (a damaged stat memo entry is reported with the cache's other problems)
+  hasher.onProblem = (p) => cache.problems.push(p);
+  return { cache, hasher };
 }
 
 /**
@@ -123,7 +54,10 @@ export async function preparePlan(v: PlanValues, log: NodeJS.WritableStream, opt
   // --ngist is one galaxy (the run in the folder): nothing to choose.
   if (!v.galaxy && String(values.get('ngist')?.[0] ?? '') !== '') v = { ...v, galaxy: 'all' };
   if (!v.galaxy) throw new UserError('usage', 'which galaxies? --galaxy is required', 'e.g. --galaxy 122, --galaxy 11,45, --galaxy 100..130 or --galaxy all');
-  await ensureExampleData(pipeline, values, log);
+  // Every stage module is loaded and checked (its exports and their kinds) before anything
+  // runs, the source stage's enumerate() included: all of their problems at once, exit 2.
+  await checkStageModules(pipeline);
+  await ensureExampleData(values, log);
   const rows = await enumerateRows(pipeline, values);
   const catalog = String(values.get('catalog')?.[0] ?? 'the catalog');
   const plan = analyse(pipeline, selectRows(rows, v.galaxy, v.where ?? [], catalog), values);

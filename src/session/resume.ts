@@ -1,15 +1,15 @@
 /**
  * What a run record keeps of a run's options, and `--resume`: the last run's options and the
- * tasks it finished. Both executors (local, src/cli/run.ts, and Slurm,
- * src/executors/slurm/driver.ts) record and resume runs this way, so it lives below both.
+ * tasks it finished. The session records and resumes every run this way, whichever
+ * executor runs it.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { lastRun } from '../cache/runs.ts';
 import { UserError } from '../errors.ts';
-import { PACKAGE_ROOT } from '../engine/modules.ts';
+import { PACKAGE_ROOT } from '../package.ts';
 import type { Json } from '../stage.ts';
-import { cacheDirOf, pipelineFile, type PlanValues, type RunValues } from './plan.ts';
+import { cacheDirOf, pipelineFile, type PlanValues } from './request.ts';
 
 /** The options a run record keeps, so `--resume` can plan the same run again. */
 const PLAN_KEYS = ['pipeline', 'galaxy', 'k', 'seed', 'catalog', 'cubes', 'sfh', 'ngist', 'out', 'cache', 'lock', 'set', 'where'] as const;
@@ -22,6 +22,38 @@ export function argsOf(v: PlanValues): { [key: string]: Json } {
     if (value !== undefined) args[key] = value;
   }
   return args;
+}
+
+/**
+ * The command of a run as its pages show it and the run record keeps it: `sfh-pipeline run`
+ * and the options that choose what is computed, as typed (paths too), in a fixed order.
+ * Options that only say how to run it (`--jobs`, `--json`, `--executor`) are left out: a run
+ * resumed with other ones, or on another executor, made the same results.
+ */
+export function commandLine(v: PlanValues): string {
+  const words = ['sfh-pipeline', 'run'];
+  for (const key of PLAN_KEYS) {
+    const value = v[key];
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) words.push(`--${key}`, shellWord(String(one)));
+  }
+  return words.join(' ');
+}
+
+/** A word as a POSIX shell reads it back: quoted only when it must be. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A run's start as its pages show it (ISO 8601, UTC), to the second. SOURCE_DATE_EPOCH (the
+ * reproducible-builds convention: seconds since 1970) replaces the clock, so two runs can
+ * make the same pages bit for bit.
+ */
+export function startedAt(now: Date): string {
+  const epoch = process.env['SOURCE_DATE_EPOCH'];
+  const date = epoch !== undefined && /^\d+$/.test(epoch.trim()) ? new Date(Number(epoch.trim()) * 1000) : now;
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Options that name files or folders: compared after resolving each against its run's folder. */
@@ -69,6 +101,17 @@ export function optionDifferences(now: PlanValues, nowCwd: string, then: { [key:
   return differences;
 }
 
+/** The run that `--resume` takes up: its options, how each of its tasks ended, and its record. */
+export interface Resumed {
+  readonly values: PlanValues;
+  /** Each recorded task's status, by task id. */
+  readonly done: ReadonlyMap<string, string>;
+  /** Its run record (`<cache>/runs/<id>.jsonl`). */
+  readonly file: string;
+  /** Its date and command (RunInfo): the resuming run keeps them. */
+  readonly made: { readonly started: string; readonly command: string };
+}
+
 /**
  * The last run's options and the tasks it finished. `--resume` takes every option from the
  * record (and the record's working folder, so relative paths mean what they meant). Given
@@ -77,7 +120,7 @@ export function optionDifferences(now: PlanValues, nowCwd: string, then: { [key:
  * `-resume`: the same line with the flag appended), those must equal the record's, and an
  * option that differs is named with both values rather than silently resuming another run.
  */
-export function resumeFrom(v: RunValues): { values: PlanValues; done: Map<string, string>; file: string } {
+export function resumeFrom(v: PlanValues): Resumed {
   const dir = path.join(cacheDirOf(pipelineFile(v.pipeline), v.cache), 'runs');
   const last = lastRun(dir);
   if (!last) throw new UserError('usage', `--resume: no earlier run is recorded in ${dir}`, 'run without --resume first (or pass the --cache of that run)');
@@ -91,5 +134,6 @@ export function resumeFrom(v: RunValues): { values: PlanValues; done: Map<string
   }
   if (existsSync(last.header.cwd)) process.chdir(last.header.cwd);
   const done = new Map([...last.tasks].map(([id, t]) => [id, t.status]));
-  return { values: last.header.args as PlanValues, done, file: last.file };
+  const values = last.header.args as PlanValues;
+  return { values, done, file: last.file, made: last.header.run ?? { started: startedAt(new Date(last.header.started)), command: commandLine(values) } };
 }

@@ -1,0 +1,49 @@
+/**
+ * The places a run writes, checked before anything runs: the cache folder (--cache), the
+ * results folder (--out) and the lock file (--lock) must be a folder (or a file) one can
+ * write, so that a run is not stopped after hours by a bare "ENOTDIR" or "EACCES", nor its
+ * last step, the lock, lost. Each problem names the option, the path, what is wrong with
+ * it and what to do; the command exits with status 2, as for any option it cannot use.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { tempNameFor } from '../cache/atomic.ts';
+import { UserError } from '../errors.ts';
+import { danglingTarget, notA, pathProblem } from '../path-errors.ts';
+
+/** A folder the run writes into: made if missing; refused, naming `role`, if it is not a folder or cannot be written. */
+export function checkWritableFolder(dir: string, role: string, other = role.startsWith('--') ? `another ${role}` : 'another folder'): void {
+  const dangling = danglingTarget(dir);
+  if (dangling !== undefined) throw new UserError('usage', `${role} ${dir} is a symbolic link to ${dangling}, which does not exist`, 'point the link at an existing folder (a disk not mounted?), or give another folder');
+  const not = notA(dir, 'folder');
+  if (not && not !== 'does not exist' && !not.endsWith(' does not exist')) throw new UserError('usage', `${role} ${dir} ${not}`, `give a folder (it is made if missing)${not.startsWith('is a file') ? ', or move the file away' : ''}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const p = pathProblem(err);
+    if (!p) throw err;
+    throw new UserError('usage', `${role} ${dir} cannot be made: ${p.message}`, `${p.hint}; or give ${other}`);
+  }
+  // Whether files can be made in it: a read-only disk, a folder of another user's, a full disk.
+  const probe = tempNameFor(path.join(dir, 'probe'));
+  try {
+    writeFileSync(probe, '', { flag: 'wx' });
+  } catch (err) {
+    const p = pathProblem(err);
+    if (!p) throw err;
+    const why = { 'permission-denied': 'permission denied', 'read-only': 'the file system is read-only', 'disk-full': 'no space left on the device' }[p.reason as string] ?? p.message;
+    throw new UserError('usage', `${role} ${dir}: files cannot be written in it: ${why} (${String((err as NodeJS.ErrnoException).code)})`, `${p.reason === 'permission-denied' ? 'make it writable for you (chmod u+rwx)' : p.hint}; or give ${other}`);
+  } finally {
+    rmSync(probe, { force: true });
+  }
+}
+
+/** The lock file the run will merge its outputs into: a file (or nothing yet) in a folder it can write. */
+export function checkLockFile(file: string, role: string): void {
+  const dangling = danglingTarget(file);
+  if (dangling !== undefined) throw new UserError('usage', `${role} ${file} is a symbolic link to ${dangling}, which does not exist`, 'point the link at the lock file, or give another path');
+  const not = notA(file, 'file');
+  if (not && not !== 'does not exist' && !not.endsWith(' does not exist')) throw new UserError('usage', `${role} ${file} ${not}`, 'give the path of a file (it is made if missing), e.g. sfh-pipeline.lock');
+  // (the lock is written to a temporary name in its folder, then renamed over it)
+  checkWritableFolder(path.dirname(file), `${role} ${file}: its folder`, role.startsWith('--') ? `another ${role}` : 'another --lock');
+}
