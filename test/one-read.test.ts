@@ -15,7 +15,7 @@ import { after, describe, test } from 'node:test';
 import { canonicalJson } from '../src/cache/canonical.ts';
 import { FileHasher, HashTap, sha256File } from '../src/cache/file-hash.ts';
 import { readStatMemo, statKeyOf } from '../src/cache/stat-memo.ts';
-import { usableFor } from '../src/engine/read-first.ts';
+import { readFirst, usableFor } from '../src/engine/read-first.ts';
 import { FitsFile, writeFitsSync } from '../src/fits/index.ts';
 import type { Json } from '../src/stage.ts';
 import { BIN, PARITY, ROOT, runCli, tempDir, type CliResult } from './helpers/cli.ts';
@@ -225,5 +225,29 @@ describe('the hashing tap and its checks', () => {
     assert.equal(usableFor(out, { '/a': 'y'.repeat(64) }), undefined, 'a file changed after it was read');
     assert.equal(usableFor(out, { '/a': 'x'.repeat(64), '/b': 'z'.repeat(64) }), undefined, 'a file the stage did not hash');
     assert.equal(usableFor(undefined, {}), undefined);
+  });
+
+  test('an instance runs before its key only when it hashes its inputs, one is not known, and it records no provenance and writes no files', async () => {
+    const file = path.join(tmp.dir, 'early.bin');
+    writeFileSync(file, Buffer.from('early'));
+    const bound = { hashesInputs: true, provenance: false, inputs: () => [file], outputs: (): string[] => [] };
+    let runs = 0;
+    const run = async () => {
+      runs++;
+      const tap = new HashTap(file);
+      tap.update(readFileSync(file));
+      return { meta: {}, inputsRead: { [file]: tap.finish()! } };
+    };
+    const hasher = new FileHasher(path.join(tmp.dir, 'early-stat'));
+    for (const not of [{ hashesInputs: false }, { provenance: true }, { outputs: () => [path.join(tmp.dir, 'out.fits')] }]) {
+      assert.equal(await readFirst(hasher, { ...bound, ...not }, run), undefined, JSON.stringify(not));
+    }
+    assert.equal(runs, 0);
+    const early = await readFirst(hasher, bound, run);
+    assert.equal(runs, 1);
+    assert.equal(hasher.known(file), true, 'its hash adopted');
+    assert.equal(hasher.hash(file), early?.inputsRead?.[file]?.sha256);
+    assert.equal(await readFirst(new FileHasher(path.join(tmp.dir, 'early-stat')), bound, run), undefined, 'known from the stat memo: no early run');
+    assert.equal(runs, 1);
   });
 });

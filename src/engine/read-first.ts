@@ -17,9 +17,10 @@ import type { Bound } from './kinds/kind.ts';
  * from its module) and one of them is not hashed yet; adopts the hashes it returns. Undefined
  * when nothing ran.
  */
-export async function readFirst(hasher: FileHasher, bound: Pick<Bound, 'hashesInputs' | 'provenance' | 'inputs'>, run: () => Promise<StageOutput>): Promise<StageOutput | undefined> {
-  // (a stage that records its lineage needs its own input hashes before it runs)
-  if (!bound.hashesInputs || bound.provenance) return undefined;
+export async function readFirst(hasher: FileHasher, bound: Pick<Bound, 'hashesInputs' | 'provenance' | 'inputs' | 'outputs'>, run: () => Promise<StageOutput>): Promise<StageOutput | undefined> {
+  // (a stage that records its lineage needs its own input hashes before it runs; one that
+  // writes files must have them claimed first, after its key: both run after it, as usual)
+  if (!bound.hashesInputs || bound.provenance || bound.outputs().length > 0) return undefined;
   const files = bound.inputs();
   if (files.every((f) => hasher.known(f))) return undefined;
   const output = await run();
