@@ -1,6 +1,6 @@
 /**
  * A thread that takes the streamed median of one HDU of one plain FITS file, hashing the
- * file as it reads it (src/cube/two-files.ts sends it the second file of a pair, so that
+ * file as it reads it (src/cube/pair.ts sends it the second file of a pair, so that
  * the two are read and their medians taken at once, each on its own core).
  */
 import { parentPort } from 'node:worker_threads';
