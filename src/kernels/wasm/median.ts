@@ -123,22 +123,14 @@ export function bracketPassWasm(memory: CubeMemory, npix: number, nz: number, pb
 }
 
 /** Byte offsets (in a shared memory) and sizes of one call of the counting pass. */
-export interface PassPointers {
+export interface PassPointers extends Omit<ScratchLayout, 'bytes'> {
   /** The first of `nz` planes of `npix` float32 values. */
   readonly cube: number;
   readonly npix: number;
   readonly nz: number;
-  /** The block's first pixel (within a plane) and width, a multiple of 4. */
+  /** The block's first pixel (within a plane) and width, a multiple of 4; lo..above: bw brackets and counts, buf: bw buffers of cap float32 each. */
   readonly pb: number;
   readonly bw: number;
-  /** bw brackets and counts, for the block's pixels. */
-  readonly lo: number;
-  readonly hi: number;
-  readonly below: number;
-  readonly inside: number;
-  readonly above: number;
-  /** bw buffers of cap float32 each. */
-  readonly buf: number;
   readonly cap: number;
 }
 
