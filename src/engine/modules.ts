@@ -73,6 +73,7 @@ const EXPORTS: readonly (readonly [name: string, kind: 'function' | 'boolean', r
   ['outputs', 'function', () => false],
   ['warm', 'function', () => false],
   ['provenance', 'boolean', () => false],
+  ['hashesInputs', 'boolean', () => false],
 ];
 
 const loaded = new Map<string, Promise<StageModule | { problem: string; hint: string }>>();

@@ -32,6 +32,8 @@ export const catalogKind: Kind = {
       inputs: () => module.inputs?.(ctx) ?? [],
       outputs: () => module.outputs?.(ctx) ?? [],
       provenance: module.provenance === true,
+      // (it reads every galaxy's outputs, not files it could hash on the way)
+      hashesInputs: false,
       code: () => stageCodeHash(rc.root, inst.stage),
       upstream: () => gatheredHashes(rc, inst),
       async run(materialize) {

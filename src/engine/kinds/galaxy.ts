@@ -27,6 +27,7 @@ export const galaxyKind: Kind = {
       inputs: () => module.inputs?.(ctx) ?? [],
       outputs: () => module.outputs?.(ctx) ?? [],
       provenance: module.provenance === true,
+      hashesInputs: module.hashesInputs === true,
       code: () => stageCodeHash(rc.root, inst.stage),
       upstream: () => upstreamHashes(rc, inst, 'missing'),
       async run(materialize) {

@@ -69,6 +69,7 @@ export function shellKind(base: Kind): Kind {
         inputs: () => paths(decl.inputs),
         outputs: () => paths(decl.outputs),
         provenance: false,
+        hashesInputs: false,
         code: () => shellCodeHash(decl, rc.root),
         // (a catalog-level command's upstream is by instance id, as a catalog-level module's)
         upstream: () => (base.gathers ? gatheredHashes(rc, inst) : upstreamHashes(rc, inst, 'missing')),
