@@ -7,6 +7,8 @@
  *   npm run bench -- --size full         binned + full resolution (3681 x 300 x 300, 2 x 1.3 GB)
  *   npm run bench -- --skip-python       ours only
  *   npm run bench -- --repeat 5          repetitions of each of our runs (default 3; 1 at full)
+ *   npm run bench -- --full-catalog 3    full-resolution galaxies in the --jobs 2 catalog run (--size full; 0 skips it)
+ *   npm run bench -- --no-gzip           without the .fits.gz rows
  *   npm run bench -- --scale 100,500     only the scale benchmark: the study's catalog layout at
  *                                        100 and 500 small galaxies (scripts/bench/scale.ts)
  *
@@ -32,12 +34,13 @@ import { fitCost, scaling, type ScalingPoint } from './bench/kernels.ts';
 import { hasGnuTime } from './bench/measure.ts';
 import { benchGalaxy, MUSE_AXIS } from './bench/model.ts';
 import { pythonProblem, PYTHON, type PyRun } from './bench/python.ts';
-import { catalogReport, galaxyReport, rowsOf, scalingReport, startupReport, targets, targetsReport } from './bench/report.ts';
+import { benchCompressed, type CompressedResult } from './bench/compressed.ts';
+import { catalogReport, compressedReport, galaxyReport, rowsOf, scalingReport, startupReport, targets, targetsReport } from './bench/report.ts';
 import { benchScale, type ScaleResult } from './bench/scale.ts';
 import { scaleReport } from './bench/scale-report.ts';
 import { startupCosts, type StartupRow } from './bench/startup.ts';
 
-const USAGE = `usage: npm run bench -- [--size tiny|binned|full] [--skip-python] [--repeat N] [--catalog N] [--no-build]\n       npm run bench -- --scale N[,N...] [--no-build]\n`;
+const USAGE = `usage: npm run bench -- [--size tiny|binned|full] [--skip-python] [--repeat N] [--catalog N] [--full-catalog N] [--no-gzip] [--no-build]\n       npm run bench -- --scale N[,N...] [--no-build]\n`;
 
 /** The galaxies of each --size. */
 const GALAXIES = {
@@ -60,7 +63,7 @@ async function main(): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
-      options: { size: { type: 'string', default: 'binned' }, 'skip-python': { type: 'boolean' }, repeat: { type: 'string' }, catalog: { type: 'string' }, scale: { type: 'string' }, 'no-build': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { size: { type: 'string', default: 'binned' }, 'skip-python': { type: 'boolean' }, repeat: { type: 'string' }, catalog: { type: 'string' }, 'full-catalog': { type: 'string' }, 'no-gzip': { type: 'boolean' }, scale: { type: 'string' }, 'no-build': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (err) {
     process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}`);
@@ -92,6 +95,12 @@ async function main(): Promise<number> {
     process.stderr.write(`bench: --catalog ${values.catalog}: expected a whole number >= 0 (galaxies)\n`);
     return 2;
   }
+  // At full resolution, a catalog of a few full-resolution galaxies with --jobs 2 (3 by default).
+  const fullCount = values['full-catalog'] === undefined ? (names.includes('full') ? 3 : 0) : Number(values['full-catalog']);
+  if (!(Number.isInteger(fullCount) && fullCount >= 0)) {
+    process.stderr.write(`bench: --full-catalog ${values['full-catalog']}: expected a whole number >= 0 (galaxies)\n`);
+    return 2;
+  }
   const python = !values['skip-python'] && scaleNs.length === 0;
   const problems: string[] = [];
   const notes: string[] = [];
@@ -120,6 +129,7 @@ async function main(): Promise<number> {
   mkdirSync(work, { recursive: true });
   if (scaleNs.length) return scaleOnly(scaleNs, work, source);
   const results: GalaxyResult[] = [];
+  const compressed: CompressedResult[] = [];
   const datasets: Dataset[] = [];
   for (const name of names) {
     const spec = GALAXIES[name];
@@ -137,29 +147,43 @@ async function main(): Promise<number> {
     const ds = ensureDataset(path.join(work, 'data', name), g, log);
     datasets.push(ds);
     const rep = repeat ?? (name === 'full' ? 1 : 3);
-    results.push(await benchOneGalaxy(root, name, ds, { work, repeat: rep, python, bounded: name === 'full', log }));
+    const result = await benchOneGalaxy(root, name, ds, { work, repeat: rep, python, bounded: name === 'full', log });
+    results.push(result);
+    if (!values['no-gzip']) {
+      const plainMap = result.ours.coldK4.find((r) => r.ok)?.results[0]?.file ?? null;
+      compressed.push(await benchCompressed(root, name, ds, plainMap, { work, repeat: rep, python, log }));
+    }
   }
 
-  let catalog: CatalogResult | null = null;
-  if (catalogCount > 0) {
+  const catalogs: CatalogResult[] = [];
+  const roomFor = (count: number, bytesEach: number, what: string): boolean => {
     const free = statfsSync(work);
+    const need = count * bytesEach;
+    if (free.bavail * free.bsize >= need) return true;
+    notes.push(`${what} skipped: ${count} galaxies need ~${(need / 1e9).toFixed(1)} GB free in ${work}`);
+    return false;
+  };
+  if (catalogCount > 0) {
     const n = quick ? GALAXIES.tiny.n : GALAXIES.binned.n;
-    const need = catalogCount * MUSE_AXIS.nwave * n * n * 4 * 3.2;
-    if (free.bavail * free.bsize < need) notes.push(`catalog run skipped: ${catalogCount} galaxies need ~${(need / 1e9).toFixed(1)} GB free in ${work}`);
-    else catalog = await benchCatalog(root, work, { count: catalogCount, n, ks: `${SWEEP.from}..${SWEEP.to}`, python, log });
+    if (roomFor(catalogCount, MUSE_AXIS.nwave * n * n * 4 * 3.2, 'catalog run')) catalogs.push(await benchCatalog(root, work, { count: catalogCount, n, ks: `${SWEEP.from}..${SWEEP.to}`, python, log }));
+  }
+  if (fullCount > 0) {
+    const f = GALAXIES.full;
+    if (roomFor(fullCount, MUSE_AXIS.nwave * f.n * f.n * 4 * 2.3, 'full-resolution catalog run')) catalogs.push(await benchCatalog(root, work, { count: fullCount, n: f.n, pixelScale: f.pixelScale, jobs: 2, ks: `${SWEEP.from}..${SWEEP.to}`, python, log }));
   }
   log('startup: the ways of starting the CLI');
   const startup: StartupRow[] = await startupCosts(root, quick ? 3 : 7);
   const scalingPoints: ScalingPoint[] = scaling(quick ? [25, 50] : [25, 50, 100, 200], [2, 4, 8], 5, log);
 
   for (const g of results) process.stdout.write(`${galaxyReport(g)}\n`);
-  if (catalog) process.stdout.write(`${catalogReport(catalog)}\n`);
+  for (const c of compressed) process.stdout.write(`${compressedReport(c, results.find((g) => g.name === c.name))}\n`);
+  for (const c of catalogs) process.stdout.write(`${catalogReport(c)}\n`);
   process.stdout.write(`${startupReport(startup)}\n`);
   process.stdout.write(`${scalingReport(scalingPoints)}\n`);
-  const ts = targets(results, catalog);
+  const ts = targets(results, catalogs);
   process.stdout.write(`${targetsReport(ts)}\n`);
   for (const g of results) problems.push(...g.problems);
-  if (catalog) problems.push(...catalog.problems);
+  for (const c of [...catalogs, ...compressed]) problems.push(...c.problems);
   for (const r of startup) if (!r.ok) problems.push(`startup: \`${r.command}\` failed`);
 
   const pyVersions = results.flatMap((g) => g.original?.processes ?? []).find((p) => p.report)?.report?.versions ?? null;
@@ -167,7 +191,7 @@ async function main(): Promise<number> {
     tool: 'sfh-pipeline bench',
     date: new Date().toISOString(),
     source,
-    options: { size: values.size, python, catalog: catalogCount, repeat: repeat ?? 'default (3; 1 at full resolution)' },
+    options: { size: values.size, python, catalog: catalogCount, fullCatalog: fullCount, gzip: !values['no-gzip'], repeat: repeat ?? 'default (3; 1 at full resolution)' },
     machine: { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', memoryBytes: os.totalmem(), python: python ? { exe: PYTHON, ...pyVersions } : null },
     datasets: datasets.map((d) => ({ name: path.basename(d.dir), id: d.galaxy.id, shape: [d.galaxy.nwave, d.galaxy.n, d.galaxy.n], pixelScale: d.galaxy.pixelScale, stat: d.galaxy.stat, files: d.files, fittedPixels: d.fittedPixels, generatedSeconds: d.generatedSeconds })),
     galaxies: results.map((g) => ({
@@ -184,7 +208,8 @@ async function main(): Promise<number> {
       peerGroupMaps: g.peerMaps,
       clusterAlone: g.clusterAlone,
     })),
-    catalog,
+    compressed: compressed.map((c) => ({ ...c, files: c.files.map((f) => ({ ...f, path: path.relative(root, f.path) })), ours: c.ours.map((r) => ({ ...r, results: r.results.map(({ file, ...rest }) => ({ ...rest, file: path.relative(root, file) })) })), peer: c.peer?.map(slimPy) ?? null })),
+    catalogs,
     startup,
     scaling: { points: scalingPoints, fit: fitCost(scalingPoints) },
     targets: ts,

@@ -14,7 +14,7 @@ import type { WcsErrorReason } from './wcs/errors.ts';
 export const RUN_REASONS = ['usage', 'pipeline-invalid', 'catalog-invalid', 'unknown-galaxy', 'empty-selection', 'stale-build'] as const;
 
 /** Problems with one galaxy's input files or catalog row, or with an input of a command. */
-export const INPUT_REASONS = ['missing-input', 'bad-input', 'missing-seeing', 'not-ngist', 'ngist-mismatch', 'ngist-no-grid', 'example-dir-occupied'] as const;
+export const INPUT_REASONS = ['missing-input', 'bad-input', 'missing-seeing', 'psf-too-wide', 'not-ngist', 'ngist-mismatch', 'ngist-no-grid', 'example-dir-occupied'] as const;
 
 /** Why the clustering of a galaxy could not give groups (src/kernels, stages/cluster.ts). */
 export const CLUSTERING_REASONS = ['no-valid-pixels', 'no-groups', 'invalid-weights', 'k-too-large', 'too-many-pixels'] as const;

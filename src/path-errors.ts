@@ -9,8 +9,8 @@
 import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-/** A file system error with the fields Node gives it. */
-export type FsError = Error & { code?: unknown; path?: unknown; dest?: unknown; syscall?: unknown };
+/** A file system error with the fields Node gives it (`file`: the path, as the FITS module's errors carry it). */
+export type FsError = Error & { code?: unknown; path?: unknown; file?: unknown; dest?: unknown; syscall?: unknown };
 
 /** The kinds of path problem, by what a user does about them. */
 export type PathReason = 'disk-full' | 'read-only' | 'permission-denied' | 'too-many-files' | 'bad-path' | 'io-error';
@@ -33,7 +33,8 @@ export function pathProblem(err: unknown): PathProblem | undefined {
   if (!(err instanceof Error)) return undefined;
   const e = err as FsError;
   if (typeof e.code !== 'string') return undefined;
-  const file = typeof e.path === 'string' ? e.path : undefined;
+  // (a FITS error that wraps the system's, e.g. a cube its stage could not open, names its file)
+  const file = typeof e.path === 'string' ? e.path : typeof e.file === 'string' ? e.file : undefined;
   const syscall = typeof e.syscall === 'string' ? e.syscall : '';
   const verb = WRITES.has(syscall) ? 'write' : READS.has(syscall) ? 'read' : 'open';
   const on = file ? ` ${file}` : '';

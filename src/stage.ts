@@ -29,6 +29,18 @@ export interface StageOutput {
   /** Files the stage wrote outside the cache (absolute paths), e.g. the result FITS. */
   readonly files?: readonly string[];
   readonly skip?: string;
+  /**
+   * Only from a stage that {@link StageModule.hashesInputs}: the sha256 of each input file
+   * it read whole, taken from the bytes it read (src/cache/file-hash.ts HashTap). Not part
+   * of the output: the engine adopts them as the files' hashes (docs/caching.md).
+   */
+  readonly inputsRead?: Readonly<Record<string, InputRead>>;
+}
+
+/** A file's sha256 taken by the stage that read it, with the file's stat identity (src/cache/file-hash.ts). */
+export interface InputRead {
+  readonly sha256: string;
+  readonly stamp: string;
 }
 
 /** The upstream results an instance can read, by stage name. */
@@ -41,7 +53,11 @@ export interface Upstream {
 export interface RunInfo {
   /** sfh-pipeline's version. */
   readonly version: string;
-  /** sha256 of the pipeline file. */
+  /**
+   * sha256 of the declarations in pipeline.yaml of the stages that make this stage's output
+   * (its own and those it needs, transitively), not of the file's bytes: a comment or an
+   * unrelated stage does not change it (StageDecl.chain).
+   */
   readonly pipelineHash: string;
   /**
    * When the run started (ISO 8601, UTC; `SOURCE_DATE_EPOCH` pins it), and its command as
@@ -178,6 +194,13 @@ export interface StageModule {
    * runs. The engine refuses to let two instances of a run write the same file.
    */
   outputs?(ctx: StageInputContext): readonly string[];
+  /**
+   * True for a stage that reads its input files whole and returns their hashes in
+   * {@link StageOutput.inputsRead}: when one of them is not hashed yet, the engine runs it
+   * before its key is known, so a cold run reads each file once (docs/caching.md). Such a
+   * stage must write no files.
+   */
+  readonly hashesInputs?: boolean;
   /**
    * True for a stage that records its {@link Lineage} in what it writes: its key then
    * covers the whole lineage, so a recorded parameter or hash is never stale.

@@ -1,16 +1,29 @@
 /**
- * load-cubes: opens the galaxy's binned MUSE cube and its pPXF output, checks that their
- * shapes agree, finds the SN's pixel from the cube's WCS and the PSF width from the seeing.
- * It reads headers only; the stages that need the pixels read them from the files named
- * here, so no 150 MB array passes through the cache.
+ * load-cubes: opens the galaxy's MUSE cube and its pPXF output, checks that their shapes
+ * agree, finds the SN's pixel from the cube's WCS and the PSF width from the seeing, and
+ * reads each file once, whole: the nanmedian over wavelength of the cube's DATA and of the
+ * best fit (the mass map's two medians, streamed, src/cube/streamed-median.ts) and each
+ * file's sha256 from the same bytes. That single read is why the medians are taken here and
+ * not in mass-map: on a cold cache the engine runs this stage before its key is known and
+ * takes the hashes it returns (hashesInputs, docs/caching.md), so a 3 GB cube is read
+ * once instead of once to hash it and once to use it. Only the two medians (one float32 per
+ * pixel each) pass through the cache; collapse-smooth reads the SFH weights from the file.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { HashTap, readForHash, unchangedSince } from '../src/cache/file-hash.ts';
 import { cubeFile, sfhFile, type Galaxy } from '../src/catalog/galaxy.ts';
+import { FileChecks } from '../src/cube/file-checks.ts';
+import { psfSigmaOf, seeingOf } from '../src/cube/psf.ts';
+import { medianPair, startFileWorker } from '../src/cube/pair.ts';
 import { UserError } from '../src/errors.ts';
 import { notA } from '../src/path-errors.ts';
-import { FitsFile, inputWarnings, type ChecksumPolicy } from '../src/fits/index.ts';
-import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
+import { FitsFile, judgeInput, type ChecksumPolicy, type HduInfo } from '../src/fits/index.ts';
+import { findHdu } from '../src/fits/find-hdu.ts';
+import { fitsHeaders, fitsWarnings } from '../src/fits/small-fits.ts';
+import { fitsFileOf, isGzip } from '../src/fits/gzip.ts';
+import { startStreamHelpers } from '../src/kernels/stream-median.ts';
+import type { InputRead, Json, StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 import { ngistInputs, findNgistRun } from '../src/ngist/files.ts';
 import { ngistMaps } from '../src/ngist/map.ts';
 import { readNgist } from '../src/ngist/read.ts';
@@ -18,8 +31,7 @@ import { ndarray } from '../src/ndarray.ts';
 import { celestialWcs, worldToPixel, type CelestialWcs } from '../src/wcs/index.ts';
 
 /** Number of SSP ages and metallicities of the pPXF template grid (MILES, as in the notebook). */
-export const N_AGES = 50;
-export const N_METALS = 7;
+export { N_AGES, N_METALS } from '../src/cube/file-checks.ts';
 
 function paths(ctx: StageInputContext): { galaxy: Galaxy; cube: string; sfh: string } {
   const galaxy = ctx.upstream.get('catalog').meta['galaxy'] as unknown as Galaxy;
@@ -32,7 +44,7 @@ function paths(ctx: StageInputContext): { galaxy: Galaxy; cube: string; sfh: str
  */
 export function inputs(ctx: StageInputContext): string[] {
   const p = paths(ctx);
-  if (p.galaxy.ngist !== undefined) return [...ngistInputs(p.galaxy.ngist), ...(existsSync(p.cube) ? [p.cube] : [])];
+  if (p.galaxy.ngist !== undefined) return [...ngistInputs(p.galaxy.ngist), ...(existsSync(fitsFileOf(p.cube)) ? [p.cube] : [])];
   // A row that skips reads no cube: its key is the pPXF output's absence, not the cube's
   // hash (3 GB read for nothing at full resolution, 323 times in the study's catalog).
   if (skip(ctx) !== undefined) return [p.sfh];
@@ -48,79 +60,104 @@ export function inputs(ctx: StageInputContext): string[] {
  */
 export function skip(ctx: StageInputContext): string | undefined {
   const { galaxy, sfh } = paths(ctx);
-  if (galaxy.ngist !== undefined || galaxy.snType === 'Ia' || notA(path.dirname(sfh), 'folder') || existsSync(sfh)) return undefined;
+  if (galaxy.ngist !== undefined || galaxy.snType === 'Ia' || notA(path.dirname(sfh), 'folder') || existsSync(fitsFileOf(sfh))) return undefined;
   // (the file's name, not its path: the reason is shown in outputs a moved project must reproduce)
   return `no pPXF output ${path.basename(sfh)} in the --sfh folder (SN type ${galaxy.snType || 'unknown'}: only SN Ia hosts were fitted)`;
 }
 
-/** Checks the two files and locates the SN (or reads the nGIST run, see {@link runNgist}). */
-export function run(ctx: StageContext): StageOutput {
+/** This stage reads its inputs whole and returns their hashes (src/engine/read-first.ts). */
+export const hashesInputs = true;
+
+/** Boots the medians' helper threads ahead of the first cube (a worker calls this while idle). */
+export function warm(): void {
+  startStreamHelpers();
+  startFileWorker();
+}
+
+/** Checks the two files, locates the SN and takes the two medians (or reads the nGIST run, see {@link runNgist}). */
+export async function run(ctx: StageContext): Promise<StageOutput> {
   const { galaxy, cube, sfh } = paths(ctx);
   const who = `galaxy ${galaxy.id} (${galaxy.snName})`;
-  if (galaxy.ngist !== undefined) return runNgist(ctx, galaxy, galaxy.ngist, cube, who);
+  if (galaxy.ngist !== undefined) {
+    // small files, read in other ways: hashed first, and vouched for only if unchanged after
+    const files = inputs(ctx);
+    const reads = files.map((f) => [f, readForHash(f)] as const);
+    const out = await runNgist(ctx, galaxy, galaxy.ngist, cube, who);
+    const inputsRead: Record<string, InputRead> = {};
+    for (const [f, read] of reads) if (read && unchangedSince(f, read)) inputsRead[f] = read;
+    return { ...out, inputsRead };
+  }
+  // The files as found: `X.fits`, or `X.fits.gz` next to that name (src/fits/gzip.ts). They
+  // keep their `.fits` names in keys and outputs: a compressed copy is the same input.
+  const sfhFile = fitsFileOf(sfh);
+  const cubeFile = fitsFileOf(cube);
   const sfhFolder = notA(path.dirname(sfh), 'folder');
   if (sfhFolder) {
     throw new UserError('missing-input', `${who}: the pPXF output folder ${path.dirname(sfh)} ${sfhFolder}`, 'pass the folder of the <id>_<SN Name>.fits files with --sfh', sfh);
   }
   const skipped = skip(ctx);
   if (skipped !== undefined) return { meta: {}, skip: skipped };
-  if (!existsSync(sfh)) throw new UserError('missing-input', `${who}: no pPXF output ${sfh} for this SN Ia`, 'check --sfh and the file name (<id>_<SN Name>.fits); core-collapse SNe are skipped, SN Ia hosts need their fit', sfh);
-  const cubeProblem = notA(cube, 'file');
+  // An SN Ia host without its fit is a problem, not a skip (see skip above).
+  if (!existsSync(sfhFile)) throw new UserError('missing-input', `${who}: no pPXF output ${sfh} (nor ${path.basename(sfh)}.gz) for this SN Ia`, 'check --sfh and the file name (<id>_<SN Name>.fits, or .fits.gz); core-collapse SNe are skipped, SN Ia hosts need their fit', sfh);
+  const cubeProblem = notA(cubeFile, 'file');
   if (cubeProblem) {
-    throw new UserError('missing-input', `${who}: cube ${cube} ${cubeProblem === 'does not exist' ? 'not found' : cubeProblem}`, `the cube is named after ArcName with ADP replaced by CDP; check --cubes`, cube);
+    const problem = cubeProblem === 'does not exist' ? `not found (nor ${path.basename(cube)}.gz)` : cubeFile === cube ? cubeProblem : `(found as ${path.basename(cubeFile)}) ${cubeProblem}`;
+    throw new UserError('missing-input', `${who}: cube ${cube} ${problem}`, `the cube is named after ArcName with ADP replaced by CDP (.fits or .fits.gz); check --cubes`, cube);
   }
-  const cubeFits = FitsFile.open(cube);
-  const sfhFits = FitsFile.open(sfh);
-  try {
-    const data = cubeFits.hdus.find((h) => h.name.toUpperCase() === 'DATA') ?? cubeFits.hdu(1);
-    if (data.compressed) {
-      throw new UserError('compressed', `${who}: ${cube} HDU DATA is a tile-compressed image (ZIMAGE = T)`, 'decompress it first, e.g. `funpack file.fits` or astropy: fits.open(f)[1].data written back with fits.ImageHDU', cube);
-    }
-    if (sfhFits.hdus.length < 2) {
-      throw new UserError('truncated', `${who}: ${sfh} has ${sfhFits.hdus.length} HDU, but a pPXF output has two (best fit, SFH weights)`, 'the file is truncated or not a pPXF output of this pipeline: copy or regenerate it', sfh);
-    }
-    for (const [file, fits, hdu] of [[cube, cubeFits, data], [sfh, sfhFits, sfhFits.hdu(0)], [sfh, sfhFits, sfhFits.hdu(1)]] as const) {
-      // A header that announces more data than the file holds: caught here, before shapes are compared.
-      if (hdu.dataOffset + hdu.dataBytes > fits.size) {
-        throw new UserError('truncated', `${who}: ${file} HDU ${hdu.name || hdu.index}: the header announces ${hdu.dataBytes} bytes of data, the file holds ${Math.max(0, fits.size - hdu.dataOffset)}`, 'the file is truncated or its NAXISn cards are wrong: copy or regenerate it', file);
-      }
-    }
-    if (data.shape.length !== 3) throw new UserError('bad-input', `${who}: ${cube} HDU ${data.name || data.index} is not a 3-D cube (shape [${data.shape.join(', ')}])`, 'the cube needs a DATA extension of shape (nwave, ny, nx)', cube);
-    const [nwave, ny, nx] = data.shape as [number, number, number];
-    const fit = sfhFits.hdu(0);
-    if (fit.shape.join() !== data.shape.join()) {
-      throw new UserError('bad-input', `${who}: the pPXF best fit in ${sfh} HDU 0 has shape [${fit.shape.join(', ')}], the cube's DATA [${data.shape.join(', ')}]`, 'the pPXF output must be made from this cube (same binning and wavelength grid)', sfh);
-    }
-    const weights = sfhFits.hdu(1);
-    const want = [N_AGES, N_METALS, ny, nx];
-    if (weights.shape.join() !== want.join()) {
-      throw new UserError('bad-input', `${who}: the SFH weights in ${sfh} HDU 1 have shape [${weights.shape.join(', ')}], expected [${want.join(', ')}] (ages x metallicities x ny x nx)`, 'pPXF must be run with the 50-age x 7-metallicity MILES grid on this cube', sfh);
-    }
-    // Defects read past, and inputs whose checksums fail (the HDUs used: reads them once more).
-    const policy = String(ctx.params['checksums'] ?? 'warn') as ChecksumPolicy;
-    for (const w of [...inputWarnings(cube, policy, [0, data.index]), ...inputWarnings(sfh, policy)]) ctx.warn(`${who}: ${w}`);
-    const skyRes = seeingOf(ctx, galaxy, cubeFits.hdu(0).header.get('SKY_RES'), cube, who);
+  // the taps record each file's stat before anything is read, and check it after the last byte
+  const taps = [new HashTap(cube), new HashTap(sfh)] as const;
+  const checks = new FileChecks(who, cube, sfh);
+  let meta: Record<string, Json> | undefined;
+  const describe = (hdus: readonly HduInfo[], data: HduInfo): void => {
+    const [, ny, nx] = data.shape as [number, number, number];
+    const seeing = seeingOf(Number(ctx.params['psfFwhm']), hdus[0]?.header.get('SKY_RES'), galaxy.skyRes, cube, who);
+    const skyRes = seeing.fwhm;
     const pixelScale = Number(ctx.params['pixelScale']);
-    const psfSigma = skyRes / pixelScale / 2.355;
-    const wcs = celestialWcs(data.header, { file: cube });
-    const sn = snPixel(ctx, wcs, galaxy.ra ?? NaN, galaxy.dec ?? NaN, nx, ny, who);
-    return {
-      meta: {
-        cube,
-        sfh,
-        dataHdu: data.index,
-        shape: [nwave, ny, nx],
-        skyRes,
-        pixelScale,
-        psfSigma,
-        sn,
-        wcsCards: celestialCards(data.header),
-      },
-    };
-  } finally {
-    cubeFits.close();
-    sfhFits.close();
+    const psfSigma = psfSigmaOf(seeing, pixelScale, ny, nx, who, cube);
+    const sn = snPixel(ctx, celestialWcs(data.header, { file: cube }), galaxy.ra ?? NaN, galaxy.dec ?? NaN, nx, ny, who);
+    meta = { cube, sfh, dataHdu: data.index, shape: [...data.shape], skyRes, pixelScale, psfSigma, sn, wcsCards: celestialCards(data.header) };
+  };
+  // Plain files are checked before anything is read (a header is all it takes); a gzip
+  // file's headers are known only once it has been inflated through, its median's first pass.
+  const plain = !isGzip(cubeFile) && !isGzip(sfhFile);
+  let found: { cube: readonly HduInfo[]; sfh: readonly HduInfo[] } | undefined;
+  if (plain) {
+    const [cubeFits, sfhFits] = [FitsFile.open(cubeFile), FitsFile.open(sfhFile)];
+    try {
+      const data = cubeFits.hdus.find(isData) ?? cubeFits.hdu(1);
+      checks.cube(data, cubeFits.size);
+      checks.fit(sfhFits.hdus, data, sfhFits.size);
+      describe(cubeFits.hdus, data);
+      found = { cube: cubeFits.hdus, sfh: sfhFits.hdus };
+    } finally {
+      cubeFits.close();
+      sfhFits.close();
+    }
   }
+  let dataHdu: HduInfo | undefined; // (a gzip cube's DATA, once its first pass found it)
+  const onCube = (hdus: readonly HduInfo[], data: HduInfo): void => {
+    checks.cube(data);
+    describe(hdus, data);
+    dataHdu = data;
+  };
+  // The two medians, each file read once (src/cube/pair.ts); the same read checks the
+  // checksums of the HDUs used (the cube's primary and DATA, every HDU of the pPXF output)
+  // and notes the defects it reads past.
+  const policy = String(ctx.params['checksums'] ?? 'warn') as ChecksumPolicy;
+  const [data, fit] = await medianPair(
+    { tap: taps[0], file: cubeFile, sums: policy === 'off' ? null : [0], target: { pick: isData, fallback: 1, ...(plain ? {} : { check: onCube }) }, ...(found ? { hdus: found.cube } : {}) },
+    { tap: taps[1], file: sfhFile, sums: policy === 'off' ? null : 'all', target: { pick: (h: HduInfo) => h.index === 0, fallback: 0, ...(plain ? {} : { check: (hdus: readonly HduInfo[]) => checks.fit(hdus, dataHdu!) }) }, ...(found ? { hdus: found.sfh } : {}) },
+  );
+  for (const w of [...judgeInput(cube, data.warnings, data.checksums, policy), ...judgeInput(sfh, fit.warnings, fit.checksums, policy)]) ctx.warn(`${who}: ${w}`);
+  const [, ny, nx] = data.target.shape as [number, number, number];
+  const inputsRead: Record<string, InputRead> = {};
+  for (const [name, r] of [[cube, data], [sfh, fit]] as const) if (r.read) inputsRead[name] = r.read;
+  return { meta: meta!, arrays: { dataMedian: ndarray(data.median, [ny, nx]), fitMedian: ndarray(fit.median, [ny, nx]) }, inputsRead };
+}
+
+/** The cube's DATA extension (else HDU 1, as the notebook's `[1]`). */
+function isData(h: HduInfo): boolean {
+  return h.name.toUpperCase() === 'DATA';
 }
 
 /** Where the SN falls on the map (the chosen pixel per `snPixel`), warning when it is off the map. */
@@ -141,85 +178,63 @@ function snPixel(ctx: StageContext, wcs: CelestialWcs, ra: number, dec: number, 
  * need not know the format. The pixel scale is PIXSIZE, the WCS the table's (nGIST) or
  * the cube's, the seeing the cube's SKY_RES, the catalog's or `--set psfFwhm=`.
  */
-function runNgist(ctx: StageContext, galaxy: Galaxy, dir: string, cube: string, who: string): StageOutput {
+async function runNgist(ctx: StageContext, galaxy: Galaxy, dir: string, cube: string, who: string): Promise<StageOutput> {
   const files = findNgistRun(dir, who);
-  const ngist = readNgist(files, who);
+  const ngist = await readNgist(files, who);
   const { nx, ny } = ngist;
   const maps = ngistMaps(ngist);
-  const cubeFits = existsSync(cube) ? FitsFile.open(cube) : undefined;
-  try {
-    const data = cubeFits ? (cubeFits.hdus.find((h) => h.name.toUpperCase() === 'DATA') ?? cubeFits.hdu(1)) : undefined;
-    if (data && data.shape.slice(-2).join() !== [ny, nx].join()) {
-      throw new UserError('ngist-mismatch', `${who}: the cube ${cube} is ${data.shape.slice(-2).reverse().join(' x ')} spaxels, the nGIST run ${files.run} ${nx} x ${ny}`, 'the cube must be the one nGIST was run on (remove it from --cubes to use the nGIST files alone)', cube);
-    }
-    const policy = String(ctx.params['checksums'] ?? 'warn') as ChecksumPolicy;
-    const checked: [string | undefined, number[] | undefined][] = [[files.table, undefined], [files.weights, undefined], [files.mask, undefined], [cubeFits ? cube : undefined, data ? [0, data.index] : undefined]];
-    for (const [f, hdus] of checked) if (f !== undefined) for (const w of inputWarnings(f, policy, hdus)) ctx.warn(`${who}: ${w}`);
-    let pixelScale = ngist.pixsize;
-    if (pixelScale === undefined) {
-      pixelScale = Number(ctx.params['pixelScale']);
-      ctx.warn(`${who}: ${files.table} has no PIXSIZE; using pixelScale = ${pixelScale}" per spaxel`);
-    }
-    const skyRes = seeingOf(ctx, galaxy, cubeFits?.hdu(0).header.get('SKY_RES'), cubeFits ? cube : undefined, who, files.run);
-    const psfSigma = skyRes / pixelScale / 2.355;
-    const wcsHeader = ngist.wcsHeader ?? data?.header;
-    const wcsFile = ngist.wcsHeader ? files.table : cube;
-    let sn: ReturnType<typeof snPixel> | null = null;
-    if (galaxy.ra !== null && galaxy.dec !== null) {
-      if (wcsHeader) sn = snPixel(ctx, celestialWcs(wcsHeader, { file: wcsFile }), galaxy.ra, galaxy.dec, nx, ny, who);
-      else ctx.warn(`${who}: neither ${files.table} (GIST <= 3.1 writes no WCS) nor a cube in --cubes gives a WCS, so the SN's group is not determined`);
-    }
-    if (ngist.normalisation !== 'MASS') {
-      ctx.warn(
-        ngist.normalisation === 'LIGHT'
-          ? `${who}: the nGIST weights are LIGHT fractions (NORM_TEMP = LIGHT, from ${ngist.normalisationSource}); the notebook's groups are mass-weighted, so these groups and mean SFHs describe light, not mass (rerun nGIST with NORM_TEMP: MASS for mass fractions)`
-          : `${who}: could not tell whether the nGIST weights are mass or light fractions (${ngist.normalisationSource}); the notebook's groups assume mass fractions (nGIST's NORM_TEMP: MASS)`,
-      );
-    }
-    return {
-      meta: {
-        mode: 'ngist',
-        ngist: { dir: files.dir, run: files.run, table: files.table, weights: files.weights, mask: files.mask ?? null, config: files.config ?? null },
-        cube: cubeFits ? cube : null,
-        shape: [ngist.ages.length, ny, nx],
-        skyRes,
-        pixelScale,
-        psfSigma,
-        sn,
-        wcsCards: wcsHeader ? celestialCards(wcsHeader) : {},
-        ages: [...ngist.ages],
-        weights: ngist.normalisation,
-        weightsSource: ngist.normalisationSource,
-        massSource: 'FLUX',
-        bins: ngist.bins,
-        masked: ngist.masked,
-        noFlux: maps.noFlux,
-      },
-      arrays: { sfh: ndarray(maps.sfh, [ngist.ages.length, ny, nx]), mass: ndarray(maps.mass, [ny, nx]), bins: ndarray(maps.bins, [ny, nx]) },
-    };
-  } finally {
-    cubeFits?.close();
+  // the cube's primary and DATA headers only (for its WCS and SKY_RES), from a .fits or .fits.gz
+  const cubeHdus = existsSync(fitsFileOf(cube)) ? await fitsHeaders(fitsFileOf(cube), (hdus) => hdus.some(isData)) : undefined;
+  const data = cubeHdus ? (cubeHdus.find(isData) ?? findHdu(cubeHdus, 1, cube)) : undefined;
+  if (data && data.shape.slice(-2).join() !== [ny, nx].join()) {
+    throw new UserError('ngist-mismatch', `${who}: the cube ${cube} is ${data.shape.slice(-2).reverse().join(' x ')} spaxels, the nGIST run ${files.run} ${nx} x ${ny}`, 'the cube must be the one nGIST was run on (remove it from --cubes to use the nGIST files alone)', cube);
   }
-}
-
-/**
- * The seeing FWHM (arcsec): `--set psfFwhm=...` when given, else the cube's SKY_RES, else
- * the catalog's SKY_RES column. Without any, the galaxy fails with a message saying how to
- * supply it (the PSF width drives the smoothing, so guessing would silently change results).
- */
-function seeingOf(ctx: StageContext, galaxy: Galaxy, header: unknown, cube: string | undefined, who: string, ngistRun?: string): number {
-  const forced = Number(ctx.params['psfFwhm']);
-  if (forced > 0) return forced;
-  if (typeof header === 'number' && header > 0) return header;
-  if (galaxy.skyRes !== undefined && galaxy.skyRes > 0) return galaxy.skyRes;
-  const found = header === undefined ? 'has no SKY_RES' : `has SKY_RES = ${JSON.stringify(header)}, not a positive number of arcsec`;
-  const what = cube !== undefined ? `${cube} ${found} in its primary header` : `nGIST run ${ngistRun} records no seeing and there is no cube for it in --cubes`;
-  throw new UserError(
-    'missing-seeing',
-    `${who}: ${what}, and the catalog has no SKY_RES column value for it`,
-    "give the seeing FWHM in arcsec: add a 'SKY_RES' column to the catalog, or pass --set psfFwhm=0.8 (applies to every selected galaxy)",
-    cube,
-  );
+  const policy = String(ctx.params['checksums'] ?? 'warn') as ChecksumPolicy;
+  const checked: [string | undefined, number[] | undefined][] = [[files.table, undefined], [files.weights, undefined], [files.mask, undefined], [cubeHdus ? cube : undefined, data ? [0, data.index] : undefined]];
+  for (const [f, hdus] of checked) if (f !== undefined) for (const w of await fitsWarnings(fitsFileOf(f), policy, hdus)) ctx.warn(`${who}: ${w}`);
+  let pixelScale = ngist.pixsize;
+  if (pixelScale === undefined) {
+    pixelScale = Number(ctx.params['pixelScale']);
+    ctx.warn(`${who}: ${files.table} has no PIXSIZE; using pixelScale = ${pixelScale}" per spaxel`);
+  }
+  const seeing = seeingOf(Number(ctx.params['psfFwhm']), cubeHdus?.[0]?.header.get('SKY_RES'), galaxy.skyRes, cubeHdus ? cube : undefined, who, files.run);
+  const skyRes = seeing.fwhm;
+  const psfSigma = psfSigmaOf(seeing, pixelScale, ny, nx, who, files.table);
+  const wcsHeader = ngist.wcsHeader ?? data?.header;
+  const wcsFile = ngist.wcsHeader ? files.table : cube;
+  let sn: ReturnType<typeof snPixel> | null = null;
+  if (galaxy.ra !== null && galaxy.dec !== null) {
+    if (wcsHeader) sn = snPixel(ctx, celestialWcs(wcsHeader, { file: wcsFile }), galaxy.ra, galaxy.dec, nx, ny, who);
+    else ctx.warn(`${who}: neither ${files.table} (GIST <= 3.1 writes no WCS) nor a cube in --cubes gives a WCS, so the SN's group is not determined`);
+  }
+  if (ngist.normalisation !== 'MASS') {
+    ctx.warn(
+      ngist.normalisation === 'LIGHT'
+        ? `${who}: the nGIST weights are LIGHT fractions (NORM_TEMP = LIGHT, from ${ngist.normalisationSource}); the notebook's groups are mass-weighted, so these groups and mean SFHs describe light, not mass (rerun nGIST with NORM_TEMP: MASS for mass fractions)`
+        : `${who}: could not tell whether the nGIST weights are mass or light fractions (${ngist.normalisationSource}); the notebook's groups assume mass fractions (nGIST's NORM_TEMP: MASS)`,
+    );
+  }
+  return {
+    meta: {
+      mode: 'ngist',
+      ngist: { dir: files.dir, run: files.run, table: files.table, weights: files.weights, mask: files.mask ?? null, config: files.config ?? null },
+      cube: cubeHdus ? cube : null,
+      shape: [ngist.ages.length, ny, nx],
+      skyRes,
+      pixelScale,
+      psfSigma,
+      sn,
+      wcsCards: wcsHeader ? celestialCards(wcsHeader) : {},
+      ages: [...ngist.ages],
+      weights: ngist.normalisation,
+      weightsSource: ngist.normalisationSource,
+      massSource: 'FLUX',
+      bins: ngist.bins,
+      masked: ngist.masked,
+      noFlux: maps.noFlux,
+    },
+    arrays: { sfh: ndarray(maps.sfh, [ngist.ages.length, ny, nx]), mass: ndarray(maps.mass, [ny, nx]), bins: ndarray(maps.bins, [ny, nx]) },
+  };
 }
 
 /** Keys of the celestial (2-D) WCS, copied into the group map so it can be overlaid on the sky. */

@@ -3,71 +3,42 @@
  * wavelength of the observed cube divided by that of the pPXF best fit (normalised to one
  * solar mass). float32 in, float32 arithmetic, as numpy does for float32 cubes. Negative
  * and non-finite ratios (a zero best fit, where the notebook would crash) are excluded (NaN).
+ * The two medians are taken by load-cubes, in the one read of each file it makes.
  */
-import { FitsFile } from '../src/fits/index.ts';
-import { medianCubeBuffer, nanmedianAxis0Parallel, startMedianHelpers } from '../src/kernels/parallel-median.ts';
 import { ndarray } from '../src/ndarray.ts';
 import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 
-/** The cube and the pPXF output named by load-cubes (none for nGIST: load-cubes read its files). */
-export function inputs(ctx: StageInputContext): string[] {
-  const m = ctx.upstream.get('load-cubes').meta;
-  if (m['mode'] === 'ngist') return [];
-  return [String(m['cube']), String(m['sfh'])];
+/** No files: the medians come from load-cubes (and nGIST's FLUX map too). */
+export function inputs(_ctx: StageInputContext): string[] {
+  return [];
 }
 
-/** Boots the median's helper thread ahead of the first cube (a worker calls this while idle). */
-export function warm(): void {
-  startMedianHelpers();
-}
-
-/**
- * Medians of the two cubes, one after the other through one shared buffer (a WebAssembly
- * memory, for the SIMD pass): only one cube is in memory at a time, and the medians run on
- * two threads that read it without a copy.
- */
-export async function run(ctx: StageContext): Promise<StageOutput> {
-  const m = ctx.upstream.get('load-cubes').meta;
-  if (m['mode'] === 'ngist') {
+/** The ratio of the two medians, in float32. */
+export function run(ctx: StageContext): StageOutput {
+  const loaded = ctx.upstream.get('load-cubes');
+  if (loaded.meta['mode'] === 'ngist') {
     // nGIST: the spaxels' FLUX, mapped by load-cubes (src/ngist/map.ts says why FLUX).
-    const mass = ctx.upstream.get('load-cubes').arrays?.['mass'];
+    const mass = loaded.arrays?.['mass'];
     if (!mass) throw new Error('mass-map: load-cubes produced no nGIST `mass` array');
     let excluded = 0;
     for (const v of mass.data as Float32Array) if (Number.isNaN(v)) excluded++;
     return { meta: { excluded, pixels: mass.data.length, source: 'FLUX' }, arrays: { mass } };
   }
-  const [nz, ny, nx] = m['shape'] as [number, number, number];
-  const buffer = medianCubeBuffer(nz, ny * nx);
-  const observed = await medianOf(String(m['cube']), Number(m['dataHdu']), buffer, nz, ny * nx);
-  const model = await medianOf(String(m['sfh']), 0, buffer, nz, ny * nx);
+  const observed = loaded.arrays?.['dataMedian'];
+  const model = loaded.arrays?.['fitMedian'];
+  if (!observed || !model) throw new Error('mass-map: load-cubes produced no `dataMedian` and `fitMedian` arrays');
+  const [ny, nx] = observed.shape as [number, number];
+  const o = observed.data as Float32Array;
+  const f = model.data as Float32Array;
   const mass = new Float32Array(ny * nx);
   let excluded = 0;
   for (let i = 0; i < mass.length; i++) {
     // Float32 division, as numpy divides two float32 arrays.
-    const r = Math.fround((observed[i] as number) / (model[i] as number));
+    const r = Math.fround(o[i]! / f[i]!);
     if (!(r >= 0) || r === Infinity) {
       mass[i] = NaN;
       excluded++;
     } else mass[i] = r;
   }
   return { meta: { excluded, pixels: ny * nx }, arrays: { mass: ndarray(mass, [ny, nx]) } };
-}
-
-async function medianOf(file: string, hdu: number, buffer: Float32Array, nz: number, npix: number): Promise<Float32Array> {
-  const fits = FitsFile.open(file);
-  let cube: Float32Array;
-  try {
-    const info = fits.hdu(hdu);
-    // float32 cubes (MUSE's) go straight into the shared buffer; others are converted, as
-    // the notebook's numpy would compute their medians in their own precision otherwise.
-    cube = info.bitpix === -32 && !info.header.has('BSCALE') && !info.header.has('BZERO') ? (fits.readImage(hdu, { into: buffer }).data as Float32Array) : toFloat32(fits.readImage(hdu).data as ArrayLike<number>, buffer);
-  } finally {
-    fits.close();
-  }
-  return nanmedianAxis0Parallel(cube, nz, npix);
-}
-
-function toFloat32(data: ArrayLike<number>, buffer: Float32Array): Float32Array {
-  for (let i = 0; i < buffer.length; i++) buffer[i] = data[i] as number;
-  return buffer;
 }

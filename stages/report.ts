@@ -60,6 +60,8 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
     galaxies: new Set([...items.map((i) => i.row.id), ...excluded.filter((e) => e.galaxy !== 'all').map((e) => e.galaxy)]).size,
     points: pointsOf([...items.map((i) => i.point), ...excluded.map((e) => e.point)]),
     leftOut: leftOutOf(excluded),
+    // (the page shows the whole folder; these are the ones this run made or confirmed)
+    results: [...new Set(items.map((i) => path.basename(String(i.upstream.get('write').meta['output']))))].sort(),
     // (the run's date and command: in no key, recorded in the lock, given back by verify)
     ...(ctx.run.started ? { started: ctx.run.started } : {}),
     ...(ctx.run.command ? { command: ctx.run.command } : {}),

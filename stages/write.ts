@@ -49,7 +49,7 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   const wcs = Object.entries(loaded['wcsCards'] as Record<string, string | number>).map(([key, value]): Card => ({ key, value }));
   const produced: Card[] = [
     { key: 'SFHVER', value: ctx.run.version, comment: 'sfh-pipeline version' },
-    { key: 'PIPEHASH', value: ctx.run.pipelineHash, comment: 'sha256 of pipeline.yaml' },
+    { key: 'PIPEHASH', value: ctx.run.pipelineHash, comment: 'sha256 of the stages declared that made it' },
     { key: 'GALAXY', value: galaxy.id, comment: 'catalog id' },
     { key: 'SNNAME', value: galaxy.snName },
     { key: 'K', value: k, comment: 'groups requested' },

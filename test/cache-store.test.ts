@@ -29,7 +29,7 @@ interface Backend {
   close(): void;
 }
 
-const fields = (stage: string): KeyFields => ({ stage, galaxy: '7', code: { hash: 'c0de', files: { 'stages/x.ts': 'c0de' } }, params: { k: 4 }, upstream: {}, inputs: {} });
+const fields = (stage: string): KeyFields => ({ stage, galaxy: '7', decl: 'd3c1', code: { hash: 'c0de', files: { 'stages/x.ts': 'c0de' } }, params: { k: 4 }, upstream: {}, inputs: {} });
 
 const output = (): StageOutput => ({
   meta: { groups: 3, name: 'ngc 7', nested: { list: [1, 2.5, null, 'x'] } },

@@ -55,6 +55,15 @@ describe('readable at a catalog\'s size', () => {
     assert.equal(lines[5], '60 cached, 30 skipped, 16 would run (one line per instance: --all, or --galaxy with a few galaxies)');
   });
 
+  test('status counts a cached skip as skipped, not as would run; the failed galaxy would run', () => {
+    const r = rig.exec(['status']);
+    assert.equal(r.code, 0, r.stderr);
+    const line = (stage: string) => r.stdout.split('\n').find((l) => l.trimStart().startsWith(`${stage} `)) ?? '';
+    assert.equal(line('load').trim(), 'load   1 of 15 would run (9 cached, 5 skipped): never ran', r.stdout);
+    assert.equal(line('group').trim(), 'group  3 of 45 would run (27 cached, 15 skipped): upstream scale would run; never ran', r.stdout);
+    assert.doesNotMatch(r.stdout, /has nothing to do/, 'a skip is no reason to run');
+  });
+
   test('--all, or a few galaxies, gives one line per instance; skipped ones say after which skip', () => {
     const all = rig.exec(['explain', ...selection, '--k', '1..4', '--all']);
     assert.equal(all.code, 0, all.stderr);

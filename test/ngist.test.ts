@@ -226,19 +226,19 @@ describe('nGIST input: clear errors', () => {
 });
 
 describe('nGIST files (no CLI)', () => {
-  test("the `_sfh_weights.fits` spelling (nGIST's dev branch) reads the same as `_sfh-weights.fits`", () => {
+  test("the `_sfh_weights.fits` spelling (nGIST's dev branch) reads the same as `_sfh-weights.fits`", async () => {
     const d = path.join(tmp.dir, 'underscore');
     mkdirSync(d);
     for (const f of readdirSync(FIXTURE)) copyFileSync(path.join(FIXTURE, f), path.join(d, f.replace('_sfh-weights', '_sfh_weights')));
-    const a = readNgist(findNgistRun(FIXTURE, 'test'), 'test');
-    const b = readNgist(findNgistRun(d, 'test'), 'test');
+    const a = await readNgist(findNgistRun(FIXTURE, 'test'), 'test');
+    const b = await readNgist(findNgistRun(d, 'test'), 'test');
     assert.ok(b.files.weights.endsWith('_sfh_weights.fits'));
     assert.deepEqual(b.binSfh, a.binSfh);
     assert.deepEqual(b.binOf, a.binOf);
   });
 
-  test('each bin\'s age vector is its weights summed over metallicity; the mean ages match _sfh.fits AGE', () => {
-    const run = readNgist(findNgistRun(FIXTURE, 'test'), 'test');
+  test('each bin\'s age vector is its weights summed over metallicity; the mean ages match _sfh.fits AGE', async () => {
+    const run = await readNgist(findNgistRun(FIXTURE, 'test'), 'test');
     assert.equal(run.bins, 28);
     assert.equal(run.nx * run.ny, 900);
     const f = FitsFile.open(path.join(FIXTURE, 'NGC0000Example_sfh.fits'));

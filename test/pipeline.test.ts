@@ -56,13 +56,15 @@ describe('pipeline.yaml validation', () => {
     assert.ok(problems.some((p) => /cycle: load-cubes -> (\S+ -> )+load-cubes/.test(p)), problems.join('\n'));
   });
 
-  test('a duplicate key, a wrong default type, an unknown module and an unknown field', () => {
+  test('a duplicate key, a wrong default type, an unknown module, an unknown built-in and an unknown field', () => {
     const bad = TEXT.replace('  k:\n    type: int\n    default: 4', '  k:\n    type: int\n    default: four')
-      .replace('module: stages/mass-map.ts', 'module: stages/mass-mapp.ts')
+      .replace('builtin: mass-map', 'module: stages/mass-mapp.ts')
+      .replace('builtin: cluster', 'builtin: clustre')
       .replace('    doc: Read the catalog and select the galaxies.', '    doc: Read the catalog and select the galaxies.\n    colour: blue');
     const problems = problemsOf(bad);
     assert.ok(problems.some((p) => p.includes('default of `k`: expected an integer')), problems.join('\n'));
     assert.ok(problems.some((p) => p.includes('module stages/mass-mapp.ts does not exist')), problems.join('\n'));
+    assert.ok(problems.some((p) => p.includes('sfh-pipeline has no built-in stage `clustre` (did you mean `cluster`?)')), problems.join('\n'));
     assert.ok(problems.some((p) => p.includes('unknown key `colour`')), problems.join('\n'));
     const dup = problemsOf(TEXT.replace('  seed:\n', '  k:\n    type: int\n    default: 1\n  seed:\n'));
     assert.ok(dup.some((p) => /^\d+:\d+ duplicate key/.test(p)), dup.join('\n'));

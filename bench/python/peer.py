@@ -66,6 +66,11 @@ def read_catalog(path, galaxy):
     sys.exit(f'peer.py: galaxy {galaxy} is not in {path}')
 
 
+def found(path):
+    """The file, or its gzip-compressed copy next to it (astropy opens either)."""
+    return path if os.path.exists(path) or not os.path.exists(path + '.gz') else path + '.gz'
+
+
 def initial_labels(sfh, mass, k, seed):
     """The notebook's starting map: random labels 1..k, NaN where a pixel is not clustered."""
     np.random.seed(seed)
@@ -126,8 +131,8 @@ def main():
     steps = {'imports': T_IMPORTS - T_START}
     t = time.perf_counter()
     row = read_catalog(args.catalog, args.galaxy)
-    cube = fits.open(os.path.join(args.cubes, row['ArcName'].replace('ADP', 'CDP') + '.fits'))
-    ppxf = fits.open(os.path.join(args.sfh, f"{args.galaxy}_{row['SN Name']}.fits"))
+    cube = fits.open(found(os.path.join(args.cubes, row['ArcName'].replace('ADP', 'CDP') + '.fits')))
+    ppxf = fits.open(found(os.path.join(args.sfh, f"{args.galaxy}_{row['SN Name']}.fits")))
     psf_sig = cube[0].header['SKY_RES'] / args.pixel_scale / 2.355
     steps['read'] = time.perf_counter() - t
 

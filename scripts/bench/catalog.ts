@@ -16,11 +16,15 @@ import { EXAMPLE_LAYOUT } from '../../src/example/layout.ts';
 import { differingPixels, readMap } from './arrays.ts';
 import { ensureDataset, type Dataset } from './generate.ts';
 import { measure } from './measure.ts';
+import { pageCacheWarmup } from './medians.ts';
 import { benchGalaxy, MUSE_AXIS } from './model.ts';
 import { runPython, type PyRun } from './python.ts';
 
 /** What a catalog run measured. */
 export interface CatalogResult {
+  /** 'binned' (20 galaxies at 0.6"/px) or 'full' (a few at 0.2"/px, MUSE's own sampling). */
+  readonly kind: string;
+  readonly jobs: number | null;
   readonly galaxies: number;
   readonly shape: readonly [number, number, number];
   readonly ks: string;
@@ -31,23 +35,26 @@ export interface CatalogResult {
   readonly problems: string[];
 }
 
-/** First id of the catalog's galaxies (1001, 1002, ...). */
-const FIRST_ID = 1001;
+/** First id of the catalog's galaxies (1001, 1002, ... binned; 2001, ... at full resolution). */
+const FIRST_ID: Record<string, number> = { binned: 1001, full: 2001 };
 
 /**
  * Generates (or reuses) `count` galaxies of n x n spaxels under `work/data/catalog-<n>/`,
- * runs ours over all of them and the peer galaxy by galaxy, over k = `ks`.
+ * runs ours over all of them (with `--jobs` when given) and the peer galaxy by galaxy, over
+ * k = `ks`. At full resolution (`pixelScale` 0.2) the cubes have no STAT, as the full bench
+ * galaxy (1.3 GB less each).
  */
-export async function benchCatalog(root: string, work: string, o: { count: number; n: number; ks: string; python: boolean; log: (line: string) => void }): Promise<CatalogResult> {
+export async function benchCatalog(root: string, work: string, o: { count: number; n: number; ks: string; python: boolean; log: (line: string) => void; pixelScale?: number; jobs?: number }): Promise<CatalogResult> {
+  const kind = (o.pixelScale ?? 0.6) === 0.6 ? 'binned' : 'full';
   const { log } = o;
   const problems: string[] = [];
   const datasets: Dataset[] = [];
   for (let i = 0; i < o.count; i++) {
-    const id = FIRST_ID + i;
-    const g = benchGalaxy({ id, snName: `SN2016cat${id}`, n: o.n, nwave: MUSE_AXIS.nwave, pixelScale: 0.6, stat: true });
+    const id = (FIRST_ID[kind] ?? 1001) + i;
+    const g = benchGalaxy({ id, snName: `SN2016cat${id}`, n: o.n, nwave: MUSE_AXIS.nwave, pixelScale: o.pixelScale ?? 0.6, stat: kind === 'binned' });
     datasets.push(ensureDataset(path.join(work, 'data', `catalog-${o.n}`, String(id)), g, () => {}));
   }
-  log(`catalog: ${o.count} galaxies of ${MUSE_AXIS.nwave} x ${o.n} x ${o.n} ready`);
+  log(`catalog ${kind}: ${o.count} galaxies of ${MUSE_AXIS.nwave} x ${o.n} x ${o.n} ready`);
   // One folder in the notebook's layout, linking every galaxy's files; one catalog CSV.
   const runs = path.join(work, 'runs', `catalog-${o.n}`);
   rmSync(runs, { recursive: true, force: true });
@@ -64,8 +71,11 @@ export async function benchCatalog(root: string, work: string, o: { count: numbe
   }
   const catalog = path.join(all, EXAMPLE_LAYOUT.catalog);
 
+  // ours runs first, the peer after: both with the files in the page cache
+  pageCacheWarmup(datasets.flatMap((d) => [d.cube, d.ppxf]));
   const out = path.join(runs, 'ours');
-  const m = await measure(process.execPath, [path.join(root, 'bin', 'sfh-pipeline.js'), 'run', '--galaxy', 'all', '--k', o.ks, '--catalog', catalog, '--cubes', cubes, '--sfh', sfh, '--out', out, '--cache', path.join(runs, 'cache'), '--lock', path.join(runs, 'sfh-pipeline.lock'), '--json'], { cwd: root });
+  const extra = [...(o.jobs ? ['--jobs', String(o.jobs)] : []), ...(kind === 'full' ? ['--set', `pixelScale=${o.pixelScale}`] : [])];
+  const m = await measure(process.execPath, [path.join(root, 'bin', 'sfh-pipeline.js'), 'run', '--galaxy', 'all', '--k', o.ks, '--catalog', catalog, '--cubes', cubes, '--sfh', sfh, '--out', out, '--cache', path.join(runs, 'cache'), '--lock', path.join(runs, 'sfh-pipeline.lock'), '--json', ...extra], { cwd: root });
   let tasks: { k: number | null; status: string; output: string | null }[] = [];
   let error: string | null = null;
   try {
@@ -77,7 +87,7 @@ export async function benchCatalog(root: string, work: string, o: { count: numbe
   const ok = m.status === 0 && error === null && bad.length === 0 && tasks.length > 0;
   if (!ok) problems.push(`catalog: our run failed: exit ${m.status}; ${error ?? bad.map((t) => `k=${t.k} ${t.status}`).join(', ')}`);
   const ours = { ok, wallSeconds: m.wallSeconds, peakRssBytes: m.peakRssBytes, results: tasks.filter((t) => t.output).length, error };
-  log(`catalog: ours, ${o.count} galaxies x k=${o.ks} in one process: ${m.wallSeconds.toFixed(1)} s${ok ? '' : ' FAILED'}`);
+  log(`catalog ${kind}: ours, ${o.count} galaxies x k=${o.ks} in one process${o.jobs ? ` (--jobs ${o.jobs})` : ''}: ${m.wallSeconds.toFixed(1)} s, peak ${((m.peakRssBytes ?? 0) / 1e6).toFixed(0)} MB${ok ? '' : ' FAILED'}`);
 
   let peer: CatalogResult['peer'] = null;
   const differing: string[] = [];
@@ -89,7 +99,7 @@ export async function benchCatalog(root: string, work: string, o: { count: numbe
     if (!peerOk) problems.push(`catalog: the numpy peer failed on ${per.filter((r) => !r.ok).map((r) => r.error).join('; ')}`);
     const wall = per.reduce((a, r) => a + r.wallSeconds, 0);
     peer = { ok: peerOk, wallSeconds: wall, peakRssBytes: Math.max(...per.map((r) => r.peakRssBytes ?? 0)) || null, perGalaxySeconds: per.map((r) => r.wallSeconds) };
-    log(`catalog: numpy peer, galaxy by galaxy: ${wall.toFixed(1)} s`);
+    log(`catalog ${kind}: numpy peer, galaxy by galaxy: ${wall.toFixed(1)} s`);
     if (ok && peerOk) {
       for (const r of per) {
         for (const c of r.report!.cluster) {
@@ -108,6 +118,8 @@ export async function benchCatalog(root: string, work: string, o: { count: numbe
   }
   const perMinute = (s: number, good: boolean) => (good && s > 0 ? (60 * o.count) / s : null);
   return {
+    kind,
+    jobs: o.jobs ?? null,
     galaxies: o.count,
     shape: [MUSE_AXIS.nwave, o.n, o.n],
     ks: o.ks,

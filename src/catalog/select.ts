@@ -29,7 +29,8 @@ export function selectRows(rows: readonly CatalogRow[], spec: string, where: rea
   }
   for (const id of wanted) {
     if (!ids.has(id)) {
-      throw new UserError('unknown-galaxy', `galaxy ${id} is not in ${catalogFile}`, `nearest ids: ${nearest(id, [...ids]).join(', ')}`, catalogFile);
+      const near = nearest(id, [...ids]);
+      throw new UserError('unknown-galaxy', `galaxy ${id} is not in ${catalogFile}${near[0] !== undefined ? ` (did you mean ${near[0]}?)` : ''}`, `nearest ids: ${near.join(', ')}`, catalogFile);
     }
   }
   const filters = where.map(parseWhere);

@@ -21,32 +21,6 @@ export const CRATE_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   'with-inputs': { type: 'boolean' },
 };
 
-/** `sfh-pipeline crate --help`. */
-export const CRATE_HELP = `Usage: sfh-pipeline crate --license ID [--with-outputs] [--with-inputs] [--zip FILE] [options]
-
-Describes the project's last run as a Workflow Run RO-Crate (RO-Crate 1.1; Process Run
-Crate, Workflow Run Crate 0.5; Workflow RO-Crate 1.0), for Zenodo or WorkflowHub: the
-pipeline and its parameters, the values used, every input and result with its sha256 and
-size, the run's times and each failed galaxy's error. Every result must still be the file
-the run wrote (else it names what changed and writes nothing).
-
-Without --zip or --with-*: writes ro-crate-metadata.json into the project folder (the
-lock's), which is then the crate; inputs outside it are referenced, not copied.
-
-  --license ID        the results' licence: an SPDX id (CC-BY-4.0, CC0-1.0) or its URL (required)
-  --with-outputs      write a zip holding the outputs (default <project>/<project>.crate.zip)
-  --with-inputs       hold the inputs too, at their place relative to the project folder
-  --zip FILE          where to write the zip (without --with-*: the pipeline and lock only)
-  --of run|lock       the last run (default), or everything the lock file records
-  --name TEXT         the crate's title (default: what the run made)
-  --description TEXT  its summary
-  --author NAME[,ORCID]  an author (repeatable), e.g. --author 'Ada Lovelace,0000-0002-1825-0097'
-  --lock FILE         the lock (default sfh-pipeline.lock next to pipeline.yaml)
-  --cache DIR         the cache with the run records (default cache/ next to pipeline.yaml)
-
-See docs/publishing.md.
-`;
-
 /** Writes the crate; resolves with the exit status. */
 export async function commandCrate(v: { readonly [key: string]: string | boolean | readonly (string | boolean)[] | undefined }): Promise<number> {
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);

@@ -9,7 +9,7 @@
  * unchanged cubes are not read again.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../cache/atomic.ts';
 import { ABSENT, FileHasher } from '../cache/file-hash.ts';
@@ -17,6 +17,7 @@ import { lastRun } from '../cache/runs.ts';
 import { UserError } from '../errors.ts';
 import { PACKAGE_ROOT, VERSION } from '../package.ts';
 import { loadPipeline } from '../pipeline/load.ts';
+import { findPipeline, projectRoot } from '../pipeline/project.ts';
 import { lockDir, lockPath, readLock, type Lock } from '../provenance/lock.ts';
 import { fromLockPath, toLockPath } from '../provenance/paths.ts';
 import { cacheDirOf, pipelineFile } from '../session/request.ts';
@@ -130,10 +131,10 @@ function scopeOf(req: CrateRequest, lock: Lock, lockFile: string, project: strin
   // The run must have written this lock: its own --lock, else the one next to its pipeline.
   const args = record.header.args;
   const at = (p: unknown) => path.resolve(record.header.cwd, String(p));
-  // (the pipeline as `run` chose it in its folder: --pipeline, else ./pipeline.yaml, else the bundled one)
-  const local = path.join(record.header.cwd, 'pipeline.yaml');
-  const runPipeline = args['pipeline'] !== undefined ? at(args['pipeline']) : existsSync(local) ? local : path.join(PACKAGE_ROOT, 'pipeline.yaml');
-  const runLock = args['lock'] !== undefined ? at(args['lock']) : path.join(path.dirname(runPipeline), 'sfh-pipeline.lock');
+  // (the pipeline as `run` chose it from its folder: --pipeline, else the nearest pipeline.yaml
+  // upward, else the bundled one, whose project folder was the run's own)
+  const runPipeline = args['pipeline'] !== undefined ? at(args['pipeline']) : findPipeline(undefined, record.header.cwd);
+  const runLock = args['lock'] !== undefined ? at(args['lock']) : path.join(projectRoot(runPipeline, record.header.cwd), 'sfh-pipeline.lock');
   if (path.resolve(runLock) !== path.resolve(lockFile)) throw new UserError('bad-input', `the last run (${path.basename(record.file)}) wrote ${runLock}, not ${lockFile}`, `pass --lock ${toLockPath(process.cwd(), runLock)}, or use --of lock`);
   return runScope(lock, record, project);
 }

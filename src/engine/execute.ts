@@ -57,6 +57,8 @@ export interface ExecuteOptions {
    * How the Slurm driver finds the galaxies that would only skip, before submitting.
    */
   readonly settleOnly?: boolean;
+  /** Stages to run even when the cache has their result (`run --force`): `all`, or stage names. */
+  readonly force?: 'all' | readonly string[];
 }
 
 /** Runs the plan, emitting {@link EngineEvents} on `events`; resolves with one result per task. */
@@ -81,6 +83,7 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     ended: new Map(),
     ...(options.cachedOnly ? { cachedOnly: true } : {}),
     ...(options.settleOnly ? { settleOnly: true } : {}),
+    ...(options.force ? { force: options.force } : {}),
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
     ...(options.pool ? { pool: options.pool } : options.workers !== false && WORKERS_AVAILABLE ? { pool: new WorkerPool(Math.max(1, options.jobs)) } : {}),
   };
@@ -196,7 +199,7 @@ function leftDone(done: Done): Done {
   const { record: _record, output: _output, ...rest } = done;
   return {
     ...rest,
-    fields: { stage: done.fields.stage, galaxy: done.fields.galaxy, code: { hash: done.fields.code.hash, files: {} }, params: done.fields.params, upstream: {}, inputs: done.fields.inputs },
+    fields: { stage: done.fields.stage, galaxy: done.fields.galaxy, decl: done.fields.decl, code: { hash: done.fields.code.hash, files: {} }, params: done.fields.params, upstream: {}, inputs: done.fields.inputs },
     ...(output ? { output: { meta: output.meta, ...(output.files ? { files: output.files } : {}), ...(output.skip !== undefined ? { skip: output.skip } : {}) } } : {}),
   };
 }

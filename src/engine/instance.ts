@@ -13,6 +13,7 @@ import type { NDArray } from '../ndarray.ts';
 import type { Instance } from '../pipeline/analyse.ts';
 import type { ParamValue, StageOutput } from '../stage.ts';
 import { kindOf, type Bound } from './kinds/index.ts';
+import { readFirst, usableFor } from './read-first.ts';
 import { lineageOf, runOf, type Done, type RunContext } from './run-context.ts';
 
 export type { Done, RunContext } from './run-context.ts';
@@ -23,6 +24,10 @@ export async function executeInstance(rc: RunContext, inst: Instance, warnings: 
   const own: { inputs?: Readonly<Record<string, string>> } = {};
   const bound = await kind.bind(rc, inst, warnings, own);
   if (rc.settleOnly && !inst.stage.source && bound.skip() === undefined) throw new HasWork(inst.id);
+  const said = warnings.length;
+  // A stage that hashes what it reads runs before its key when an input is not hashed yet
+  // (read-first.ts): a cold run reads each cube once. A Slurm driver's cache-only pass never runs one.
+  const early = rc.cachedOnly ? undefined : await readFirst(rc.hasher, bound, () => bound.run((dep) => materialize(rc, dep)));
   // Large inputs not hashed before are hashed on worker threads in parallel, first.
   await rc.hasher.prefetch(bound.inputs());
   const { key, fields } = keyFor(rc, inst, bound);
@@ -36,12 +41,14 @@ export async function executeInstance(rc: RunContext, inst: Instance, warnings: 
     rc.claimed.set(file, inst.id);
   }
 
-  const record = rc.cache?.lookup(key);
+  const forced = rc.force === 'all' || (rc.force?.includes(inst.stage.name) ?? false);
+  const record = forced ? undefined : rc.cache?.lookup(key);
   if (record && filesIntact(rc, record)) {
     // (what explain compares with is the last key that ran: remembering every cached one too
     // rewrote a file per instance on every rerun, the k of a sweep taking turns)
-    // What the stage warned about when it ran holds for its cached result too: said again.
-    for (const w of record.warnings ?? []) {
+    // What the stage warned about when it ran holds for its cached result too: said again
+    // (unless it just ran early on the same inputs and said them: its warnings are kept instead).
+    for (const w of early ? [] : (record.warnings ?? [])) {
       warnings.push(w);
       rc.events.emit('instance-warning', inst, w);
     }
@@ -50,7 +57,10 @@ export async function executeInstance(rc: RunContext, inst: Instance, warnings: 
   if (rc.cachedOnly && !kind.gathers) {
     throw new UserError('not-run', `${inst.id} is not in the cache: its Slurm array element did not finish it`, 'see the element\'s log in the job folder; `run --resume` reruns what did not finish');
   }
-  return runAndStore(rc, inst, bound, key, fields, warnings);
+  const ran = usableFor(early, fields.inputs);
+  // (an early output not used: it runs again and warns again)
+  if (early && !ran) warnings.length = said;
+  return runAndStore(rc, inst, bound, key, fields, warnings, ran);
 }
 
 /** What a run that settles only what needs no work (ExecuteOptions.settleOnly) ends an instance with work with. */
@@ -67,18 +77,20 @@ export function keyFor(rc: RunContext, inst: Instance, bound: Bound): { key: str
     stage: inst.stage.name,
     galaxy: inst.row.id,
     ...(inst.stage.source ? { row: inst.row.fields } : {}),
+    decl: inst.stage.hash,
     code: bound.code(),
     params: sortedParams(inst.params),
     upstream: bound.upstream(),
     inputs,
     // A stage that writes provenance cards is keyed on everything the cards record.
-    ...(bound.provenance ? { lineage: lineageOf(rc, inst, inst.params, inputs), producer: { version: rc.run.version, pipelineHash: rc.run.pipelineHash } } : {}),
+    ...(bound.provenance ? { lineage: lineageOf(rc, inst, inst.params, inputs), producer: { version: rc.run.version, pipelineHash: inst.stage.chain } } : {}),
   };
   return { key: keyOf(fields, CACHE_FORMAT), fields };
 }
 
-async function runAndStore(rc: RunContext, inst: Instance, bound: Bound, key: string, fields: KeyFields, warnings: readonly string[]): Promise<Done> {
-  const output = await bound.run((dep) => materialize(rc, dep));
+/** Runs the instance (`ran`: it already ran, read-first.ts) and stores its output under `key`. */
+async function runAndStore(rc: RunContext, inst: Instance, bound: Bound, key: string, fields: KeyFields, warnings: readonly string[], ran?: StageOutput): Promise<Done> {
+  const output = ran ?? (await bound.run((dep) => materialize(rc, dep)));
   rc.onOutput?.(inst, output);
   const files = output.files ?? [];
   const fileHashes = Object.fromEntries(files.map((f) => [f, rc.hasher.hash(f)]));

@@ -61,6 +61,12 @@ export interface RunContext {
   readonly cachedOnly?: boolean;
   /** Settle only what needs no work (./execute.ts ExecuteOptions.settleOnly). */
   readonly settleOnly?: boolean;
+  /**
+   * Stages whose instances run even when the cache has their result (`run --force`): `all`,
+   * or stage names. What they make is stored as usual; a dependent whose inputs come out
+   * the same is still answered from the cache.
+   */
+  readonly force?: 'all' | readonly string[];
 }
 
 /** The run information an instance runs with: its own (`verify`) or the run's. */

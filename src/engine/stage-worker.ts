@@ -7,12 +7,12 @@
  * with its arrays' buffers transferred, not copied.
  */
 import { parentPort } from 'node:worker_threads';
-import { pathToFileURL } from 'node:url';
 import { sha256File } from '../cache/file-hash.ts';
 import { toFailure, type Failure } from '../errors.ts';
 import { collectLargeBuffers } from '../gc.ts';
 import type { Json, Lineage, StageModule, StageOutput } from '../stage.ts';
 import { catalogUpstream, stageContext, upstreamOf, type ContextSpec } from './context.ts';
+import { importModule } from './import-module.ts';
 import { gatheredFrom, type PlainGathered } from './kinds/catalog-items.ts';
 
 /** A job for the worker. */
@@ -61,7 +61,7 @@ const running = new Map<number, AbortController>();
 function moduleAt(file: string): Promise<StageModule> {
   let mod = modules.get(file);
   if (!mod) {
-    mod = import(pathToFileURL(file).href) as Promise<StageModule>;
+    mod = importModule(file) as Promise<StageModule>;
     modules.set(file, mod);
   }
   return mod;

@@ -41,7 +41,7 @@ export class LocalExecutor implements Executor {
     let catalog: readonly InstanceResult[] = [];
     events.on('catalog-end', (r) => (catalog = r));
     const pool = this.pool;
-    const tasks = await execute(plan, { jobs: this.jobs, workers: pool !== undefined, ...(pool ? { pool } : {}), failFast: request.failFast, signal: this.abort.signal, cache, hasher, run: info }, events);
+    const tasks = await execute(plan, { jobs: this.jobs, workers: pool !== undefined, ...(pool ? { pool } : {}), failFast: request.failFast, ...(request.force ? { force: request.force } : {}), signal: this.abort.signal, cache, hasher, run: info }, events);
     // (the session records the lock from the tasks' ends and the catalog-level results)
     return { tasks, catalog, locks: new LockRecords(), inputsHashed: hasher.hashed, cacheProblems: cache.problems, interrupted: false };
   }

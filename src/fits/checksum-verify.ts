@@ -65,21 +65,31 @@ export function hduSums(file: FitsFile, hdu: HduInfo, buf: Uint8Array): { data: 
 export function verifyChecksums(file: FitsFile, hdus?: readonly HduSelector[]): HduChecksums[] {
   const chosen = hdus === undefined ? file.hdus : [...new Set(hdus.map((h) => file.hdu(h)))];
   const buf = sumBuffer(chosen);
-  return chosen.map((hdu) => {
-    const hasChecksum = hdu.header.has('CHECKSUM');
-    const stated = hdu.header.get('DATASUM');
-    if (!hasChecksum && stated === undefined) return { hdu, checksum: 'absent', datasum: 'absent', dataSum: 0 };
-    const sums = hduSums(file, hdu, buf);
-    const dataSum = sums.data;
-    // astropy compares int(DATASUM); a number written without quotes is read the same way.
-    const statedSum = typeof stated === 'string' ? Number(stated.trim()) : typeof stated === 'number' ? stated : NaN;
-    return {
-      hdu,
-      checksum: hasChecksum ? (sums.whole === NEGATIVE_ZERO ? 'ok' : 'bad') : 'absent',
-      datasum: stated === undefined ? 'absent' : statedSum === dataSum ? 'ok' : 'bad',
-      dataSum,
-    };
-  });
+  return chosen.map((hdu) => (hdu.header.has('CHECKSUM') || hdu.header.get('DATASUM') !== undefined ? judged(hdu, hduSums(file, hdu, buf)) : judged(hdu, undefined)));
+}
+
+/** An HDU's checksums from its sums as stored (undefined when it carries neither card). */
+function judged(hdu: HduInfo, sums: { data: number; whole: number } | undefined): HduChecksums {
+  const hasChecksum = hdu.header.has('CHECKSUM');
+  const stated = hdu.header.get('DATASUM');
+  if (!sums || (!hasChecksum && stated === undefined)) return { hdu, checksum: 'absent', datasum: 'absent', dataSum: 0 };
+  // astropy compares int(DATASUM); a number written without quotes is read the same way.
+  const statedSum = typeof stated === 'string' ? Number(stated.trim()) : typeof stated === 'number' ? stated : NaN;
+  return {
+    hdu,
+    checksum: hasChecksum ? (sums.whole === NEGATIVE_ZERO ? 'ok' : 'bad') : 'absent',
+    datasum: stated === undefined ? 'absent' : statedSum === sums.data ? 'ok' : 'bad',
+    dataSum: sums.data,
+  };
+}
+
+/**
+ * An HDU's checksums from a read that streamed it (src/fits/block-reader.ts): its data
+ * unit's sum (padding included) and its header's bytes as stored. The same sums as
+ * {@link verifyChecksums}, without a read of its own.
+ */
+export function checksumsOf(hdu: HduInfo, dataSum: number, headerBytes: Uint8Array): HduChecksums {
+  return judged(hdu, { data: dataSum, whole: new OnesComplementSum(dataSum).update(headerBytes).value });
 }
 
 /** One sentence on an HDU whose checksums failed: what changed, as far as the sums tell. */
@@ -99,22 +109,30 @@ export function describeMismatch(r: HduChecksums): string {
 export function inputWarnings(path: string, policy: ChecksumPolicy, hdus?: readonly HduSelector[]): string[] {
   const file = FitsFile.open(path);
   try {
-    const name = basename(path);
-    const notes = file.warnings.map((w) => `${name} ${w}`);
-    if (policy === 'off') return notes;
-    const bad = verifyChecksums(file, hdus).filter((r) => r.checksum === 'bad' || r.datasum === 'bad');
-    if (bad.length === 0) return notes;
-    const what = bad.map(describeMismatch).join('; ');
-    if (policy === 'strict') {
-      throw new FitsError({
-        reason: 'bad-checksum',
-        file: path,
-        detail: what,
-        hint: 'Fetch the file again (a copy damaged on the way?) and compare it with the archive\'s; if its header was edited on purpose, rewrite it with astropy (`writeto(..., checksum=True)`), or run with --set checksums=warn.',
-      });
-    }
-    return [...notes, ...bad.map((r) => `${name} ${describeMismatch(r)} (a damaged copy? fetch it again; --set checksums=strict makes this an error)`)];
+    return judgeInput(path, file.warnings, policy === 'off' ? [] : verifyChecksums(file, hdus), policy);
   } finally {
     file.close();
   }
+}
+
+/**
+ * {@link inputWarnings} from what a read already found: the defects it read past
+ * (`warnings`) and the checksums it summed (`checksums`).
+ */
+export function judgeInput(path: string, warnings: readonly string[], checksums: readonly HduChecksums[], policy: ChecksumPolicy): string[] {
+  const name = basename(path);
+  const notes = warnings.map((w) => `${name} ${w}`);
+  if (policy === 'off') return notes;
+  const bad = checksums.filter((r) => r.checksum === 'bad' || r.datasum === 'bad');
+  if (bad.length === 0) return notes;
+  const what = bad.map(describeMismatch).join('; ');
+  if (policy === 'strict') {
+    throw new FitsError({
+      reason: 'bad-checksum',
+      file: path,
+      detail: what,
+      hint: 'Fetch the file again (a copy damaged on the way?) and compare it with the archive\'s; if its header was edited on purpose, rewrite it with astropy (`writeto(..., checksum=True)`), or run with --set checksums=warn.',
+    });
+  }
+  return [...notes, ...bad.map((r) => `${name} ${describeMismatch(r)} (a damaged copy? fetch it again; --set checksums=strict makes this an error)`)];
 }

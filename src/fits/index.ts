@@ -23,4 +23,4 @@ export { writeFits, writeFitsSync, type WriteHdu } from './write.ts';
 export { encodeChecksum, NEGATIVE_ZERO, OnesComplementSum, onesComplementSum } from './checksum.ts';
 export { decodeHeaderText, ENCODED_MARK, encodeHeaderText, needsEncoding, writableCards, type DroppedCard } from './header-text.ts';
 export { describeFitsChange } from './compare.ts';
-export { CHECKSUM_POLICIES, describeMismatch, inputWarnings, verifyChecksums, type ChecksumPolicy, type HduChecksums } from './checksum-verify.ts';
+export { CHECKSUM_POLICIES, describeMismatch, inputWarnings, judgeInput, verifyChecksums, type ChecksumPolicy, type HduChecksums } from './checksum-verify.ts';

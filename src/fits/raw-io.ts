@@ -6,6 +6,7 @@
  */
 
 import { readSync } from 'node:fs';
+import { flipSignBit, scaleFloatInPlace, storedToFloat, type ScalePlan } from './scaling.ts';
 
 /** Largest single `readSync` we issue (Node throws above 2 GiB). */
 export const MAX_CHUNK_BYTES = 1 << 30;
@@ -49,4 +50,41 @@ export function readBigEndianInto(fd: number, target: ByteRange, position: numbe
     if (got < want) break;
   }
   return done;
+}
+
+/**
+ * The physical values of `n` stored big-endian elements at the start of `raw`, into `out`:
+ * astropy's physical values (its precision, see scaling.ts) stored as float32 or float64,
+ * what numpy's `.astype` of them holds (the medians take float32). `raw` is byte-swapped in
+ * place; when its elements already have `out`'s type and need no scaling it may be `out`'s
+ * own memory (nothing else is done then: the cheap path of a MUSE cube). `raw` must be
+ * aligned to the element size.
+ */
+export function storedToFloats(raw: Buffer, n: number, bitpix: number, plan: ScalePlan, out: Float32Array | Float64Array): void {
+  const size = Math.abs(bitpix) / 8;
+  const bytes = raw.subarray(0, n * size);
+  swap(bytes, size);
+  const { buffer, byteOffset } = bytes;
+  if (bitpix === -32 || bitpix === -64) {
+    const stored = bitpix === -32 ? new Float32Array(buffer, byteOffset, n) : new Float64Array(buffer, byteOffset, n);
+    if (plan.kind === 'scale-in-place') scaleFloatInPlace(stored, plan.bscale, plan.bzero);
+    if (stored.buffer !== out.buffer || stored.byteOffset !== out.byteOffset) out.set(stored.subarray(0, n));
+    return;
+  }
+  if (plan.kind === 'flip-sign') {
+    const u = bitpix === 8 ? new Uint8Array(buffer, byteOffset, n) : bitpix === 16 ? new Uint16Array(buffer, byteOffset, n) : new Uint32Array(buffer, byteOffset, n);
+    flipSignBit(u);
+    out.set(bitpix === 8 ? new Int8Array(buffer, byteOffset, n) : u);
+    return;
+  }
+  const ints = bitpix === 8 ? new Uint8Array(buffer, byteOffset, n) : bitpix === 16 ? new Int16Array(buffer, byteOffset, n) : bitpix === 32 ? new Int32Array(buffer, byteOffset, n) : new BigInt64Array(buffer, byteOffset, n);
+  if (plan.kind === 'to-float') {
+    // physical values in astropy's precision first, then `out`'s
+    const wide = (plan.out === 'float32') === out instanceof Float32Array ? out : plan.out === 'float32' ? new Float32Array(n) : new Float64Array(n);
+    storedToFloat(ints, wide, 0, plan);
+    if (wide !== out) out.set(wide);
+    return;
+  }
+  if (ints instanceof BigInt64Array) for (let i = 0; i < n; i++) out[i] = Number(ints[i]!);
+  else out.set(ints);
 }

@@ -7,6 +7,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { ndarray, sizeOf, type NDArray, type TypedArray } from '../ndarray.ts';
 import { FitsError, hduLabel } from './errors.ts';
+import { findHdu, type HduSelector } from './find-hdu.ts';
+import { gzipNextTo, gzipped } from './gzip.ts';
 import { Header, parseCards } from './header.ts';
 import { BLOCK, describeHdu, padToBlock, type HduInfo } from './hdu-info.ts';
 import { afterLastHdu, HeaderScanner } from './header-scan.ts';
@@ -34,8 +36,7 @@ export interface ReadImageOptions {
   readonly into?: Float32Array | Float64Array;
 }
 
-/** How an HDU may be chosen: 0-based index or EXTNAME (case-insensitive; `'PRIMARY'` for HDU 0). */
-export type HduSelector = number | string;
+export type { HduSelector };
 
 // Scratch size when stored integers are converted to floats (bounded, unlike the data).
 const SCRATCH_BYTES = 16 << 20;
@@ -86,7 +87,7 @@ export class FitsFile {
       fd = openSync(path, 'r');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw notFits(path, `cannot be opened (${(err as Error).message})`, code);
+      throw (code === 'ENOENT' && gzipNextTo(path)) || notFits(path, `cannot be opened (${(err as Error).message})`, code);
     }
     try {
       const size = fstatSync(fd).size;
@@ -100,17 +101,7 @@ export class FitsFile {
 
   /** Finds an HDU by index or EXTNAME, or throws FitsError 'no-such-hdu' listing the HDUs there are. */
   hdu(sel: HduSelector): HduInfo {
-    const found =
-      typeof sel === 'number' ? this.hdus[sel] : this.hdus.find((h) => h.name.toUpperCase() === sel.trim().toUpperCase());
-    if (found !== undefined) return found;
-    const names = this.hdus.map((h) => (h.name === '' ? `#${h.index}` : h.name)).join(', ');
-    const what = typeof sel === 'number' ? `#${sel}` : `'${sel}'`;
-    throw new FitsError({
-      reason: 'no-such-hdu',
-      file: this.path,
-      detail: `HDU ${what} not found (HDUs: ${names})`,
-      hint: 'Check that this is the file you meant (a MUSE cube has DATA and STAT extensions) and select an HDU it has, by 0-based index or EXTNAME.',
-    });
+    return findHdu(this.hdus, sel, this.path);
   }
 
   /**
@@ -311,6 +302,7 @@ function indexHdus(path: string, fd: number, size: number): { hdus: HduInfo[]; w
     let got = readFully(fd, block, offset);
     const start = block.toString('latin1', 0, Math.min(got, 9));
     if (index === 0 && start !== 'SIMPLE  =') {
+      if (block[0] === 0x1f && block[1] === 0x8b) throw gzipped(path);
       throw notFits(path, `does not start with SIMPLE = (first bytes: ${JSON.stringify(start)})`);
     }
     if (index > 0 && start.slice(0, 8) !== 'XTENSION') {

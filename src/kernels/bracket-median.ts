@@ -16,9 +16,9 @@
  *    buffer overflowed) the pixel's whole column is gathered and selected, as the
  *    transposing kernel would.
  * Both ways select the same order statistics, and the arithmetic is numpy's
- * ({@link numpyMiddle}), so the result is bit-identical to {@link nanmedianAxis0F32Range}.
+ * (src/kernels/bracket-select.ts), so the result is bit-identical to {@link nanmedianAxis0F32Range}.
  */
-import { numpyMiddle, selectInPlace } from './select.ts';
+import { countPassJs, medianFromBracket, medianOfValues, setBracket } from './bracket-select.ts';
 import { BRACKET_BLOCK as BLOCK, bracketPassWasm, cubeMemoryOf, MEDIAN_THREADS_MAX, scratchLayout, type CubeMemory, type ScratchLayout } from './wasm/median.ts';
 
 /** Every SAMPLE_STEP-th plane is sampled: 3681 planes give 461 samples per pixel. */
@@ -91,30 +91,6 @@ function scratchFor(cube: Float32Array, nz: number, thread: number): Scratch {
 }
 
 /**
- * The counting pass in JavaScript, for pixels [j0, bw) of the block (the WebAssembly pass
- * does the multiple of 4 before them, or nothing when the cube is not in a cube memory).
- */
-function passJs(cube: Float32Array, npix: number, nz: number, pb: number, j0: number, bw: number, s: Scratch): void {
-  const { lo, hi, below, inside, above, buf, cap } = s;
-  const last = cap - 1;
-  for (let z = 0; z < nz; z++) {
-    const row = z * npix + pb;
-    for (let j = j0; j < bw; j++) {
-      const v = cube[row + j]!;
-      const l = lo[j]!;
-      const h = hi[j]!;
-      const c = inside[j]!;
-      // The value is always stored at the next free slot (kept in bounds), and the slot is
-      // taken only when the value is inside. NaN compares false throughout.
-      buf[j * cap + Math.min(c, last)] = v;
-      inside[j] = c + (Number(v >= l) & Number(v <= h));
-      below[j] = below[j]! + Number(v < l);
-      above[j] = above[j]! + Number(v > h);
-    }
-  }
-}
-
-/**
  * `np.nanmedian(cube, axis=0)` for pixels [p0, p1) of a C-ordered (nz, npix) float32 cube
  * into `out[p0..p1)`, by bracketing (nz >= {@link BRACKET_MIN_AXIS}; the caller picks the
  * kernel). Bit-identical to the transposing kernel. `thread` (0 for the calling thread,
@@ -143,59 +119,18 @@ export function nanmedianBracketRange(cube: Float32Array, nz: number, npix: numb
         }
       }
     }
-    for (let j = 0; j < bw; j++) {
-      const m = below[j]!;
-      const half = Math.ceil(BRACKET_SIGMAS * 0.5 * Math.sqrt(m)) + 1;
-      const r0 = (m >> 1) - half;
-      const r1 = (m >> 1) + half;
-      const base = j * samples;
-      if (m === 0 || r0 <= 0 || r1 >= m - 1) {
-        // too few samples to bracket: take everything (an all-NaN column costs nothing)
-        lo[j] = -Infinity;
-        hi[j] = Infinity;
-        continue;
-      }
-      hi[j] = selectInPlace(sample, base, base + m - 1, base + r1);
-      lo[j] = selectInPlace(sample, base, base + r1 - 1, base + r0);
-    }
+    for (let j = 0; j < bw; j++) setBracket(sample, j * samples, below[j]!, BRACKET_SIGMAS, lo, hi, j);
     // 2. One pass over every plane: counts below and above, values inside appended.
     below.fill(0, 0, bw);
     inside.fill(0, 0, bw);
     above.fill(0, 0, bw);
     const bw4 = s.wasm ? bw & ~3 : 0;
     if (bw4) bracketPassWasm(s.wasm!.memory, npix, nz, pb, bw4, s.wasm!.offset, s.layout, cap);
-    if (bw4 < bw) passJs(cube, npix, nz, pb, bw4, bw, s);
+    if (bw4 < bw) countPassJs(cube, pb, npix, nz, bw4, bw, lo, hi, below, inside, above, 0, buf, cap);
     // 3. The median from the bracket, or from the whole column.
     let nFailed = 0;
     for (let j = 0; j < bw; j++) {
-      const nb = below[j]!;
-      const ni = inside[j]!;
-      const n = nb + ni + above[j]!;
-      if (n === 0) {
-        out[pb + j] = NaN;
-        continue;
-      }
-      const k = n >> 1;
-      const first = n & 1 ? k : k - 1; // the lowest rank the median needs
-      if (first < nb || k >= nb + ni) {
-        failed[nFailed++] = j;
-        continue;
-      }
-      if (ni > cap) {
-        // overflowed; fine only when the bracket is a single value (a constant column)
-        if (lo[j] === hi[j]) out[pb + j] = numpyMiddle(n, lo[j]!, hi[j]!, small);
-        else failed[nFailed++] = j;
-        continue;
-      }
-      const base = j * cap;
-      const at = base + (k - nb);
-      const m = selectInPlace(buf, base, base + ni - 1, at);
-      let prev = m;
-      if (!(n & 1)) {
-        prev = buf[base]!;
-        for (let i = base + 1; i < at; i++) if (buf[i]! > prev) prev = buf[i]!;
-      }
-      out[pb + j] = numpyMiddle(n, prev, m, small);
+      if (!medianFromBracket(buf, j * cap, cap, below[j]!, inside[j]!, above[j]!, lo[j]!, hi[j]!, small, out, pb + j)) failed[nFailed++] = j;
     }
     for (let f = 0; f < nFailed; f++) {
       const p = pb + failed[f]!;
@@ -204,14 +139,7 @@ export function nanmedianBracketRange(cube: Float32Array, nz: number, npix: numb
         const v = cube[z * npix + p]!;
         if (v === v) col[n++] = v;
       }
-      const k = n >> 1;
-      const m = selectInPlace(col, 0, n - 1, k);
-      let prev = m;
-      if (!(n & 1)) {
-        prev = col[0]!;
-        for (let i = 1; i < k; i++) if (col[i]! > prev) prev = col[i]!;
-      }
-      out[p] = numpyMiddle(n, prev, m, small);
+      out[p] = medianOfValues(col, n, small);
     }
   }
   return out;

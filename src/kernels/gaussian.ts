@@ -26,6 +26,28 @@ export function gaussianRadius(sigma: number, truncate: number): number {
 }
 
 /**
+ * The widest kernel smoothed with, as a multiple of the plane's longer side: a radius of
+ * a few times the plane is already a near-constant result (scipy's 'reflect' repeats the
+ * plane as often as the kernel needs, and this kernel does too, bit for bit), and the cost
+ * grows with the radius without bound (truncate = 1e12 asked for a 2e12-tap kernel).
+ */
+export const GAUSSIAN_MAX_RADIUS_SIDES = 4;
+
+/**
+ * Why a smoothing of an (ny, nx) plane cannot be done, or undefined when it can: the
+ * radius int(truncate * sigma + 0.5) must be finite and at most
+ * {@link GAUSSIAN_MAX_RADIUS_SIDES} times the longer side (a sigma too small to smooth,
+ * as scipy skips it, is always fine).
+ */
+export function gaussianTooWide(ny: number, nx: number, sigma: number, truncate: number): string | undefined {
+  if (!(sigma > GAUSSIAN_MIN_SIGMA)) return undefined;
+  const radius = gaussianRadius(sigma, truncate);
+  const max = GAUSSIAN_MAX_RADIUS_SIDES * Math.max(ny, nx, 1);
+  if (Number.isFinite(radius) && radius <= max) return undefined;
+  return `the gaussian kernel would reach ${Number.isFinite(radius) ? radius : truncate * sigma} pixels from its centre (int(truncate * sigma + 0.5) with truncate = ${truncate}, sigma = ${sigma}), more than ${GAUSSIAN_MAX_RADIUS_SIDES} times the ${nx} x ${ny} plane`;
+}
+
+/**
  * scipy's `_gaussian_kernel1d(sigma, 0, radius)`: 2*radius+1 weights, centre at index
  * radius, normalised by numpy's pairwise sum. `exp` defaults to numpy 1.24's np.exp.
  */
@@ -160,6 +182,8 @@ export function smoothPlanes(
   }
   const ny = cube.shape[cube.shape.length - 2]!;
   const nx = cube.shape[cube.shape.length - 1]!;
+  const wide = gaussianTooWide(ny, nx, sigma, truncate);
+  if (wide) throw new RangeError(`smoothPlanes: ${wide}.`);
   const n = cube.shape.reduce((a, b) => a * b, 1);
   if (n !== cube.data.length) {
     throw new RangeError(`smoothPlanes: shape [${cube.shape.join(', ')}] holds ${n} elements, but the data has ${cube.data.length}.`);

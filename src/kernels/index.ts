@@ -21,9 +21,11 @@ export type { RoundingMode } from './fma.ts';
 export {
   correlateAxis0,
   correlateAxis1InPlace,
+  GAUSSIAN_MAX_RADIUS_SIDES,
   GAUSSIAN_MIN_SIGMA,
   gaussianFilter2d,
   gaussianRadius,
+  gaussianTooWide,
   gaussianWeights,
   reflectIndex,
   smoothPlanes,

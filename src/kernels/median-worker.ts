@@ -1,10 +1,13 @@
 /**
  * A helper thread for {@link nanmedianAxis0Parallel}: computes the nanmedian of a range of
- * pixels of a cube held in a SharedArrayBuffer, writing into a shared output.
+ * pixels of a cube held in a SharedArrayBuffer, writing into a shared output. It also joins
+ * streamed medians (stream-median.ts): a `{ stream }` message makes it count its pixels of
+ * every block its caller submits, until told to stop.
  */
 import { parentPort } from 'node:worker_threads';
 import { collectLargeBuffers, NOTED_BYTES } from '../gc.ts';
 import { nanmedianAxis0F32Range } from './nanmedian.ts';
+import { helpStream, type StreamSession } from './stream-median.ts';
 import { adoptCubeMemory, type CubeMemory } from './wasm/median.ts';
 
 /** A range of pixels to do. */
@@ -20,7 +23,13 @@ export interface MedianJob {
   readonly thread: number;
 }
 
-parentPort?.on('message', (job: MedianJob) => {
+parentPort?.on('message', (job: MedianJob | { stream: StreamSession }) => {
+  if ('stream' in job) {
+    helpStream(job.stream);
+    // the median's memory is referenced here until this thread collects (src/gc.ts)
+    setImmediate(() => collectLargeBuffers(true));
+    return;
+  }
   const buffer = job.memory ? adoptCubeMemory(job.memory.memory, job.memory.scratch0, job.memory.scratchBytes) : job.cube;
   nanmedianAxis0F32Range(new Float32Array(buffer, 0, job.nz * job.npix), job.nz, job.npix, job.p0, job.p1, new Float32Array(job.out), undefined, job.thread);
   parentPort?.postMessage('done');

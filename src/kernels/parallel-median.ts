@@ -5,28 +5,11 @@
  * The helpers are started once per thread and kept (unref'd) for the next galaxy.
  */
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { exposeGcToWorkers } from '../gc.ts';
+import { MEDIAN_HELPERS_AVAILABLE, medianHelper } from './median-helpers.ts';
 import type { MedianJob } from './median-worker.ts';
 import { bracketScratchBytes } from './bracket-median.ts';
 import { nanmedianAxis0F32Range } from './nanmedian.ts';
 import { cubeInWasmMemory, cubeMemoryOf } from './wasm/median.ts';
-
-/** Worker threads run the compiled helper; under a TypeScript loader everything runs here. */
-const HELPERS_AVAILABLE = !fileURLToPath(import.meta.url).endsWith('.ts');
-const helpers: Worker[] = [];
-
-function helper(i: number): Worker {
-  let w = helpers[i];
-  if (!w) {
-    exposeGcToWorkers();
-    w = new Worker(new URL('./median-worker.js', import.meta.url));
-    w.unref();
-    helpers[i] = w;
-  }
-  return w;
-}
 
 /**
  * Boots the helper threads {@link nanmedianAxis0Parallel} would use now, so a first call
@@ -34,8 +17,8 @@ function helper(i: number): Worker {
  * its worker has nothing else to do). They stay unreferenced: idle, they keep no process alive.
  */
 export function startMedianHelpers(threads = Math.min(2, os.availableParallelism())): void {
-  if (!HELPERS_AVAILABLE) return;
-  for (let i = 0; i < threads - 1; i++) helper(i);
+  if (!MEDIAN_HELPERS_AVAILABLE) return;
+  for (let i = 0; i < threads - 1; i++) medianHelper(i);
 }
 
 /** A Float32Array over a SharedArrayBuffer, for cubes that helper threads will read. */
@@ -61,12 +44,12 @@ export function medianCubeBuffer(nz: number, npix: number): Float32Array {
 export async function nanmedianAxis0Parallel(cube: Float32Array, nz: number, npix: number, threads = Math.min(2, os.availableParallelism())): Promise<Float32Array> {
   const shared = cube.buffer instanceof SharedArrayBuffer && cube.byteOffset === 0;
   const memory = shared ? (cubeMemoryOf(cube.buffer) ?? null) : null;
-  const n = HELPERS_AVAILABLE && shared && npix >= 1024 ? Math.max(1, threads) : 1;
+  const n = MEDIAN_HELPERS_AVAILABLE && shared && npix >= 1024 ? Math.max(1, threads) : 1;
   const out = n > 1 ? sharedFloat32(npix) : new Float32Array(npix);
   if (n === 1) return nanmedianAxis0F32Range(cube, nz, npix, 0, npix, out);
   const bounds = Array.from({ length: n + 1 }, (_, i) => Math.round((i * npix) / n));
   const pending = bounds.slice(1, n).map((_, i) => {
-    const w = helper(i);
+    const w = medianHelper(i);
     const job: MedianJob = { cube: cube.buffer as SharedArrayBuffer, out: out.buffer as SharedArrayBuffer, nz, npix, p0: bounds[i + 1] as number, p1: bounds[i + 2] as number, memory, thread: i + 1 };
     return new Promise<void>((resolve, reject) => {
       const settle = (err?: Error): void => {

@@ -2,12 +2,14 @@
  * Where an nGIST/GIST run keeps what sfh-pipeline reads, found from its results folder:
  * `<run>_table.fits` (spaxel -> Voronoi bin), `<run>_sfh-weights.fits` (or
  * `_sfh_weights.fits`, the spelling of nGIST's dev branch and documentation), the optional
- * `<run>_mask.fits` and the run's `CONFIG`. Names only: nothing is opened here, so the
- * load stage can list its inputs (and hash them) before it runs.
+ * `<run>_mask.fits` and the run's `CONFIG`; each FITS file may be gzip-compressed as
+ * `.fits.gz`, and is named by its `.fits` name either way. Names only: nothing is opened
+ * here, so the load stage can list its inputs (and hash them) before it runs.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
+import { fitsFileOf } from '../fits/gzip.ts';
 
 /** The files of one nGIST run. */
 export interface NgistFiles {
@@ -24,6 +26,14 @@ const TABLE_SUFFIX = '_table.fits';
 const WEIGHTS_SUFFIXES = ['_sfh-weights.fits', '_sfh_weights.fits'];
 
 /**
+ * Whether a run's FITS file is there, as `X.fits` or gzip-compressed as `X.fits.gz` (its
+ * `.fits` name stands for either: src/fits/gzip.ts).
+ */
+function present(file: string): boolean {
+  return existsSync(fitsFileOf(file));
+}
+
+/**
  * The run in `dir`, or a UserError saying what is missing: the folder, a `_table.fits`
  * (then it is not an nGIST result), the SFH weights (the run had no SFH module), or which
  * run to take when the folder holds several.
@@ -33,9 +43,9 @@ export function findNgistRun(dir: string, who: string): NgistFiles {
     throw new UserError('missing-input', `${who}: the nGIST results folder ${dir} does not exist`, 'pass the folder nGIST wrote for the run (results/<RUN_ID>), which holds <RUN_ID>_table.fits', dir);
   }
   const names = readdirSync(dir);
-  const runs = names.filter((n) => n.endsWith(TABLE_SUFFIX)).map((n) => n.slice(0, -TABLE_SUFFIX.length));
+  const runs = [...new Set(names.map((n) => n.replace(/\.gz$/, '')).filter((n) => n.endsWith(TABLE_SUFFIX)).map((n) => n.slice(0, -TABLE_SUFFIX.length)))];
   if (runs.length === 0) {
-    const fits = names.filter((n) => n.toLowerCase().endsWith('.fits'));
+    const fits = names.filter((n) => /\.fits(\.gz)?$/i.test(n));
     throw new UserError(
       'not-ngist',
       `${who}: ${dir} is not an nGIST/GIST result: it has no <run>_table.fits${fits.length ? ` (FITS files there: ${fits.slice(0, 5).join(', ')}${fits.length > 5 ? ', ...' : ''})` : ''}`,
@@ -47,7 +57,7 @@ export function findNgistRun(dir: string, who: string): NgistFiles {
     throw new UserError('not-ngist', `${who}: ${dir} holds ${runs.length} nGIST runs (${runs.join(', ')})`, 'keep one run per folder, as nGIST writes them (results/<RUN_ID>), and pass that folder', dir);
   }
   const run = runs[0]!;
-  const weights = WEIGHTS_SUFFIXES.map((s) => path.join(dir, `${run}${s}`)).find((f) => existsSync(f));
+  const weights = WEIGHTS_SUFFIXES.map((s) => path.join(dir, `${run}${s}`)).find(present);
   if (!weights) {
     throw new UserError(
       'missing-input',
@@ -58,7 +68,7 @@ export function findNgistRun(dir: string, who: string): NgistFiles {
   }
   const mask = path.join(dir, `${run}_mask.fits`);
   const config = path.join(dir, 'CONFIG');
-  return { dir, run, table: path.join(dir, `${run}${TABLE_SUFFIX}`), weights, mask: existsSync(mask) ? mask : undefined, config: existsSync(config) ? config : undefined };
+  return { dir, run, table: path.join(dir, `${run}${TABLE_SUFFIX}`), weights, mask: present(mask) ? mask : undefined, config: existsSync(config) ? config : undefined };
 }
 
 /** The files to hash for a run, or [] when the folder is not one (the stage then reports why). */

@@ -16,7 +16,9 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { UserError, type UserErrorReason } from '../errors.ts';
-import { FitsFile, type ColumnArray, type FitsTable, type Header } from '../fits/index.ts';
+import type { ColumnArray, FitsTable, Header } from '../fits/index.ts';
+import { fitsFileOf } from '../fits/gzip.ts';
+import { openSmallFits, type SmallFits } from '../fits/small-fits.ts';
 import type { NgistFiles } from './files.ts';
 
 /** How the SSP templates were normalised before the fit, hence what a weight is. */
@@ -50,8 +52,9 @@ function numbers(t: FitsTable, name: string): ColumnArray {
   return t.column(name).data as ColumnArray;
 }
 
-function open<T>(file: string, fn: (f: FitsFile) => T): T {
-  const f = FitsFile.open(file);
+/** Opens a run's FITS file as found (`X.fits`, or `X.fits.gz` next to that name, or gzip under either name). */
+async function open<T>(file: string, fn: (f: SmallFits) => T): Promise<T> {
+  const f = await openSmallFits(fitsFileOf(file));
   try {
     return fn(f);
   } finally {
@@ -60,11 +63,11 @@ function open<T>(file: string, fn: (f: FitsFile) => T): T {
 }
 
 /** Reads and cross-checks the run's files; every failure names the file and what to do. */
-export function readNgist(files: NgistFiles, who: string): NgistRun {
+export async function readNgist(files: NgistFiles, who: string): Promise<NgistRun> {
   const bad = (file: string, reason: UserErrorReason, message: string, hint: string): UserError => new UserError(reason, `${who}: ${message}`, hint, file);
 
   // The spaxel table and its grid
-  const { ids, binIds, x, y, flux, pixsize, wcsHeader } = open(files.table, (f) => {
+  const { ids, binIds, x, y, flux, pixsize, wcsHeader } = await open(files.table, (f) => {
     if (!f.hdus.some((h) => h.name.toUpperCase() === 'TABLE' && h.xtension === 'BINTABLE')) {
       throw bad(files.table, 'not-ngist', `${files.table} has no TABLE binary table, so it is not an nGIST spaxel table`, 'pass the results folder of an nGIST/GIST run');
     }
@@ -106,7 +109,7 @@ export function readNgist(files: NgistFiles, who: string): NgistRun {
   // The mask (MASK = 1), where present; else the sign of BIN_ID alone.
   let maskCol: ColumnArray | undefined;
   if (files.mask) {
-    maskCol = open(files.mask, (f) => {
+    maskCol = await open(files.mask, (f) => {
       const t = f.readTable(f.hdus.some((h) => h.name.toUpperCase() === 'MASKFILE') ? 'MASKFILE' : 1);
       return t.has('MASK') ? numbers(t, 'MASK') : undefined;
     });
@@ -116,7 +119,7 @@ export function readNgist(files: NgistFiles, who: string): NgistRun {
   }
 
   // The weights and their grid
-  const w = open(files.weights, (f) => {
+  const w = await open(files.weights, (f) => {
     const h0 = f.hdu(0).header;
     if (!f.hdus.some((h) => h.name.toUpperCase() === 'WEIGHTS' && h.xtension === 'BINTABLE')) {
       throw bad(files.weights, 'not-ngist', `${files.weights} has no WEIGHTS binary table`, 'pass the results folder of an nGIST/GIST run made with the SFH module');

@@ -2,14 +2,18 @@
  * Reads pipeline.yaml into a validated {@link Pipeline}, collecting every problem in the
  * file at once, each pointing at its line and column, so a user fixes them in one pass.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { canonicalJson, sha256 } from '../cache/canonical.ts';
+import type { Json } from '../stage.ts';
+import { builtinModule, builtinNames, builtinOfPath } from './builtin.ts';
 import { PipelineError } from './problems.ts';
 import { checkValue } from './params.ts';
+import { projectRoot } from './project.ts';
+import { suggestion } from './suggest.ts';
 import { readPipelineText } from './text.ts';
-import { readExecutor, withoutExecutor } from './executor.ts';
+import { readExecutor } from './executor.ts';
 import { checkPlaceholders, readShell, type Template } from './shell-decl.ts';
 import { stringList, type At } from './yaml-nodes.ts';
 import type { ParamValue } from '../stage.ts';
@@ -17,15 +21,15 @@ import { templateParts, type ParamDecl, type ParamType, type Pipeline, type Pipe
 
 const PARAM_TYPES: readonly ParamType[] = ['int', 'number', 'string', 'path', 'bool'];
 const PARAM_KEYS = ['type', 'default', 'min', 'max', 'choices', 'doc'];
-const STAGE_KEYS = ['module', 'run', 'inputs', 'outputs', 'source', 'over', 'per', 'needs', 'params', 'doc'];
+const STAGE_KEYS = ['module', 'builtin', 'run', 'inputs', 'outputs', 'source', 'over', 'per', 'needs', 'params', 'doc'];
 const NAME = /^[a-z][a-zA-Z0-9-]*$/;
 
 export { PipelineError } from './problems.ts';
 
-/** Loads and validates a pipeline file; throws {@link PipelineError} listing every problem. */
+/** Loads and validates a pipeline file of the project it belongs to; throws {@link PipelineError} listing every problem. */
 export function loadPipeline(file: string): Pipeline {
   const abs = path.resolve(file);
-  return parsePipeline(readPipelineText(abs), abs);
+  return parsePipeline(readPipelineText(abs), abs, projectRoot(abs));
 }
 
 /** The YAML library's errors that we say in our own words. */
@@ -35,8 +39,11 @@ const YAML_WORDS: Partial<Record<string, { message: string; hint: string }>> = {
   TAB_AS_INDENT: { message: 'a tab indents this line; YAML indents with spaces only', hint: 'replace the tabs at the start of the line by spaces' },
 };
 
-/** Validates pipeline text; `file` names it in messages and anchors relative module paths. */
-export function parsePipeline(text: string, file: string): Pipeline {
+/**
+ * Validates pipeline text; `file` names it in messages, `root` is its project folder
+ * (relative module paths and path defaults resolve against it; by default the file's folder).
+ */
+export function parsePipeline(text: string, file: string, root: string = path.dirname(file)): Pipeline {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
   const problems: PipelineProblem[] = [];
@@ -55,27 +62,69 @@ export function parsePipeline(text: string, file: string): Pipeline {
   }
   if (problems.length) throw new PipelineError(file, problems);
 
-  const root = doc.contents;
-  if (!isMap(root)) throw new PipelineError(file, [{ line: 1, col: 1, message: 'the file must be a mapping with `version`, `params` and `stages`' }]);
-  checkKeys(root, ['version', 'params', 'stages', 'executor'], 'top level', at);
-  const version = root.get('version', true) as unknown;
-  if (!isScalar(version) || version.value !== 1) at((version as Node | undefined) ?? root, '`version` must be 1', 'add `version: 1` at the top');
+  const top = doc.contents;
+  if (!isMap(top)) throw new PipelineError(file, [{ line: 1, col: 1, message: 'the file must be a mapping with `version`, `params` and `stages`' }]);
+  checkKeys(top, ['version', 'params', 'stages', 'executor'], 'top level', at);
+  const version = top.get('version', true) as unknown;
+  if (!isScalar(version) || version.value !== 1) at((version as Node | undefined) ?? top, '`version` must be 1', 'add `version: 1` at the top');
+  const projectDir = root;
 
   // Every parameter with a declaration counts as declared, a faulty one too: its one
   // problem is reported where it is, not again at every stage that reads it.
   const declared = new Set<string>();
-  const params = readParams(root.get('params', true), at, root, declared);
-  const stages = readStages(root.get('stages', true), declared, path.dirname(file), at, where, root, text);
-  const executor = readExecutor(root.get('executor', true), at);
+  const params = readParams(top.get('params', true), at, top, declared);
+  const stages = readStages(top.get('stages', true), declared, projectDir, at, where, top, text);
+  const executor = readExecutor(top.get('executor', true), at);
   if (problems.length) throw new PipelineError(file, problems);
   return {
     file,
-    root: path.dirname(file),
-    hash: createHash('sha256').update(withoutExecutor(text, root)).digest('hex'),
+    root: projectDir,
+    hash: pipelineHash(params, stages),
     params,
     stages,
     ...(executor ? { executor } : {}),
   };
+}
+
+/**
+ * What a stage's declaration says it computes, hashed: how it is found (the built-in's
+ * name, the module path as written, or the command with its inputs and outputs), its scope,
+ * its needs and the parameters it reads (a set: their order says nothing). Its `doc`, its
+ * place in the file and comments around it are left out, so editing them re-runs nothing.
+ */
+function declarationHash(decl: Omit<StageDecl, 'hash' | 'chain'>, written: string): string {
+  const record: Json = {
+    name: decl.name,
+    ...(decl.builtin ? { builtin: decl.builtin } : decl.run ? { run: [...decl.run], inputs: [...(decl.inputs ?? [])], outputs: [...(decl.outputs ?? [])] } : { module: written }),
+    source: decl.source,
+    over: decl.over ? { per: [...decl.over.per].sort() } : null,
+    needs: [...decl.needs],
+    params: [...decl.params].sort(),
+  };
+  return sha256(canonicalJson(record));
+}
+
+/** Each stage with its chain hash: its own declaration and those of everything it needs. */
+function withChains(stages: readonly StageDecl[]): StageDecl[] {
+  const byName = new Map(stages.map((s) => [s.name, s]));
+  const chainOf = (name: string, seen: Set<string>): void => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const need of byName.get(name)?.needs ?? []) chainOf(need, seen);
+  };
+  return stages.map((s) => {
+    const seen = new Set<string>();
+    chainOf(s.name, seen);
+    const parts = [...seen].sort().map((n) => [n, byName.get(n)?.hash ?? ''] as Json);
+    return { ...s, chain: sha256(canonicalJson(parts)) };
+  });
+}
+
+/** The pipeline's hash: its parameters' declarations (without their docs) and its stages' declarations, by name. */
+function pipelineHash(params: ReadonlyMap<string, ParamDecl>, stages: readonly StageDecl[]): string {
+  const p: { [name: string]: Json } = {};
+  for (const [name, d] of params) p[name] = { type: d.type, default: d.default, min: d.min ?? null, max: d.max ?? null, choices: d.choices ? [...d.choices] : null };
+  return sha256(canonicalJson({ params: p, stages: Object.fromEntries(stages.map((s) => [s.name, s.hash])) }));
 }
 
 
@@ -153,6 +202,7 @@ function readStages(node: unknown, params: ReadonlySet<string>, root: string, at
   const needNodes = new Map<string, Node[]>();
   const keyNodes = new Map<string, Node>();
   const templates = new Map<string, Template[]>();
+  const copied: { node: Node; stage: string; module: string; builtin: string }[] = [];
   for (const pair of node.items) {
     const name = isScalar(pair.key) ? String(pair.key.value) : '';
     keyNodes.set(name, pair.key as Node);
@@ -164,40 +214,69 @@ function readStages(node: unknown, params: ReadonlySet<string>, root: string, at
     }
     checkKeys(decl, STAGE_KEYS, `stage \`${name}\``, at);
     const moduleNode = decl.get('module', true);
+    const builtinNode = decl.get('builtin', true);
     const runNode = decl.get('run', true);
-    const module = isScalar(moduleNode) && typeof moduleNode.value === 'string' ? moduleNode.value : '';
+    let module = isScalar(moduleNode) && typeof moduleNode.value === 'string' ? moduleNode.value : '';
+    const written = module;
+    let builtin: string | undefined;
     const shell = runNode !== undefined ? readShell(decl, name, at, text) : undefined;
     if (shell) templates.set(name, shell.templates);
-    if (runNode !== undefined) {
-      if (moduleNode !== undefined) at(runNode as Node, `stage \`${name}\` has both \`module\` and \`run\``, 'a stage is either a module or a command: keep one of them');
-    } else {
+    const given = (['module', 'builtin', 'run'] as const).filter((k) => decl.has(k));
+    if (given.length > 1) at((runNode ?? builtinNode) as Node, `stage \`${name}\` has both ${given.map((k) => `\`${k}\``).join(' and ')}`, 'a stage is a module of yours, a built-in stage or a command: keep one of them');
+    if (runNode === undefined) {
       for (const key of ['inputs', 'outputs']) {
         if (decl.has(key)) at(decl.get(key, true) as Node, `\`${key}\` of stage \`${name}\` is only for \`run\` stages`, 'a module names the files it reads and writes with its inputs(ctx) and outputs(ctx) exports');
       }
-      if (!module) at(moduleNode ?? decl, `stage \`${name}\` needs a \`module\` or a \`run\` command`, 'e.g. module: stages/mass-map.ts, or run: python3 scripts/fit.py {galaxy}');
-      else if (!existsSync(path.resolve(root, module))) at(moduleNode, `stage \`${name}\`: module ${module} does not exist`, `create ${path.resolve(root, module)} or fix the path (relative to ${root})`);
+    }
+    if (builtinNode !== undefined && runNode === undefined) {
+      const wanted = isScalar(builtinNode) && typeof builtinNode.value === 'string' ? builtinNode.value : '';
+      const file = builtinModule(wanted);
+      if (file) {
+        builtin = wanted;
+        module = file;
+      } else at(builtinNode as Node, `stage \`${name}\`: sfh-pipeline has no built-in stage \`${wanted}\`${suggestion(wanted, builtinNames(), (n) => `\`${n}\``)}`, `built-in stages: ${builtinNames().join(', ')}`);
+    } else if (runNode === undefined) {
+      if (!module) at(moduleNode ?? decl, `stage \`${name}\` needs a \`module\` or a \`run\` command, or a \`builtin\` stage`, 'e.g. builtin: mass-map, module: stages/my-stage.mjs, or run: python3 scripts/fit.py {galaxy}');
+      else if (!existsSync(path.resolve(root, module))) {
+        // A pipeline.yaml copied from sfh-pipeline's repository names the package's own
+        // stage files: one problem for all of them, pointing at the form that travels.
+        const twin = builtinOfPath(module);
+        if (twin) copied.push({ node: moduleNode as Node, stage: name, module, builtin: twin });
+        else at(moduleNode, `stage \`${name}\`: module ${module} does not exist`, `create ${path.resolve(root, module)} or fix the path (relative to ${root})`);
+      }
     }
     const sourceNode = decl.get('source', true);
     if (sourceNode !== undefined && !(isScalar(sourceNode) && typeof sourceNode.value === 'boolean')) at(sourceNode, '`source` must be true or false');
     const needs = stringList(decl.get('needs', true), `\`needs\` of stage \`${name}\``, at);
     const used = stringList(decl.get('params', true), `\`params\` of stage \`${name}\``, at);
     used.names.forEach((p, i) => {
-      if (!params.has(p)) at(used.nodes[i], `stage \`${name}\` reads parameter \`${p}\`, which is not declared`, `declare it under \`params:\` (known: ${[...params.keys()].join(', ')})`);
+      if (!params.has(p)) at(used.nodes[i], `stage \`${name}\` reads parameter \`${p}\`, which is not declared${suggestion(p, params, (n) => `\`${n}\``)}`, `declare it under \`params:\` (known: ${[...params.keys()].join(', ')})`);
     });
     needNodes.set(name, needs.nodes);
     const over = readOver(decl, name, params, at);
     const docNode = decl.get('doc', true);
-    decls.set(name, {
+    const stage: Omit<StageDecl, 'hash' | 'chain'> = {
       name,
       module: shell ? '' : module,
+      ...(builtin && !shell ? { builtin } : {}),
       ...(shell ? { run: shell.run, inputs: shell.inputs, outputs: shell.outputs } : {}),
       source: isScalar(sourceNode) && sourceNode.value === true,
       ...(over ? { over } : {}),
       needs: needs.names,
       params: used.names,
       doc: isScalar(docNode) ? String(docNode.value) : '',
-      at: where((moduleNode as Node | undefined) ?? pair.key),
-    });
+      at: where((moduleNode as Node | undefined) ?? (builtinNode as Node | undefined) ?? pair.key),
+    };
+    decls.set(name, { ...stage, hash: declarationHash(stage, written), chain: '' });
+  }
+  const first = copied[0];
+  if (first) {
+    const list = copied.map((c) => c.builtin).join(', ');
+    at(
+      first.node,
+      `${copied.length === 1 ? `stage \`${first.stage}\` names module ${first.module}` : `${copied.length} stages name modules in stages/`}, which ${copied.length === 1 ? 'is' : 'are'} not in ${root}: ${copied.length === 1 ? 'it is' : 'they are'} sfh-pipeline's built-in stage${copied.length === 1 ? '' : 's'} ${list}`,
+      `refer to ${copied.length === 1 ? 'it' : 'them'} by name, which works wherever sfh-pipeline is installed: \`builtin: ${first.builtin}\` in place of \`module: ${first.module}\`${copied.length > 1 ? ', and so on' : ''}; or start from \`sfh-pipeline init\` (in an empty folder), which writes a pipeline.yaml in that form`,
+    );
   }
   for (const decl of decls.values()) {
     decl.needs.forEach((need, i) => {
@@ -218,7 +297,7 @@ function readStages(node: unknown, params: ReadonlySet<string>, root: string, at
   }
   for (const decl of decls.values()) checkPlaceholders(decl, templates.get(decl.name) ?? [], sources[0]?.name, at);
   const order = topoOrder(decls, (cycle) => at(keyNodes.get(cycle[0] ?? ''), `the stages form a cycle: ${cycle.join(' -> ')}`, 'remove one of these `needs`'));
-  return order;
+  return withChains(order);
 }
 
 /**

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { UserError } from '../errors.ts';
 import type { ParamValue } from '../stage.ts';
+import { suggestion } from './suggest.ts';
 import type { ParamDecl, Pipeline } from './types.ts';
 
 /** Most values one range may expand to: a typo like `2..80000` should not plan 80000 runs. */
@@ -75,7 +76,7 @@ export function resolveParams(pipeline: Pipeline, overrides: ReadonlyMap<string,
   const out = new Map<string, ParamValue[]>();
   for (const name of overrides.keys()) {
     if (!pipeline.params.has(name)) {
-      throw new UserError('usage', `unknown parameter \`${name}\``, `parameters of ${path.basename(pipeline.file)}: ${[...pipeline.params.keys()].join(', ')}`);
+      throw new UserError('usage', `unknown parameter \`${name}\`${suggestion(name, pipeline.params.keys(), (n) => `\`${n}\``)}`, `parameters of ${path.basename(pipeline.file)}: ${[...pipeline.params.keys()].join(', ')}`);
     }
   }
   for (const decl of pipeline.params.values()) {

@@ -25,10 +25,13 @@ export interface ParamDecl {
 export interface StageDecl {
   readonly name: string;
   /**
-   * Path of the module relative to the pipeline file, e.g. `stages/mass-map.ts`; empty for
-   * a `run` stage, whose module the engine builds from the command (src/engine/shell.ts).
+   * Path of the module relative to the project folder, e.g. `stages/my-stage.mjs` (for a
+   * built-in, the absolute path of the package's module file); empty for a `run` stage,
+   * whose module the engine builds from the command (src/engine/kinds/shell.ts).
    */
   readonly module: string;
+  /** A built-in stage of sfh-pipeline, by name (`builtin: cluster`): `module` is then its file in the package. */
+  readonly builtin?: string;
   /**
    * A shell stage's command as argv words, split at load time so a substituted value is
    * always one whole argument and never command text: `['python3', 'fit.py', '{galaxy}']`.
@@ -53,6 +56,17 @@ export interface StageDecl {
   readonly needs: readonly string[];
   readonly params: readonly string[];
   readonly doc: string;
+  /**
+   * sha256 of what the declaration says the stage computes (module or command, needs,
+   * parameters read, scope; not its `doc` or its place in the file): part of its key, so
+   * a comment, a reordering or another stage's edit re-runs nothing.
+   */
+  readonly hash: string;
+  /**
+   * sha256 of the declarations of this stage and every stage it needs, transitively: what
+   * an output's PIPEHASH card records (the part of pipeline.yaml that made it).
+   */
+  readonly chain: string;
   /** Where the stage's `module` (or, without one, its name) is in the pipeline file, for problems found in the module. */
   readonly at?: { readonly line: number; readonly col: number };
 }
@@ -61,9 +75,16 @@ export interface StageDecl {
 export interface Pipeline {
   /** Absolute path of the pipeline file. */
   readonly file: string;
-  /** Folder the file lives in: module paths and default `path` params resolve against it. */
+  /**
+   * The project folder (./project.ts): the pipeline file's folder, or the current folder
+   * for the bundled pipeline run outside any project. Module paths, default `path` params,
+   * the cache, the lock and shell commands' working folder are relative to it.
+   */
   readonly root: string;
-  /** sha256 of the file's text: part of every output's provenance. */
+  /**
+   * sha256 of what the file declares (parameters and stages, not comments, order, docs or
+   * the executor section): the lock records it, so `verify` can say the pipeline changed.
+   */
   readonly hash: string;
   readonly params: ReadonlyMap<string, ParamDecl>;
   readonly stages: readonly StageDecl[];

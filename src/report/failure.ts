@@ -43,6 +43,7 @@ function render(f: Failure): Rendered {
     case 'missing-input':
     case 'bad-input':
     case 'missing-seeing':
+    case 'psf-too-wide':
     case 'not-ngist':
     case 'ngist-mismatch':
     case 'ngist-no-grid':

@@ -15,6 +15,8 @@ export interface IndexRow {
   readonly sfh: string;
   /** Seed shown beside k (a galaxy with several seeds at one k). */
   readonly showSeed: boolean;
+  /** Made by an earlier run than the one that wrote the page (it is in the folder, not in the run's selection). */
+  readonly earlier?: boolean;
 }
 
 /**
@@ -57,7 +59,7 @@ function num(v: number | null, text: string): string {
 
 /** The index table and its filter box. */
 export function indexTable(rows: readonly IndexRow[]): string {
-  const body = rows.map(({ row: r, map, showSeed }) => {
+  const body = rows.map(({ row: r, map, showSeed, earlier }) => {
     const a = `#${anchor(r.galaxy)}`;
     return (
       `<tr${r.snGroup === null ? ' class="sn-none"' : ''}><td class="l"><a href="${a}">${esc(r.galaxy)}</a></td><td class="l">${esc(r.sn)}</td><td class="l">${esc(r.snType)}</td>` +
@@ -72,7 +74,7 @@ export function indexTable(rows: readonly IndexRow[]): string {
       num(r.psfSigma, r.psfSigma === null ? '' : r.psfSigma.toFixed(2)) +
       num(r.objective, r.objective === null ? '' : r.objective.toPrecision(5)) +
       num(r.silhouette, r.silhouette === null ? '' : r.silhouette.toFixed(3)) +
-      `<td class="l">${flagBadges(r.flags)}</td>` +
+      `<td class="l">${flagBadges(r.flags)}${earlier ? ' <span class="flag" title="in the folder from an earlier run, not made by the run that wrote this page">earlier run</span>' : ''}</td>` +
       `<td><a href="${a}"><img class="thumb" loading="lazy" width="64" alt="" src="${esc(href(map))}"></a></td></tr>`
     );
   });

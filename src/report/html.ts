@@ -42,6 +42,8 @@ export interface ReportRun {
   readonly galaxies: number;
   readonly points: readonly string[];
   readonly leftOut: readonly LeftOut[];
+  /** The file names of the results this run made or confirmed; the folder's others are from earlier runs. */
+  readonly results?: readonly string[];
   /** When the run started (ISO 8601, UTC) and its command (RunInfo), when known. */
   readonly started?: string;
   readonly command?: string;
@@ -60,6 +62,8 @@ export interface ReportInfo {
   readonly versions: readonly string[];
   readonly pipelineHashes: readonly string[];
   readonly run: ReportRun | null;
+  /** How many results the folder holds (this run's and earlier ones). */
+  readonly resultCount?: number;
 }
 
 const CSS = `
@@ -110,13 +114,27 @@ export function reportHtml(galaxies: readonly ReportGalaxy[], info: ReportInfo, 
 function howMade(info: ReportInfo): string {
   const rows = info.params.map((p) => `<tr><td class="l"><code>${esc(p.name)}</code></td><td class="w">${p.values.map((v) => `<code>${esc(v)}</code>`).join(', ')}</td></tr>`);
   const run = info.run;
-  const selection = run ? `The run that wrote this page selected ${plural(run.galaxies, 'galaxy', 'galaxies')} (catalog rows)${run.points.length ? ` at ${run.points.map(esc).join(', ')}` : ''}. ` : '';
+  const selection = run ? `The run that wrote this page selected ${plural(run.galaxies, 'galaxy', 'galaxies')} (catalog rows)${run.points.length ? ` at ${run.points.map(esc).join(', ')}` : ''}. ${gathered(info)}` : '';
   return [
     '<h2 id="run">How these results were made</h2>',
     runLine(run),
-    `<p class="meta">${selection}Made by ${info.versions.map((v) => `sfh-pipeline ${esc(v)}`).join(', ') || 'an unknown version'} with the pipeline file of sha256 ${info.pipelineHashes.map((h) => `<code>${esc(h.slice(0, 12))}</code>`).join(', ') || 'unknown'}. Every parameter below is recorded in each result FITS (card <code>HIERARCH SFH &lt;NAME&gt;</code>); a parameter with several values differs between results.</p>`,
+    `<p class="meta">${selection}Made by ${info.versions.map((v) => `sfh-pipeline ${esc(v)}`).join(', ') || 'an unknown version'} with the pipeline declarations of sha256 (PIPEHASH) ${info.pipelineHashes.map((h) => `<code>${esc(h.slice(0, 12))}</code>`).join(', ') || 'unknown'}. Every parameter below is recorded in each result FITS (card <code>HIERARCH SFH &lt;NAME&gt;</code>); a parameter with several values differs between results.</p>`,
     rows.length ? `<details><summary>${plural(rows.length, 'parameter', 'parameters')}</summary><table><thead><tr><th>parameter</th><th>value(s)</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table></details>` : '',
   ].join('\n');
+}
+
+/**
+ * Says plainly that the page gathers the whole folder: how many results the run made and
+ * how many earlier runs left there (marked in the table). The earlier runs' dates are in
+ * their run records, not here: a result's row is the same whichever run reads it.
+ */
+function gathered(info: ReportInfo): string {
+  const mine = info.run?.results;
+  if (!mine) return '';
+  const earlier = Math.max(0, (info.resultCount ?? mine.length) - mine.length);
+  return earlier === 0
+    ? 'Every result in the folder is from this run. '
+    : `This page shows every result in the folder, not only this run's: ${plural(mine.length, 'result', 'results')} from this run and ${plural(earlier, 'result', 'results')} from earlier runs (other k, seeds or parameters), marked <span class="flag">earlier run</span> in the table (their dates are in the run records under <code>&lt;cache&gt;/runs/</code>). summary.csv and the DTD fit cover this run's results only. `;
 }
 
 /**

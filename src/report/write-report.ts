@@ -126,7 +126,8 @@ export function writeReport(dir: string, file: string, o: ReportOptions): { gala
       if (o.drawMissing && !(fresh(pics.map, e.file) && fresh(pics.sfh, e.file))) writeResultPictures(e.file, { thresholds: o.thresholds, ...(snType ? { snType } : {}) });
       // The seed is shown where the galaxy has another seed at the same k.
       const showSeed = mine.some((m) => m.entry.k === e.k && m.entry.seed !== e.seed);
-      return { row, map: url(pics.map), sfh: url(pics.sfh), showSeed };
+      const earlier = o.run?.results !== undefined && !o.run.results.includes(path.basename(e.file));
+      return { row, map: url(pics.map), sfh: url(pics.sfh), showSeed, earlier };
     });
     galaxies.push({ id, sn: first.snName, snType, results: rows, kChoice: url(kChoice) });
   }
@@ -139,6 +140,7 @@ export function writeReport(dir: string, file: string, o: ReportOptions): { gala
     versions: sorted(versions),
     pipelineHashes: sorted(hashes),
     run: o.run ?? null,
+    resultCount: results.length,
   };
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   removeStaleTemps(file);

@@ -59,7 +59,7 @@ export async function preparePlan(v: PlanValues, log: NodeJS.WritableStream, opt
   // Every stage module is loaded and checked (its exports and their kinds) before anything
   // runs, the source stage's enumerate() included: all of their problems at once, exit 2.
   await checkStageModules(pipeline);
-  await ensureExampleData(values, log);
+  await ensureExampleData(values, pipeline.root, log);
   const rows = await enumerateRows(pipeline, values);
   const catalog = String(values.get('catalog')?.[0] ?? 'the catalog');
   const selected = selectRows(rows, v.galaxy, v.where ?? [], catalog);

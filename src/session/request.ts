@@ -4,10 +4,9 @@
  * the options of `run` that only say how to run it. The command line builds these once and
  * hands them down; nothing below it reads argv.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
-import { PACKAGE_ROOT } from '../package.ts';
+import { findPipeline, projectRoot } from '../pipeline/project.ts';
 import type { Pipeline } from '../pipeline/types.ts';
 
 /** Options that select and parameterise a plan (shared by run, explain, dag, verify), as typed. */
@@ -43,6 +42,10 @@ export interface RunValues extends PlanValues {
   /** `local` (the default) or `slurm` (docs/slurm.md). */
   executor?: string;
   plain?: boolean;
+  /** Run these stages (comma-separated), or `*` every stage, even when cached. */
+  force?: string;
+  /** Say what would run and why, run nothing (what `explain` answers). */
+  'dry-run'?: boolean;
 }
 
 /** A run as the session carries it out: what to plan, and how to run and report it. */
@@ -61,25 +64,28 @@ export interface RunRequest {
   readonly noReport: boolean;
   /** The plain log even on a terminal. */
   readonly plain: boolean;
+  /** Stages to run even when cached (`--force`): `all`, or stage names. */
+  readonly force?: 'all' | readonly string[];
   /** The command as typed (after `sfh-pipeline`), for the line that says how to resume it. */
   readonly command?: readonly string[];
 }
 
-/** The pipeline file a command uses: --pipeline, else ./pipeline.yaml, else the bundled one. */
+/**
+ * The pipeline file a command uses: --pipeline, else the project's (the nearest
+ * pipeline.yaml from the current folder upward), else the bundled one (src/pipeline/project.ts).
+ */
 export function pipelineFile(option: string | undefined): string {
-  if (option) return path.resolve(option);
-  const local = path.resolve('pipeline.yaml');
-  return existsSync(local) ? local : path.join(PACKAGE_ROOT, 'pipeline.yaml');
+  return findPipeline(option);
 }
 
-/** The cache folder: --cache, else `cache/` next to the pipeline file. */
+/** The cache folder: --cache, else `cache/` in the project folder. */
 export function cacheDir(pipeline: Pipeline, option: string | undefined): string {
-  return cacheDirOf(pipeline.file, option);
+  return path.resolve(option ?? path.join(pipeline.root, 'cache'));
 }
 
 /** The cache folder from the pipeline file's path alone (no need to parse it). */
 export function cacheDirOf(file: string, option: string | undefined): string {
-  return path.resolve(option ?? path.join(path.dirname(file), 'cache'));
+  return path.resolve(option ?? path.join(projectRoot(file), 'cache'));
 }
 
 /** Command-line flags that are shorthands for `--set NAME=VALUE`. */

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { lastRun } from '../cache/runs.ts';
 import { UserError } from '../errors.ts';
-import { PACKAGE_ROOT } from '../package.ts';
+import { findPipeline } from '../pipeline/project.ts';
 import type { Json } from '../stage.ts';
 import { cacheDirOf, pipelineFile, type PlanValues } from './request.ts';
 
@@ -83,8 +83,7 @@ function normalised(key: string, value: Json | undefined, cwd: string): string |
 
 /** The pipeline file a run started in `cwd` without --pipeline used (see pipelineFile). */
 function defaultPipeline(cwd: string): string {
-  const local = path.join(cwd, 'pipeline.yaml');
-  return existsSync(local) ? local : path.join(PACKAGE_ROOT, 'pipeline.yaml');
+  return findPipeline(undefined, cwd);
 }
 
 /** The options on which `now` (given in `nowCwd`) and a recorded run's options differ. */

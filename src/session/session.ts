@@ -12,9 +12,10 @@ import type { Json, RunInfo } from '../stage.ts';
 import { EngineEmitter, type InstanceResult, type TaskResult } from '../engine/events.ts';
 import { VERSION } from '../package.ts';
 import { restrictPlan } from '../pipeline/analyse.ts';
-import { lockDir, lockPath, updateLock } from '../provenance/lock.ts';
+import { lockDir, lockPath, readLockIfAny, updateLock } from '../provenance/lock.ts';
 import { catalogRecords } from '../provenance/records.ts';
 import { runRecord } from '../report/json.ts';
+import { replacedLines } from '../report/replaced.ts';
 import { attachPlainLog, cacheProblemLines, catalogLines, summaryLines } from '../report/plain.ts';
 import type { Executor } from './executor.ts';
 import { endBy, interruptedLine, watchInterrupts, type Interrupt } from './interrupt.ts';
@@ -115,9 +116,11 @@ export async function runSession(request: RunRequest, executor: Executor, stream
 
     journal.add(executed.locks);
     journal.add(catalogRecords(catalog, journal.context));
+    const before = readLockIfAny(lockFile);
     updateLock(lockFile, pipeline, `sfh-pipeline ${VERSION}`, journal.records);
+    const replaced = replacedLines(lockFile, before, readLockIfAny(lockFile));
     // What the catalog-level stages say (the summary table, where report.html is, who was left out) after the counts.
-    for (const line of [...cacheProblemLines(executed.cacheProblems), ...summaryLines(tasks), ...catalogLines(catalog)]) out.write(`${line}\n`);
+    for (const line of [...cacheProblemLines(executed.cacheProblems), ...summaryLines(tasks), ...catalogLines(catalog), ...replaced]) out.write(`${line}\n`);
     if (request.json) {
       const record = runRecord({ version: VERSION, pipeline: pipeline.file, id: path.basename(log.file, '.jsonl'), ...(executed.record ? { executor: executed.record } : {}), inputsHashed: executed.inputsHashed, cacheProblems: executed.cacheProblems, tasks, catalog, values: prepared.values });
       streams.record.write(`${JSON.stringify(record, null, 2)}\n`);

@@ -7,12 +7,10 @@
  * upstream part is by instance id (`write[122 k=4]`), so `explain` can name the galaxy that
  * changed.
  */
-import path from 'node:path';
-import { codeHash } from '../../cache/code-hash.ts';
 import type { CatalogInstance, Instance } from '../../pipeline/analyse.ts';
 import type { CatalogStageContext, CatalogUpstream, Excluded, StageOutput } from '../../stage.ts';
 import { catalogUpstream, stageContext, type Gathered } from '../context.ts';
-import { loadStageModule, runnableModulePath } from '../modules.ts';
+import { loadStageModule, runnableModulePath, stageCodeHash } from '../modules.ts';
 import { lineageOf, outputOf, upstreamHashes, type Ended, type RunContext } from '../run-context.ts';
 import { gatheredFrom, itemOutput, type ItemOutput, type PlainGathered } from './catalog-items.ts';
 import { reporting, specOf } from './galaxy.ts';
@@ -36,7 +34,9 @@ export const catalogKind: Kind = {
       provenance: module.provenance === true,
       // (a catalog-level stage always has its gathering to do)
       skip: () => undefined,
-      code: () => codeHash(path.resolve(rc.root, inst.stage.module), rc.root),
+      // (it reads every galaxy's outputs, not files it could hash on the way)
+      hashesInputs: false,
+      code: () => stageCodeHash(rc.root, inst.stage),
       upstream: () => gatheredHashes(rc, inst),
       async run(materialize) {
         // The catalog-level outputs it reads whole (their arrays too); the galaxies' meta and files only.

@@ -4,13 +4,11 @@
  * ends it too, and it runs on a stage worker (the source stage, which enumerates the
  * catalog, in the main thread).
  */
-import path from 'node:path';
-import { codeHash } from '../../cache/code-hash.ts';
 import type { Instance } from '../../pipeline/analyse.ts';
 import type { StageContext, StageOutput } from '../../stage.ts';
 import { stageContext, upstreamOf, type ContextSpec } from '../context.ts';
 import type { InstanceResult } from '../events.ts';
-import { loadStageModule, runnableModulePath } from '../modules.ts';
+import { loadStageModule, runnableModulePath, stageCodeHash } from '../modules.ts';
 import { lineageOf, outputOf, runOf, upstreamHashes, type RunContext } from '../run-context.ts';
 import type { Bound, Kind, OwnInputs } from './kind.ts';
 
@@ -30,7 +28,8 @@ export const galaxyKind: Kind = {
       outputs: () => module.outputs?.(ctx) ?? [],
       provenance: module.provenance === true,
       skip: () => module.skip?.(ctx),
-      code: () => codeHash(path.resolve(rc.root, inst.stage.module), rc.root),
+      hashesInputs: module.hashesInputs === true,
+      code: () => stageCodeHash(rc.root, inst.stage),
       upstream: () => upstreamHashes(rc, inst, 'missing'),
       async run(materialize) {
         const upstream: Record<string, StageOutput> = {};
@@ -58,9 +57,13 @@ export function blocker(deps: readonly InstanceResult[]): InstanceResult | undef
   return deps.find((d) => d.status === 'failed' || d.status === 'upstream-failed' || d.status === 'cancelled') ?? deps.find((d) => d.status === 'skipped');
 }
 
-/** The plain data of an instance's context: its stage, run, galaxy (the row only for the source stage) and params. */
+/**
+ * The plain data of an instance's context: its stage, run, galaxy (the row only for the
+ * source stage) and params. Its `run.pipelineHash` is the stage's chain (the declarations
+ * of the stages that make its output), what a result's PIPEHASH card records.
+ */
 export function specOf(rc: RunContext, inst: Instance): ContextSpec {
-  return { stage: inst.stage.name, run: runOf(rc, inst), row: { id: inst.row.id, fields: inst.stage.source || inst.scope === 'catalog' ? inst.row.fields : null }, params: inst.params };
+  return { stage: inst.stage.name, run: { ...runOf(rc, inst), pipelineHash: inst.stage.chain }, row: { id: inst.row.id, fields: inst.stage.source || inst.scope === 'catalog' ? inst.row.fields : null }, params: inst.params };
 }
 
 /** The context a per-galaxy stage runs with in the main thread (a worker builds the same from {@link specOf}). */

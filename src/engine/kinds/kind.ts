@@ -44,6 +44,11 @@ export interface Bound {
   outputs(): readonly string[];
   /** It records its lineage in what it writes: its key then covers the whole lineage. */
   readonly provenance: boolean;
+  /**
+   * It reads its input files whole and returns their hashes (StageOutput.inputsRead): the
+   * engine may run it before its key is known, so a cold run reads each file once (../read-first.ts).
+   */
+  readonly hashesInputs: boolean;
   /** Its code, for its key: the module and the local modules it imports, or the command and its script. */
   code(): KeyFields['code'];
   /** The upstream part of its key: each dependency's output hash. */

@@ -71,6 +71,7 @@ export function shellKind(base: Kind): Kind {
         provenance: false,
         // (a command cannot tell before it runs)
         skip: () => undefined,
+        hashesInputs: false,
         code: () => shellCodeHash(decl, rc.root),
         // (a catalog-level command's upstream is by instance id, as a catalog-level module's)
         upstream: () => (base.gathers ? gatheredHashes(rc, inst) : upstreamHashes(rc, inst, 'missing')),

@@ -59,13 +59,12 @@ const MAX_PAGES = 65536;
 const memories = new WeakMap<ArrayBufferLike, { memory: CubeMemory; scratch0: number; scratchBytes: number }>();
 
 /**
- * A Float32Array of `length` values in a new shared WebAssembly memory, followed by scratch
- * of `scratchBytes` for each of {@link MEDIAN_THREADS_MAX} threads; null when the memory
- * cannot be made (beyond 4 GiB, or refused), and the caller uses a SharedArrayBuffer instead.
+ * A new shared WebAssembly memory of at least `bytes` (whole 64 KiB pages), or null when it
+ * cannot be made (beyond 4 GiB, or refused): the caller then uses a SharedArrayBuffer and
+ * the JavaScript pass. Noted for src/gc.ts, which does not see WebAssembly memories.
  */
-export function cubeInWasmMemory(length: number, scratchBytes: number): Float32Array | null {
-  const scratch0 = Math.ceil((length * 4) / 64) * 64;
-  const pages = Math.ceil((scratch0 + MEDIAN_THREADS_MAX * scratchBytes) / PAGE);
+export function sharedWasmMemory(bytes: number): { memory: CubeMemory; buffer: SharedArrayBuffer } | null {
+  const pages = Math.ceil(bytes / PAGE);
   if (pages > MAX_PAGES) return null;
   let memory: WebAssembly.Memory;
   try {
@@ -73,9 +72,26 @@ export function cubeInWasmMemory(length: number, scratchBytes: number): Float32A
   } catch {
     return null;
   }
-  memories.set(memory.buffer, { memory, scratch0, scratchBytes });
   noteLargeBuffer(pages * PAGE);
-  return new Float32Array(memory.buffer, 0, length);
+  return { memory, buffer: memory.buffer as SharedArrayBuffer };
+}
+
+/** The buffer of a WebAssembly memory received from another thread. */
+export function bufferOf(memory: CubeMemory): SharedArrayBuffer {
+  return (memory as WebAssembly.Memory).buffer as SharedArrayBuffer;
+}
+
+/**
+ * A Float32Array of `length` values in a new shared WebAssembly memory, followed by scratch
+ * of `scratchBytes` for each of {@link MEDIAN_THREADS_MAX} threads; null when the memory
+ * cannot be made (beyond 4 GiB, or refused), and the caller uses a SharedArrayBuffer instead.
+ */
+export function cubeInWasmMemory(length: number, scratchBytes: number): Float32Array | null {
+  const scratch0 = Math.ceil((length * 4) / 64) * 64;
+  const made = sharedWasmMemory(scratch0 + MEDIAN_THREADS_MAX * scratchBytes);
+  if (!made) return null;
+  memories.set(made.buffer, { memory: made.memory, scratch0, scratchBytes });
+  return new Float32Array(made.buffer, 0, length);
 }
 
 /** The memory and this thread's scratch offset, when `buffer` is a cube memory (see {@link cubeInWasmMemory}). */
@@ -103,11 +119,28 @@ const instances = new WeakMap<CubeMemory, Exports>();
  * (counts zeroed by the caller).
  */
 export function bracketPassWasm(memory: CubeMemory, npix: number, nz: number, pb: number, bw: number, scratch: number, layout: ScratchLayout, cap: number): void {
+  bracketPassAt(memory, { cube: 0, npix, nz, pb, bw, lo: scratch + layout.lo, hi: scratch + layout.hi, below: scratch + layout.below, inside: scratch + layout.inside, above: scratch + layout.above, buf: scratch + layout.buf, cap });
+}
+
+/** Byte offsets (in a shared memory) and sizes of one call of the counting pass. */
+export interface PassPointers extends Omit<ScratchLayout, 'bytes'> {
+  /** The first of `nz` planes of `npix` float32 values. */
+  readonly cube: number;
+  readonly npix: number;
+  readonly nz: number;
+  /** The block's first pixel (within a plane) and width, a multiple of 4; lo..above: bw brackets and counts, buf: bw buffers of cap float32 each. */
+  readonly pb: number;
+  readonly bw: number;
+  readonly cap: number;
+}
+
+/** The counting pass with every pointer given: the streamed kernel's planes are a block of a ring, its state per pixel. */
+export function bracketPassAt(memory: CubeMemory, p: PassPointers): void {
   let x = instances.get(memory);
   if (!x) {
     module ??= new WebAssembly.Module(Buffer.from(MEDIAN_WASM_BASE64, 'base64'));
     x = new WebAssembly.Instance(module, { env: { memory } }).exports as Exports;
     instances.set(memory, x);
   }
-  x.pass(0, npix, nz, pb, bw, scratch + layout.lo, scratch + layout.hi, scratch + layout.below, scratch + layout.inside, scratch + layout.above, scratch + layout.buf, cap);
+  x.pass(p.cube, p.npix, p.nz, p.pb, p.bw, p.lo, p.hi, p.below, p.inside, p.above, p.buf, p.cap);
 }
