@@ -20,6 +20,9 @@ const FACES: readonly (readonly [string, string])[] = [
 
 let family: string | undefined;
 
+/** The font files registered (regular, bold), once fontFamily() has run. */
+const registered: string[] = [];
+
 /**
  * The font family to draw with. Registered once per thread from a fixed file, so the
  * pictures do not depend on which fonts fontconfig would pick; `sans-serif` only when
@@ -31,12 +34,19 @@ export function fontFamily(): string {
   for (const [regular, bold] of FACES) {
     if (!existsSync(regular)) continue;
     if (GlobalFonts.registerFromPath(regular, FAMILY)) {
-      if (existsSync(bold)) GlobalFonts.registerFromPath(bold, FAMILY);
+      registered.push(regular);
+      if (existsSync(bold) && GlobalFonts.registerFromPath(bold, FAMILY)) registered.push(bold);
       family = `"${FAMILY}"`;
       break;
     }
   }
   return family;
+}
+
+/** The font files the pictures are drawn with (none: the system's sans-serif). */
+export function fontFiles(): readonly string[] {
+  fontFamily();
+  return registered;
 }
 
 /** A CSS font string of our family: `font(13)`, `font(15, true)`. */

@@ -95,3 +95,20 @@ export function pngText(png: Uint8Array): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * Whether `png` is a whole PNG: the signature, then chunks whose CRCs all check, ending with
+ * IEND at the very end. A truncated or damaged file is not (whatever its text chunks say).
+ */
+export function intactPng(png: Uint8Array): boolean {
+  const buf = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
+  if (buf.length < 8 || !buf.subarray(0, 8).equals(SIGNATURE)) return false;
+  for (let at = 8; at + 12 <= buf.length; ) {
+    const end = at + 8 + buf.readUInt32BE(at);
+    if (end + 4 > buf.length) return false;
+    if (buf.readUInt32BE(end) !== crc32(buf.subarray(at + 8, end), crc32(buf.subarray(at + 4, at + 8)))) return false;
+    if (buf.toString('latin1', at + 4, at + 8) === 'IEND') return end + 4 === buf.length;
+    at = end + 4;
+  }
+  return false;
+}
