@@ -15,7 +15,7 @@ import type { Canvas } from '@napi-rs/canvas';
 /**
  * zlib level of the pixel data. Measured on the scale bench's pictures (a group map of
  * 760 x 438 and an SFH plot of 820 x 470 per result), CPU per picture: level 1-3 ~2.3 ms
- * and 55-58 KB, level 6 ~8 ms and 47 KB; Skia's encoder ~20 ms and 62 KB.
+ * and 55-58 KiB, level 6 ~8 ms and 47 KiB; Skia's encoder ~20 ms and 62 KiB.
  */
 const LEVEL = 3;
 
