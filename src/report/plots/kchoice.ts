@@ -1,7 +1,8 @@
 /**
  * Choosing k for one galaxy: the total within-group EMD (OBJECTIV) and the mean silhouette
  * (SILHOUET) of each result against k, in two panels sharing the k axis. It aggregates the
- * results of a sweep, so it is drawn after a run (or by `report`), not by a stage.
+ * results of a sweep, so the catalog-level `summarise` stage draws it (and `report` a
+ * missing one), from every result of the galaxy in the folder.
  */
 import type { SKRSContext2D } from '@napi-rs/canvas';
 import { drawAxes, niceRange, niceTicks, xOf, yOf, type Frame } from './axes.ts';
