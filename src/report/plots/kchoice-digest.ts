@@ -38,17 +38,29 @@ function drawingIdentity(): string {
   // kchoice.ts (or .js, as it runs) beside this file, and its imports.
   const here = fileURLToPath(import.meta.url);
   const kchoice = here.replace(/kchoice-digest(\.[cm]?[jt]s)$/, 'kchoice$1');
-  const require = createRequire(import.meta.url);
-  const canvas = (JSON.parse(readFileSync(require.resolve('@napi-rs/canvas/package.json'), 'utf8')) as { version: string }).version;
   identity = sha256(
     JSON.stringify({
       code: codeHash(kchoice, PACKAGE_ROOT).hash,
       fonts: fontFiles().map((f) => createHash('sha256').update(readFileSync(f)).digest('hex')),
-      canvas,
+      canvas: canvasVersion(),
       zlib: process.versions.zlib,
     }),
   );
   return identity;
+}
+
+/**
+ * The canvas library's version, from its package.json; `unknown` if that cannot be read (a
+ * future layout): the digest then misses only an upgrade of the library, which the lock
+ * file records, and the bytes do not depend on where it is installed.
+ */
+function canvasVersion(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    return (JSON.parse(readFileSync(require.resolve('@napi-rs/canvas/package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** The digest of a k-choice plot of `galaxy` from `points`. */
