@@ -51,8 +51,8 @@ function drawingIdentity(): string {
 
 /**
  * The canvas library's version, from its package.json; `unknown` if that cannot be read (a
- * future layout): the digest then misses only an upgrade of the library, which the lock
- * file records, and the bytes do not depend on where it is installed.
+ * future layout): the digest then misses only an upgrade of the library (a plot drawn by
+ * the old one is kept until its points change), and never depends on where it is installed.
  */
 function canvasVersion(): string {
   try {
