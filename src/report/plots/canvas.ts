@@ -2,7 +2,7 @@
  * The drawing surface every picture uses, set up so a rerun gives byte-identical PNGs:
  * fonts registered from fixed files (DejaVu Sans, else Lato) under one family name, the
  * portable text renderer with a fixed language, a white background, and PNGs encoded
- * without metadata (no time stamps).
+ * without time stamps (png.ts).
  */
 import { existsSync } from 'node:fs';
 import { createCanvas, GlobalFonts, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
