@@ -3,7 +3,9 @@
  * one row per result of the run (every selected galaxy at every k that ended well), each
  * galaxy's k-choice plot, and the summary table that `run` prints at its end. Its key is
  * the run's result FITS (through the write stage's output hashes), so an unchanged rerun
- * answers it from the cache and one more galaxy, or one changed result, reruns it.
+ * answers it from the cache and one more galaxy, or one changed result, reruns it. A rerun
+ * redraws only the k-choice plots whose points changed: each PNG carries the digest of what
+ * it was drawn from (src/report/plots/kchoice-digest.ts, docs/report.md).
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -69,7 +71,7 @@ const PRINT_ROWS = 60;
  * 400 galaxies).
  */
 export async function run(ctx: StageContext): Promise<StageOutput> {
-  const { compareEntries, compareGalaxies, drawKChoice, entryOf, fitsFilesIn, kChoicePath, readEntry, readResult } = await import('../src/report/plots/index.ts');
+  const { compareEntries, compareGalaxies, drawKChoice, entryOf, fitsFilesIn, kChoiceCurrent, kChoiceDigest, kChoicePath, readEntry, readResult } = await import('../src/report/plots/index.ts');
   const { writeFileAtomic } = await import('../src/cache/atomic.ts');
   const { summaryRow, summaryTable, writeSummaryCsv } = await import('../src/report/summary.ts');
   const thresholds = { maxPsfSigma: Number(ctx.params['maxPsfSigma']), minGrouped: Number(ctx.params['minGrouped']) };
@@ -112,8 +114,11 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
       const points = [...(byGalaxy.get(galaxy) ?? [])].sort(compareEntries);
       const first = points[0]!;
       const file = kChoicePath(dir, galaxy, first.snName);
-      writeFileAtomic(file, drawKChoice(galaxy, first.snName, points).png);
       files.push(file);
+      // A plot whose PNG carries the digest of these very points (and of the drawing code,
+      // fonts and libraries) is what a redraw would give: kept (kchoice-digest.ts).
+      if (kChoiceCurrent(file, kChoiceDigest(galaxy, first.snName, points))) continue;
+      writeFileAtomic(file, drawKChoice(galaxy, first.snName, points).png);
       // A canvas's native memory is returned only when the event loop turns after it is
       // collected: without this, 179 plots drawn in one go held ~300 MB until the stage ended.
       await new Promise((resolve) => setImmediate(resolve));

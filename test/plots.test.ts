@@ -7,7 +7,7 @@
  * by eye.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,7 +15,7 @@ import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { writeFits, type Card } from '../src/fits/index.ts';
 import { ndarray } from '../src/ndarray.ts';
 import { xOf, yOf } from '../src/report/plots/axes.ts';
-import { AGES_GYR, drawGroupMap, drawKChoice, drawSfhPlot, findResults, groupColour, massFractions, meanAgeGyr, normalised, pixelCentre, readResult, rgbOf, youngFraction, type GroupResult } from '../src/report/plots/index.ts';
+import { AGES_GYR, drawGroupMap, drawKChoice, kChoiceCurrent, kChoiceDigest, drawSfhPlot, findResults, groupColour, massFractions, meanAgeGyr, normalised, pixelCentre, readResult, rgbOf, youngFraction, type GroupResult } from '../src/report/plots/index.ts';
 import { OBJECTIVE_COLOUR, SILHOUETTE_COLOUR } from '../src/report/plots/palette.ts';
 
 type RGBA = [number, number, number, number];
@@ -282,6 +282,28 @@ describe('the k-choice plot', () => {
     const { png, layout } = drawKChoice('7', 'SNtest', [2, 3, 4].map((k) => ({ k, seed: 0, objective: k, silhouette: null })));
     assert.equal(await markers(png, OBJECTIVE_COLOUR, layout.panels.objective), 3);
     assert.equal(await markers(png, SILHOUETTE_COLOUR, layout.panels.silhouette), 0);
+  });
+
+  it('carries the digest of its inputs: a file is current only for the same points, and only whole', () => {
+    const pts = [{ k: 2, seed: 0, objective: 3, silhouette: 0.2 }, { k: 3, seed: 0, objective: 2, silhouette: 0.4 }];
+    const file = path.join(dir, '7_SN_kchoice.png');
+    assert.equal(kChoiceCurrent(file, kChoiceDigest('7', 'SN', pts)), false, 'no file yet');
+    const png = drawKChoice('7', 'SN', pts).png;
+    writeFileSync(file, png);
+    assert.equal(kChoiceCurrent(file, kChoiceDigest('7', 'SN', pts)), true);
+    // Any input the plot shows changes the digest.
+    assert.equal(kChoiceCurrent(file, kChoiceDigest('7', 'SN', [pts[0]!, { ...pts[1]!, silhouette: 0.41 }])), false, 'a silhouette');
+    assert.equal(kChoiceCurrent(file, kChoiceDigest('7', 'SN', [...pts, { k: 4, seed: 0, objective: 1, silhouette: 0.3 }])), false, 'one more k');
+    assert.equal(kChoiceCurrent(file, kChoiceDigest('7', 'SN', [pts[0]!, { ...pts[1]!, seed: 1 }])), false, 'a seed');
+    assert.equal(kChoiceCurrent(file, kChoiceDigest('7', 'SN2', pts)), false, 'the SN name');
+    assert.equal(kChoiceCurrent(file, kChoiceDigest('8', 'SN', pts)), false, 'the galaxy');
+    // A damaged or truncated file with the right digest is not trusted.
+    const damaged = Buffer.from(png);
+    damaged[damaged.length - 40] = (damaged[damaged.length - 40] as number) ^ 1;
+    writeFileSync(file, damaged);
+    assert.equal(kChoiceCurrent(file, kChoiceDigest('7', 'SN', pts)), false, 'a flipped bit');
+    writeFileSync(file, png.subarray(0, png.length - 12));
+    assert.equal(kChoiceCurrent(file, kChoiceDigest('7', 'SN', pts)), false, 'cut short');
   });
 });
 

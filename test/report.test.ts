@@ -9,7 +9,7 @@
  * time is printed, not asserted).
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -109,8 +109,15 @@ describe('run writes summary.csv, the pictures and the report', () => {
   });
 
   it('flags rows beyond the thresholds instead of dropping them', () => {
+    const kChoices = readdirSync(out).filter((n) => n.endsWith('_kchoice.png'));
+    const stamp = (n: string) => `${statSync(path.join(out, n)).ino}:${statSync(path.join(out, n)).mtimeMs}`;
+    const before = kChoices.map(stamp);
     const r = runCli(['run', ...args, '--set', 'minGrouped=100000', '--set', 'maxPsfSigma=0.6']);
     assert.equal(r.code, 0, r.stderr);
+    // summarise ran again (new flags below), but no result changed: each k-choice plot
+    // carries the digest of its points and is kept, not redrawn (kchoice-digest.ts).
+    assert.equal(kChoices.length, GALAXIES.length);
+    assert.deepEqual(kChoices.map(stamp), before, 'the k-choice plots are the same files');
     const rows = readCsv(path.join(out, 'summary.csv'));
     assert.equal(rows.length, GALAXIES.length * KS.length, 'nothing dropped');
     for (const row of rows) {

@@ -25,6 +25,17 @@ function prepare(path: string, hdus: readonly WriteHdu[]): EncodedHdu[] {
   return hdus.map((hdu, i) => encodeHdu(hdu, i, path));
 }
 
+/**
+ * The scratch for byte-swapped copies: the largest HDU's data, up to SWAP_CHUNK_BYTES, and
+ * never zero-filled (every chunk is copied in before it is read). A fixed 16 MB zeroed
+ * buffer cost ~4 ms per file, a third of writing a small result.
+ */
+function scratchFor(encoded: readonly EncodedHdu[]): Buffer {
+  const largest = Math.max(0, ...encoded.map((hdu) => hdu.dataBytes));
+  // (at least one element of the widest type, so a chunk always holds one)
+  return Buffer.allocUnsafe(Math.max(8, Math.min(SWAP_CHUNK_BYTES, largest)));
+}
+
 function tempPath(path: string): string {
   // One naming scheme for every temporary file, so killed runs' leftovers are found and swept.
   return tempNameFor(path);
@@ -68,7 +79,7 @@ export function writeFitsSync(path: string, hdus: readonly WriteHdu[]): void {
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', 0o644);
-    const scratch = Buffer.alloc(SWAP_CHUNK_BYTES);
+    const scratch = scratchFor(encoded);
     const putAt = (buf: Buffer, at: number): number => {
       let off = 0;
       while (off < buf.length) off += writeSync(fd as number, buf, off, buf.length - off, at + off);
@@ -120,7 +131,7 @@ export async function writeFits(path: string, hdus: readonly WriteHdu[]): Promis
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     handle = await open(tmp, 'wx', 0o644);
-    const scratch = Buffer.alloc(SWAP_CHUNK_BYTES);
+    const scratch = scratchFor(encoded);
     let position = 0;
     for (const hdu of encoded) {
       const headerAt = position;

@@ -2,11 +2,12 @@
  * The drawing surface every picture uses, set up so a rerun gives byte-identical PNGs:
  * fonts registered from fixed files (DejaVu Sans, else Lato) under one family name, the
  * portable text renderer with a fixed language, a white background, and PNGs encoded
- * without metadata (no time stamps).
+ * without time stamps (png.ts).
  */
 import { existsSync } from 'node:fs';
 import { createCanvas, GlobalFonts, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { INK } from './palette.ts';
+import { pngOf } from './png.ts';
 
 /** The family name our fonts are registered under. */
 const FAMILY = 'SFH Sans';
@@ -19,6 +20,9 @@ const FACES: readonly (readonly [string, string])[] = [
 
 let family: string | undefined;
 
+/** The font files registered (regular, bold), once fontFamily() has run. */
+const registered: string[] = [];
+
 /**
  * The font family to draw with. Registered once per thread from a fixed file, so the
  * pictures do not depend on which fonts fontconfig would pick; `sans-serif` only when
@@ -30,7 +34,8 @@ export function fontFamily(): string {
   for (const [regular, bold] of FACES) {
     if (!existsSync(regular)) continue;
     if (GlobalFonts.registerFromPath(regular, FAMILY)) {
-      if (existsSync(bold)) GlobalFonts.registerFromPath(bold, FAMILY);
+      registered.push(regular);
+      if (existsSync(bold) && GlobalFonts.registerFromPath(bold, FAMILY)) registered.push(bold);
       family = `"${FAMILY}"`;
       break;
     }
@@ -38,15 +43,36 @@ export function fontFamily(): string {
   return family;
 }
 
+/** The font files the pictures are drawn with (none: the system's sans-serif). */
+export function fontFiles(): readonly string[] {
+  fontFamily();
+  return registered;
+}
+
 /** A CSS font string of our family: `font(13)`, `font(15, true)`. */
 export function font(px: number, bold = false): string {
   return `${bold ? 'bold ' : ''}${px}px ${fontFamily()}`;
 }
 
-/** A fresh canvas with a white background and deterministic text settings. */
+/**
+ * Canvases whose picture is encoded, for the next picture of the same size (this thread's;
+ * a few sizes). Each new canvas's pixels came from fresh memory that the kernel zeroed on
+ * first touch (the canvas library's allocator returns freed rasters to it): on the bench
+ * machine that was a fifth of a picture's time. Only a canvas passed to encodePng is reused,
+ * so one still being drawn on is never handed out twice.
+ */
+const spare: Canvas[] = [];
+const SPARE = 4;
+
+/** A canvas with a white background and deterministic text settings, in the default state (as a fresh one). */
 export function newCanvas(width: number, height: number): { canvas: Canvas; ctx: SKRSContext2D } {
-  const canvas = createCanvas(Math.round(width), Math.round(height));
+  const [w, h] = [Math.round(width), Math.round(height)];
+  const at = spare.findIndex((c) => c.width === w && c.height === h);
+  const canvas = at >= 0 ? (spare.splice(at, 1)[0] as Canvas) : createCanvas(w, h);
   const ctx = canvas.getContext('2d');
+  // reset(): transparent pixels, the default state, no path, an empty save stack (HTML's
+  // reset(), as a fresh canvas has); the white background then covers every pixel.
+  if (at >= 0) ctx.reset();
   ctx.lang = 'en';
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
@@ -56,9 +82,18 @@ export function newCanvas(width: number, height: number): { canvas: Canvas; ctx:
   return { canvas, ctx };
 }
 
-/** The canvas as PNG bytes (no metadata, so equal drawings give equal bytes). */
-export function encodePng(canvas: Canvas): Buffer {
-  return canvas.encodeSync('png');
+/**
+ * The canvas as PNG bytes (no time stamp, so equal drawings give equal bytes), by our own
+ * encoder (png.ts: Skia's took most of a picture's time); `text` adds tEXt chunks. The
+ * canvas is done with: it may be reused for a later picture.
+ */
+export function encodePng(canvas: Canvas, text?: Readonly<Record<string, string>>): Buffer {
+  const png = pngOf(canvas, text);
+  if (!spare.includes(canvas)) {
+    spare.push(canvas);
+    if (spare.length > SPARE) spare.shift();
+  }
+  return png;
 }
 
 /** Writes `text` at (x, y) in the given font, colour and alignment, then restores the state. */

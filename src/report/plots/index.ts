@@ -8,6 +8,7 @@
  *   findResults(dir)                      the result FITS in a folder (headers only)
  *   drawGroupMap(r) / drawSfhPlot(r)      PNG bytes and where things were drawn
  *   drawKChoice(galaxy, sn, points)       the objective and silhouette against k
+ *   kChoiceDigest / kChoiceCurrent        whether a k-choice PNG on disk is what a redraw would give
  *   writeResultPictures(file, opts)       both per-result PNGs, next to the FITS
  *   writeKChoice(dir, galaxy)             the k-choice PNG of a galaxy's results in dir
  */
@@ -20,6 +21,7 @@ import { flagsOf, kChoicePath, picturePaths, type Thresholds } from './stats.ts'
 
 export { cornerTitle, drawCornerPlot, type CornerInput, type CornerLayout, type CornerParam } from './corner.ts';
 export { drawKChoice, type KChoiceLayout, type KPoint } from './kchoice.ts';
+export { KCHOICE_DIGEST, kChoiceCurrent, kChoiceDigest } from './kchoice-digest.ts';
 export { drawGroupMap, pixelCentre, type MapLayout, type MapOptions } from './map.ts';
 export { compareEntries, compareGalaxies, entryOf, findResults, fitsFilesIn, isResultHeader, readEntry, readResult, type GroupResult, type ResultEntry } from './result.ts';
 export { drawSfhPlot, type SfhLayout } from './sfh.ts';

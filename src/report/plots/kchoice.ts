@@ -1,11 +1,13 @@
 /**
  * Choosing k for one galaxy: the total within-group EMD (OBJECTIV) and the mean silhouette
  * (SILHOUET) of each result against k, in two panels sharing the k axis. It aggregates the
- * results of a sweep, so it is drawn after a run (or by `report`), not by a stage.
+ * results of a sweep, so the catalog-level `summarise` stage draws it (and `report` a
+ * missing one), from every result of the galaxy in the folder.
  */
 import type { SKRSContext2D } from '@napi-rs/canvas';
 import { drawAxes, niceRange, niceTicks, xOf, yOf, type Frame } from './axes.ts';
 import { encodePng, newCanvas, text } from './canvas.ts';
+import { KCHOICE_DIGEST, kChoiceDigest } from './kchoice-digest.ts';
 import { INK, MUTED, OBJECTIVE_COLOUR, SILHOUETTE_COLOUR } from './palette.ts';
 
 /** One result's numbers on the k-choice plot. */
@@ -28,7 +30,10 @@ const WIDTH = 680;
 const HEIGHT = 560;
 const MARKER = 6;
 
-/** Draws the k-choice plot of one galaxy from its results at every k (and seed) present. */
+/**
+ * Draws the k-choice plot of one galaxy from its results at every k (and seed) present.
+ * The PNG carries the digest of what it was drawn from (kchoice-digest.ts).
+ */
 export function drawKChoice(galaxy: string, snName: string, points: readonly KPoint[]): { png: Buffer; layout: KChoiceLayout } {
   const { canvas, ctx } = newCanvas(WIDTH, HEIGHT);
   text(ctx, `Choosing k — Galaxy ${galaxy} · ${snName}`, 24, 28, { size: 18, bold: true });
@@ -41,7 +46,7 @@ export function drawKChoice(galaxy: string, snName: string, points: readonly KPo
   const objective = panel(ctx, { ...box, top: 78, bottom: 290 }, kRange, kTicks, points, 'objective', 'total within-group EMD', OBJECTIVE_COLOUR, 'circle');
   const silhouette = panel(ctx, { ...box, top: 320, bottom: HEIGHT - 60 }, kRange, kTicks, points, 'silhouette', 'mean silhouette (EMD)', SILHOUETTE_COLOUR, 'square');
   text(ctx, 'k (groups requested)', (box.left + box.right) / 2, HEIGHT - 18, { size: 14, align: 'center' });
-  return { png: encodePng(canvas), layout: { width: WIDTH, height: HEIGHT, panels: { objective: objective.frame, silhouette: silhouette.frame }, markers: [...objective.markers, ...silhouette.markers] } };
+  return { png: encodePng(canvas, { [KCHOICE_DIGEST]: kChoiceDigest(galaxy, snName, points) }), layout: { width: WIDTH, height: HEIGHT, panels: { objective: objective.frame, silhouette: silhouette.frame }, markers: [...objective.markers, ...silhouette.markers] } };
 }
 
 type Key = 'objective' | 'silhouette';
