@@ -75,7 +75,7 @@ describe('caching, through the CLI', () => {
 
   test('inputs hashed in parallel (here and on the idle stage worker) get the sha256 of a plain read', () => {
     // SFH_PREFETCH_MIN_BYTES=1 sends even these small files down the path a MUSE cube takes
-    // (the largest hashed in the main thread, the next on the prestarted worker).
+    // (the largest hashed in the main thread, the next on an idle stage worker).
     const own = tempDir();
     try {
       const r = runCli(['run', ...args(own.dir, data, ['--galaxy', '11,45', '--k', '3']), '--json'], { env: { SFH_PREFETCH_MIN_BYTES: '1' } });

@@ -6,12 +6,21 @@
  * and they hold exactly the fields they had then (a flip in the word `checksum` would
  * otherwise pass a sealed record off as an old one).
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Json } from '../stage.ts';
 import { canonicalJson, sha256 } from './canonical.ts';
 import type { KeyFields } from './key.ts';
 
 /** Bumped when the record format changes; older records are then misses. */
 export const CACHE_FORMAT = 1;
+
+/**
+ * What identifies the checks of {@link parseRecord}: the format and the sha256 of this
+ * module's own code. The cache's list of records found intact (verified-records.ts) vouches
+ * for a record only under the same checks.
+ */
+export const CHECKS: string = sha256(`${CACHE_FORMAT}\n${readFileSync(fileURLToPath(import.meta.url), 'utf8')}`).slice(0, 32);
 
 /** Where an array of a cached output lives. */
 export interface ArrayRef {

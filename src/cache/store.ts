@@ -15,6 +15,7 @@ import { canonicalJson, sha256 } from './canonical.ts';
 import type { KeyFields } from './key.ts';
 import { clearCachePath, kindProblem, objectProblem, readCacheFile, writeCacheFile } from './cache-files.ts';
 import { CACHE_FORMAT, outputHashOf, parseRecord, sealRecord, type ArrayRef, type CacheRecord } from './record.ts';
+import { VerifiedRecords } from './verified-records.ts';
 
 export { CACHE_FORMAT, outputHashOf, type ArrayRef, type CacheRecord } from './record.ts';
 
@@ -49,8 +50,12 @@ export class CacheCorruption extends Error {
 export class LocalCache implements Cache {
   /** Problems met (corrupt records or objects), for the run's report. */
   readonly problems: CacheProblem[] = [];
+  /** Records found intact before, by the sha256 of their text: not checked in full again. */
+  private readonly verified: VerifiedRecords;
 
-  constructor(readonly dir: string) {}
+  constructor(readonly dir: string) {
+    this.verified = new VerifiedRecords(dir);
+  }
 
   private recordFile(key: string): string {
     return path.join(this.dir, 'records', key.slice(0, 2), `${key}.json`);
@@ -71,22 +76,37 @@ export class LocalCache implements Cache {
       clearCachePath(file);
       return undefined;
     }
-    const parsed = parseRecord(read.data, key);
-    if ('problem' in parsed) {
-      if (!parsed.older) this.problems.push({ reason: 'corrupt-record', file, detail: parsed.problem });
-      clearCachePath(file);
-      return undefined;
+    // (text that passed the full check before, byte for byte, passes it again: verified-records.ts)
+    const digest = sha256(read.data);
+    let rec: CacheRecord;
+    if (this.verified.vouches(key, digest)) {
+      rec = JSON.parse(read.data) as CacheRecord;
+    } else {
+      const parsed = parseRecord(read.data, key);
+      if ('problem' in parsed) {
+        if (!parsed.older) this.problems.push({ reason: 'corrupt-record', file, detail: parsed.problem });
+        this.verified.forget(key);
+        clearCachePath(file);
+        return undefined;
+      }
+      rec = parsed.record;
     }
-    const rec = parsed.record;
     for (const ref of Object.values(rec.output.arrays)) {
       const obj = this.objectFile(ref.object);
       const problem = objectProblem(obj, ref.bytes);
       if (problem) {
         this.problems.push(problem);
+        this.verified.forget(key);
         return undefined;
       }
     }
+    this.verified.note(key, digest);
     return rec;
+  }
+
+  /** Keeps, for the next run, which records this one found intact or stored (verified-records.ts). */
+  saveVerified(): void {
+    this.verified.save();
   }
 
   loadArray(ref: ArrayRef): NDArray {
@@ -115,11 +135,15 @@ export class LocalCache implements Cache {
       if (objectProblem(file, bytes.length)) writeCacheFile(this.dir, file, bytes);
     }
     const rec = sealRecord({ format: CACHE_FORMAT, key, instance, fields, output: out, outputHash: outputHashOf(out), warnings: [...warnings], createdAt: new Date().toISOString(), ...(run && (run.started || run.command) ? { run } : {}) });
-    writeCacheFile(this.dir, this.recordFile(key), JSON.stringify(rec, null, 1));
+    const text = JSON.stringify(rec, null, 1);
+    writeCacheFile(this.dir, this.recordFile(key), text);
+    // (vouched for as any record is: by the full check, of the very text written)
+    if ('record' in parseRecord(text, key)) this.verified.note(key, sha256(text));
     return rec;
   }
 
   invalidate(key: string): void {
+    this.verified.forget(key);
     rmSync(this.recordFile(key), { force: true });
   }
 

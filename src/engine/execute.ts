@@ -88,13 +88,20 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
     ...(options.pool ? { pool: options.pool } : options.workers !== false && WORKERS_AVAILABLE ? { pool: new WorkerPool(Math.max(1, options.jobs)) } : {}),
   };
 
-  // A worker boots and imports the stages while the main thread computes keys.
   if (rc.pool) {
-    rc.pool.prestart();
-    rc.pool.preload(workerModules(plan, rc.root));
     const pool = rc.pool;
     rc.hasher.offload = (file) => pool.tryHash(file);
   }
+  // The stage worker starts, and imports the stages ahead of their jobs, once an instance has
+  // run (the cold run's first catalog row, a rerun's first changed instance): a rerun with
+  // nothing to do starts none (docs/benchmark.md, "An unchanged rerun"). One that failed does
+  // not count: its dependents will not run, and a rerun of a catalog always meets those.
+  let woken = false;
+  const wake = (result: InstanceResult): void => {
+    if (woken || result.status !== 'ran' || !rc.pool) return;
+    woken = true;
+    rc.pool.wake(workerModules(plan, rc.root));
+  };
 
   // Outputs stay in memory only until the last dependent instance has read them.
   const readers = new Map<string, number>();
@@ -126,6 +133,7 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
           result = { instance: inst, status: 'skipped', ms: 0, ...(skipped.skipReason ? { skipReason: skipped.skipReason } : {}), warnings: [], files: [] };
         } else {
           result = await limit(() => (abort.signal.aborted ? cancelled(inst) : runOne(rc, inst)));
+          wake(result);
         }
         releaseDeps(inst);
         const ended = endedOf(rc, result, blocker);

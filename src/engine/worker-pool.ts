@@ -61,6 +61,7 @@ export class WorkerPool {
   private readonly hashing = new Map<number, { resolve: (sha256: string | null) => void; worker: Worker }>();
   private nextId = 1;
   private firstJob: (() => void)[] | null = [];
+  private woken = false;
 
   constructor(readonly size: number) {}
 
@@ -85,18 +86,18 @@ export class WorkerPool {
   }
 
   /**
-   * Starts one worker now, before there is a job for it: booting a worker thread takes
-   * ~40 ms, which the main thread's start-up and planning can hide. With {@link preload},
-   * the worker is ready, stage code loaded, by the time the main thread has computed the
-   * keys and found what to run. On a run where everything is cached this was wasted work
-   * on an idle core, stopped by close().
+   * The run has work (an instance ran): starts the first worker now, if none runs yet (the one
+   * booted early, {@link startEarlyWorker}, when there is one), and has every started worker
+   * import these stage modules (in this order) while it has no job, so that they are loaded
+   * before the jobs that need them arrive. Until then the pool starts nothing of its own: a
+   * run whose instances are all cached never starts a worker, and a job that comes first (a
+   * galaxy that fails again, say) starts one that imports only its own module. Called once;
+   * later calls do nothing.
    */
-  prestart(): void {
+  wake(modules: readonly string[]): void {
+    if (this.woken) return;
+    this.woken = true;
     if (this.all.length === 0) this.idle.push(this.spawn());
-  }
-
-  /** Has every started worker import these stage modules (in this order) before its first job needs them. */
-  preload(modules: readonly string[]): void {
     for (const worker of this.all) worker.postMessage({ preload: modules } satisfies PreloadMessage);
   }
 

@@ -11,7 +11,7 @@ import { LockRecords } from '../provenance/records.ts';
 import type { Executed, Executor, SessionRun } from '../session/executor.ts';
 import type { RunRequest } from '../session/request.ts';
 
-/** Runs plans here; its first worker boots as soon as it is made, while the session plans. */
+/** Runs plans here, on a pool of stage workers that starts when the run has work. */
 export class LocalExecutor implements Executor {
   readonly name = 'local';
   readonly recordArgs = {};
@@ -23,8 +23,8 @@ export class LocalExecutor implements Executor {
 
   constructor(request: RunRequest) {
     this.jobs = request.jobs ?? os.availableParallelism();
+    // (its first worker starts when the run has work: WorkerPool.wake)
     this.pool = process.env['SFH_WORKERS'] !== '0' && WORKERS_AVAILABLE ? new WorkerPool(this.jobs) : undefined;
-    this.pool?.prestart();
   }
 
   async check(): Promise<void> {

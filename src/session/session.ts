@@ -118,6 +118,7 @@ export async function runSession(request: RunRequest, executor: Executor, stream
     journal.add(catalogRecords(catalog, journal.context));
     const before = readLockIfAny(lockFile);
     updateLock(lockFile, pipeline, `sfh-pipeline ${VERSION}`, journal.records);
+    prepared.cache.saveVerified();
     const replaced = replacedLines(lockFile, before, readLockIfAny(lockFile));
     // What the catalog-level stages say (the summary table, where report.html is, who was left out) after the counts.
     for (const line of [...cacheProblemLines(executed.cacheProblems), ...summaryLines(tasks), ...catalogLines(catalog), ...replaced]) out.write(`${line}\n`);
