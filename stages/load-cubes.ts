@@ -25,8 +25,6 @@ import { fitsFileOf, isGzip } from '../src/fits/gzip.ts';
 import { startStreamHelpers } from '../src/kernels/stream-median.ts';
 import type { InputRead, Json, StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 import { ngistInputs, findNgistRun } from '../src/ngist/files.ts';
-import { ngistMaps } from '../src/ngist/map.ts';
-import { readNgist } from '../src/ngist/read.ts';
 import { ndarray } from '../src/ndarray.ts';
 import { celestialWcs, worldToPixel, type CelestialWcs } from '../src/wcs/index.ts';
 
@@ -179,6 +177,9 @@ function snPixel(ctx: StageContext, wcs: CelestialWcs, ra: number, dec: number, 
  * the cube's, the seeing the cube's SKY_RES, the catalog's or `--set psfFwhm=`.
  */
 async function runNgist(ctx: StageContext, galaxy: Galaxy, dir: string, cube: string, who: string): Promise<StageOutput> {
+  // Imported here, not at the top: the nGIST reader brings the YAML parser (~50-100 ms to
+  // load), which a worker would otherwise load before every MUSE galaxy's first cube.
+  const [{ readNgist }, { ngistMaps }] = await Promise.all([import('../src/ngist/read.ts'), import('../src/ngist/map.ts')]);
   const files = findNgistRun(dir, who);
   const ngist = await readNgist(files, who);
   const { nx, ny } = ngist;
