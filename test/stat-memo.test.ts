@@ -14,6 +14,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { writeFileAtomic } from '../src/cache/atomic.ts';
 import { canonicalJson } from '../src/cache/canonical.ts';
+import { LocalCache } from '../src/cache/store.ts';
 import { readStatMemo, statKeyOf, writeStatMemo } from '../src/cache/stat-memo.ts';
 import { readLock } from '../src/provenance/lock.ts';
 import type { Json } from '../src/stage.ts';
@@ -99,7 +100,7 @@ describe('a wrong hash in the stat memo never reaches a key, the lock or provena
 });
 
 describe('what is flushed to disk', () => {
-  test('a stat-memo entry is written without an fsync (a damaged one is a miss); other cache files with one', (t) => {
+  test('a stat-memo entry and a latest-key pointer are written without an fsync (a damaged one is a miss); other cache files with one', (t) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'stat-memo-fsync-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const real = fs.fsyncSync;
@@ -117,6 +118,11 @@ describe('what is flushed to disk', () => {
       writeStatMemo(memo, key, input, sha('x'));
       assert.equal(calls, 0, 'no fsync for a stat-memo entry');
       assert.deepEqual(readStatMemo(memo, key), { sha256: sha('x') });
+      const cache = new LocalCache(path.join(dir, 'cache'));
+      cache.remember(dir, 'cluster', '122', sha('a key'));
+      assert.equal(calls, 0, 'no fsync for the pointer explain reads');
+      writeFileSync(readdirSync(path.join(dir, 'cache', 'latest')).map((f) => path.join(dir, 'cache', 'latest', f))[0]!, '');
+      assert.equal(cache.latest(dir, 'cluster', '122'), undefined, 'an empty pointer is none');
       writeFileAtomic(path.join(dir, 'record.json'), '{}');
       assert.equal(calls, 1, 'an fsync for any other atomic write');
     } finally {
