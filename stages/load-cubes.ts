@@ -22,11 +22,8 @@ import { FitsFile, judgeInput, type ChecksumPolicy, type HduInfo } from '../src/
 import { findHdu } from '../src/fits/find-hdu.ts';
 import { fitsHeaders, fitsWarnings } from '../src/fits/small-fits.ts';
 import { fitsFileOf, isGzip } from '../src/fits/gzip.ts';
-import { startStreamHelpers } from '../src/kernels/stream-median.ts';
 import type { InputRead, Json, StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 import { ngistInputs, findNgistRun } from '../src/ngist/files.ts';
-import { ngistMaps } from '../src/ngist/map.ts';
-import { readNgist } from '../src/ngist/read.ts';
 import { ndarray } from '../src/ndarray.ts';
 import { celestialWcs, worldToPixel, type CelestialWcs } from '../src/wcs/index.ts';
 
@@ -68,9 +65,15 @@ export function skip(ctx: StageInputContext): string | undefined {
 /** This stage reads its inputs whole and returns their hashes (src/engine/read-first.ts). */
 export const hashesInputs = true;
 
-/** Boots the medians' helper threads ahead of the first cube (a worker calls this while idle). */
+/**
+ * Boots the file worker ahead of the first cube (a worker calls this while idle): every pair
+ * of plain binned files uses it (src/cube/pair.ts). The streamed median's helper threads are
+ * not booted here: only a full-resolution or gzip file uses them, which starts them at its
+ * first median (~50 ms, once per worker); booted here, two threads that a binned galaxy never
+ * uses took ~0.15 s of CPU each while the same worker ran collapse-smooth and cluster on a
+ * 2-core machine (docs/benchmark.md).
+ */
 export function warm(): void {
-  startStreamHelpers();
   startFileWorker();
 }
 
@@ -179,6 +182,9 @@ function snPixel(ctx: StageContext, wcs: CelestialWcs, ra: number, dec: number, 
  * the cube's, the seeing the cube's SKY_RES, the catalog's or `--set psfFwhm=`.
  */
 async function runNgist(ctx: StageContext, galaxy: Galaxy, dir: string, cube: string, who: string): Promise<StageOutput> {
+  // Imported here, not at the top: the nGIST reader brings the YAML parser (~50-100 ms to
+  // load), which a worker would otherwise load before every MUSE galaxy's first cube.
+  const [{ readNgist }, { ngistMaps }] = await Promise.all([import('../src/ngist/read.ts'), import('../src/ngist/map.ts')]);
   const files = findNgistRun(dir, who);
   const ngist = await readNgist(files, who);
   const { nx, ny } = ngist;

@@ -35,6 +35,8 @@ import {
   type DtdHost,
   type DtdModel,
 } from '../src/dtd/index.ts';
+import { numpySumOfProducts } from '../src/dtd/likelihood.ts';
+import { NUMPY1_SUM_BLOCK, numpySum } from '../src/kernels/sums.ts';
 import { syntheticDtdHosts, writeSyntheticDtdCatalog, type SyntheticDtdEntry } from '../src/example/dtd.ts';
 import { correctlyRoundedLog } from '../src/kernels/log.ts';
 import { legacyGauss, legacyRandomSample, legacySeed } from '../src/kernels/random.ts';
@@ -76,6 +78,26 @@ function sample(hosts: readonly DtdHost[]) {
 }
 
 describe('dtd: the model pieces, checked by hand', () => {
+  it("sums a group's SFH times the DTD weights bit for bit as np.sum of the products, without the products' array", () => {
+    // (the sampler's hot loop: summed in registers, in numpy's pairwise order)
+    let seed = 12345;
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const special = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, -1e-300, 1e300, 5e-324];
+    for (const n of [1, 7, 8, 9, 15, 16, 17, 49, 50, 51, 127, 128, 129, 200]) {
+      for (let trial = 0; trial < 40; trial++) {
+        const row = trial % 3;
+        const a = Float64Array.from({ length: n + row }, () => (next() - 0.3) * 10 ** Math.floor(next() * 8 - 4));
+        const w = Float64Array.from({ length: n }, () => next() * 10 ** Math.floor(next() * 6 - 3));
+        if (trial % 5 === 4) a[row + Math.floor(next() * n)] = special[trial % special.length]!;
+        if (trial % 7 === 6) a.fill(-0);
+        const products = Float64Array.from({ length: n }, (_, i) => a[row + i]! * w[i]!);
+        const want = numpySum(products, 0, n, 1, NUMPY1_SUM_BLOCK);
+        const got = numpySumOfProducts(a, row, w, n);
+        assert.ok(Object.is(got, want), `n = ${n}, trial ${trial}: ${got} != ${want}`);
+      }
+    }
+  });
+
   it('has 51 age-bin edges at log10(t/yr) = 7.775 .. 10.275 in 0.05 dex steps', () => {
     assert.equal(AGE_EDGES_YR.length, 51);
     for (let i = 0; i < 51; i++) assert.ok(Math.abs(Math.log10(AGE_EDGES_YR[i]!) - (7.775 + 0.05 * i)) < 1e-12, `edge ${i}`);

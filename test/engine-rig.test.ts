@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { CliResult } from './helpers/cli.ts';
 import { killWhen } from './helpers/kill.ts';
-import { makeRig, STAGES, touchCode, type Rig } from './helpers/rig.ts';
+import { makeRig, PIPELINE, STAGES, touchCode, type Rig } from './helpers/rig.ts';
 
 /** Runs the rig's pipeline and returns what ran meanwhile, by stage (0 when nothing did). */
 function run(rig: Rig, args: readonly string[], env: NodeJS.ProcessEnv = {}): { r: CliResult; ran: Record<string, number> } {
@@ -182,6 +182,24 @@ export async function run(ctx) {
     });
   });
 }
+
+describe('catalog-level instances start with the head of the longest chain', () => {
+  // `total` (declared first) is a leaf; `head` has a dependent, `tail`. The first to start
+  // gets the worker that ran the galaxies (the bundled dtd, not summarise: src/engine/chain-first.ts).
+  const chained = `${PIPELINE}  head:\n    module: total.mjs\n    over: catalog\n    needs: [scale]\n  tail:\n    module: total.mjs\n    over: catalog\n    needs: [scale, head]\n`;
+  for (const [where, env] of PATHS) {
+    test(`one at a time (--jobs 1), ${where}: head, then the leaf, then tail`, (t) => {
+      const r = makeRig(env, { 'pipeline.yaml': chained });
+      t.after(() => r.remove());
+      const out = r.exec(['run', '--galaxy', 'all', '--jobs', '1', '--json']);
+      assert.equal(out.code, 0, out.stderr);
+      const catalogLevel = r.lines().map((l) => l.split(' ')[0]).filter((stage) => ['total', 'head', 'tail'].includes(stage as string));
+      assert.deepEqual(catalogLevel, ['head', 'total', 'tail']);
+      // reported in the pipeline's order all the same
+      assert.deepEqual((out.json?.['catalog'] as { stage: string }[]).map((c) => c.stage), ['total', 'head', 'tail']);
+    });
+  }
+});
 
 describe('analysis reports each problem once', () => {
   test('one bad default is one problem, not one more for every stage that reads the parameter', async () => {

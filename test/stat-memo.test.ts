@@ -7,10 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import fs, { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { writeFileAtomic } from '../src/cache/atomic.ts';
 import { canonicalJson } from '../src/cache/canonical.ts';
+import { LocalCache } from '../src/cache/store.ts';
+import { readStatMemo, statKeyOf, writeStatMemo } from '../src/cache/stat-memo.ts';
 import { readLock } from '../src/provenance/lock.ts';
 import type { Json } from '../src/stage.ts';
 import { runCli } from './helpers/cli.ts';
@@ -64,6 +69,15 @@ describe('a wrong hash in the stat memo never reaches a key, the lock or provena
     assert.deepEqual([...new Set(locked())], [sha(readFileSync(dataA))], 'the lock has the file\'s real hash');
   });
 
+  test('an entry a power cut left empty (entries are not flushed to disk): a miss, the file hashed again', () => {
+    writeFileSync(entryOf(dataA), '');
+    rig.write({ 'data-b.txt': '5\n' });
+    const r = rig.exec(['run', '--galaxy', 'all', '--json', '--plain']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /cache: corrupt-stat .*stat\/.*\.json: is not valid JSON \(recomputed\)/);
+    assert.deepEqual([...new Set(locked())], [sha(readFileSync(dataA))]);
+  });
+
   test('an entry of another machine (a copied cache), intact, with another file\'s hash: not used', () => {
     rewrite(entryOf(dataA), { machine: 'machine-id:0123456789abcdef', sha256: WRONG }, true);
     const r = rig.exec(['run', '--galaxy', 'all', '--json', '--plain', '--set', 'v=3']);
@@ -82,5 +96,38 @@ describe('a wrong hash in the stat memo never reaches a key, the lock or provena
     const fixed = runCli(['cache', 'verify', '--fix', '--cache', path.join(rig.dir, 'cache')]);
     assert.equal(fixed.code, 0, fixed.stdout);
     assert.equal(runCli(['cache', 'verify', '--cache', path.join(rig.dir, 'cache')]).code, 0);
+  });
+});
+
+describe('what is flushed to disk', () => {
+  test('a stat-memo entry and a latest-key pointer are written without an fsync (a damaged one is a miss); other cache files with one', (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'stat-memo-fsync-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const real = fs.fsyncSync;
+    let calls = 0;
+    fs.fsyncSync = (fd: number) => {
+      calls++;
+      real(fd);
+    };
+    syncBuiltinESMExports(); // (the modules' named imports of node:fs see the counter)
+    try {
+      const input = path.join(dir, 'input.txt');
+      writeFileSync(input, 'x');
+      const key = statKeyOf(input)!;
+      const memo = path.join(dir, 'cache', 'stat');
+      writeStatMemo(memo, key, input, sha('x'));
+      assert.equal(calls, 0, 'no fsync for a stat-memo entry');
+      assert.deepEqual(readStatMemo(memo, key), { sha256: sha('x') });
+      const cache = new LocalCache(path.join(dir, 'cache'));
+      cache.remember(dir, 'cluster', '122', sha('a key'));
+      assert.equal(calls, 0, 'no fsync for the pointer explain reads');
+      writeFileSync(readdirSync(path.join(dir, 'cache', 'latest')).map((f) => path.join(dir, 'cache', 'latest', f))[0]!, '');
+      assert.equal(cache.latest(dir, 'cluster', '122'), undefined, 'an empty pointer is none');
+      writeFileAtomic(path.join(dir, 'record.json'), '{}');
+      assert.equal(calls, 1, 'an fsync for any other atomic write');
+    } finally {
+      fs.fsyncSync = real;
+      syncBuiltinESMExports();
+    }
   });
 });

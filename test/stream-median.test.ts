@@ -196,6 +196,35 @@ describe('streamed nanmedian on helper threads (the compiled kernel)', () => {
     const got = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
     assert.deepEqual(differing(got, nanmedianAxis0F32(cube, nz, npix)), []);
   });
+
+  test("load-cubes' warm-up boots no helper thread; a streamed median starts its helpers when it needs them", () => {
+    // (booted by the warm-up, two threads a binned galaxy never uses took CPU from the stages
+    // after load-cubes on a 2-core machine)
+    const nz = 7;
+    const npix = 2048;
+    const cube = new Float32Array(nz * npix).map((_, i) => (i * 7919) % 1000);
+    const file = writeCube('warm.fits', cube, [nz, 1, npix]);
+    const dist = (p: string) => JSON.stringify(path.join(ROOT, 'dist', p));
+    const script = `
+      import { FitsFile } from ${dist('src/fits/index.js')};
+      import { streamedNanmedian } from ${dist('src/cube/streamed-median.js')};
+      import { medianHelpersStarted } from ${dist('src/kernels/median-helpers.js')};
+      const loadCubes = await import(${dist('stages/load-cubes.js')});
+      await loadCubes.warm();
+      const afterWarm = medianHelpersStarted();
+      const fits = FitsFile.open(${JSON.stringify(file)});
+      const info = fits.hdu('DATA');
+      fits.close();
+      await streamedNanmedian(${JSON.stringify(file)}, info, { helpers: 2 });
+      console.log(JSON.stringify({ afterWarm, afterMedian: medianHelpersStarted() }));
+      process.exit(0);
+    `;
+    const child = path.join(tmp, 'warm.mjs');
+    writeFileSync(child, script);
+    const r = spawnSync(process.execPath, [child], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { afterWarm: 0, afterMedian: 2 });
+  });
 });
 
 /** Inserts header cards before END in HDU `index` (whose header must have room in its last block). */

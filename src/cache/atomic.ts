@@ -25,8 +25,19 @@ export function tempNameFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.tmp-h${HOST}-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
+/**
+ * How a file is written: `durable` (the default) flushes it to disk before the rename, so
+ * that after a power cut the final name holds all of it or the previous file. Without it
+ * the rename still replaces the file whole for every reader (no process ever sees it half
+ * written), but a power cut may leave the name empty or short: only for a file whose reader
+ * detects that and treats it as absent (a stat-memo entry: checksummed, a miss).
+ */
+export interface WriteOptions {
+  readonly durable?: boolean;
+}
+
 /** Writes `data` to `file` atomically; on failure the temporary file is removed and the error rethrown. */
-export function writeFileAtomic(file: string, data: string | Uint8Array | readonly Uint8Array[]): void {
+export function writeFileAtomic(file: string, data: string | Uint8Array | readonly Uint8Array[], options: WriteOptions = {}): void {
   const tmp = tempNameFor(file);
   let fd: number | undefined;
   try {
@@ -36,7 +47,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array | readon
       let off = 0;
       while (off < part.length) off += writeSync(fd, part, off, part.length - off);
     }
-    fsyncSync(fd);
+    if (options.durable !== false) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
     renameSync(tmp, file);

@@ -8,7 +8,7 @@
 import { lstatSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathProblem } from '../path-errors.ts';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic, type WriteOptions } from './atomic.ts';
 
 /** A problem with a file of the cache, as the store reports it. */
 export interface CacheFileProblem {
@@ -76,11 +76,11 @@ export function clearCachePath(file: string): void {
  * file where one of its folders below `root` should be, is removed first. `root` itself is
  * the user's (--cache): a problem with it is reported, naming it, never cleared.
  */
-export function writeCacheFile(root: string, file: string, data: string | Uint8Array): void {
+export function writeCacheFile(root: string, file: string, data: string | Uint8Array, options: WriteOptions = {}): void {
   ensureFolder(root, path.dirname(file));
   const kind = kindProblem(file);
   if (kind && 'problem' in kind) clearCachePath(file);
-  writeFileAtomic(file, data);
+  writeFileAtomic(file, data, options);
 }
 
 function ensureFolder(root: string, dir: string): void {

@@ -158,7 +158,9 @@ export class LocalCache implements Cache {
     } catch {
       // not there yet
     }
-    writeCacheFile(this.dir, file, JSON.stringify({ pipelineRoot, stage, galaxy, key }));
+    // (not flushed to disk: a pointer a power cut leaves empty only makes `explain` say less,
+    // as for a stage that never ran; runs never read it)
+    writeCacheFile(this.dir, file, JSON.stringify({ pipelineRoot, stage, galaxy, key }), { durable: false });
   }
 
   latest(pipelineRoot: string, stage: string, galaxy: string): CacheRecord | undefined {

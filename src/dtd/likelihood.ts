@@ -37,7 +37,6 @@ export function dtdWeights(
 
 /** Scratch space for one host's rates, so the sampler's inner loop does not allocate. */
 interface Scratch {
-  products: Float64Array;
   rates: Float64Array;
   weighted: Float64Array;
   massNorm: Float64Array;
@@ -45,7 +44,6 @@ interface Scratch {
 }
 
 const scratchFor = (groups: number): Scratch => ({
-  products: new Float64Array(N_AGE_BINS),
   rates: new Float64Array(groups),
   weighted: new Float64Array(groups),
   massNorm: new Float64Array(groups),
@@ -80,12 +78,55 @@ export function hostProbability(prepared: PreparedHost, w: Float64Array, scratch
     scratch.massReady = true;
   }
   for (let c = 0; c < groups; c++) {
-    const row = c * N_AGE_BINS;
-    for (let a = 0; a < N_AGE_BINS; a++) scratch.products[a] = sfh[row + a]! * w[a]!;
-    scratch.rates[c] = numpySum(scratch.products, 0, N_AGE_BINS, 1, NUMPY1_SUM_BLOCK) * scratch.massNorm[c]!;
+    scratch.rates[c] = numpySumOfProducts(sfh, c * N_AGE_BINS, w, N_AGE_BINS) * scratch.massNorm[c]!;
     scratch.weighted[c] = scratch.rates[c]! * probIndex[c]!;
   }
   return numpySum(scratch.weighted, 0, groups, 1, NUMPY1_SUM_BLOCK) / numpySum(scratch.rates, 0, groups, 1, NUMPY1_SUM_BLOCK);
+}
+
+/**
+ * `np.sum(a[row:row+n] * w[:n])` of float64 data, bit for bit: the products summed in
+ * numpy's pairwise order (+0.0 plus `pairwiseSum` of one block, src/kernels/sums.ts), without writing them
+ * to an array first. The sampler's hot loop (every group of every host, at every step of
+ * every walker: most of the dtd stage's time) runs here; for 8 <= n <= 128 (the 50 age
+ * bins) the eight accumulators are kept in registers, otherwise the products go through
+ * {@link numpySum}.
+ */
+export function numpySumOfProducts(a: Float64Array, row: number, w: Float64Array, n: number): number {
+  if (n < 8 || n > 128) {
+    const products = new Float64Array(n);
+    for (let i = 0; i < n; i++) products[i] = a[row + i]! * w[i]!;
+    return numpySum(products, 0, n, 1, NUMPY1_SUM_BLOCK);
+  }
+  // pairwiseSum's 8 <= n <= 128 branch, operation for operation, on the products
+  let r0 = a[row]! * w[0]!;
+  let r1 = a[row + 1]! * w[1]!;
+  let r2 = a[row + 2]! * w[2]!;
+  let r3 = a[row + 3]! * w[3]!;
+  let r4 = a[row + 4]! * w[4]!;
+  let r5 = a[row + 5]! * w[5]!;
+  let r6 = a[row + 6]! * w[6]!;
+  let r7 = a[row + 7]! * w[7]!;
+  const end = n - (n % 8);
+  let i = 8;
+  for (; i < end; i += 8) {
+    const b = row + i;
+    r0 += a[b]! * w[i]!;
+    r1 += a[b + 1]! * w[i + 1]!;
+    r2 += a[b + 2]! * w[i + 2]!;
+    r3 += a[b + 3]! * w[i + 3]!;
+    r4 += a[b + 4]! * w[i + 4]!;
+    r5 += a[b + 5]! * w[i + 5]!;
+    r6 += a[b + 6]! * w[i + 6]!;
+    r7 += a[b + 7]! * w[i + 7]!;
+  }
+  // prettier-ignore
+  let res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
+  for (; i < n; i++) res += a[row + i]! * w[i]!;
+  // (numpySum starts at +0.0: a sum of -0.0 comes out +0.0, as numpy's)
+  let total = 0;
+  total += res;
+  return total;
 }
 
 /** A ready-to-call log-likelihood over a fixed set of hosts. */

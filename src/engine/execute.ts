@@ -10,6 +10,7 @@ import type { Cache } from '../cache/store.ts';
 import { toFailure } from '../errors.ts';
 import type { Instance, Plan, Task } from '../pipeline/analyse.ts';
 import type { RunInfo, StageOutput } from '../stage.ts';
+import { longestChainFirst } from './chain-first.ts';
 import { EngineEmitter, type InstanceResult, type TaskResult } from './events.ts';
 import { namingGalaxy } from './galaxy-failure.ts';
 import { executeInstance, type RunContext } from './instance.ts';
@@ -176,7 +177,14 @@ export async function execute(plan: Plan, options: ExecuteOptions, events: Engin
       }),
     ),
   );
-  // Catalog-level instances after every galaxy, each after the catalog-level ones it needs.
+  // Catalog-level instances after every galaxy, each after the catalog-level ones it needs;
+  // the head of the longest chain first (./chain-first.ts). Each is started in a turn of the
+  // event loop of its own, so the one before has computed its key and been handed to a
+  // worker (when that took no I/O) before the next asks for one.
+  for (const inst of longestChainFirst(plan.catalog)) {
+    void resultOf(inst);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   const catalog = await Promise.all(plan.catalog.map(resultOf));
   options.signal?.removeEventListener('abort', onOuterAbort);
   rc.hasher.offload = undefined;

@@ -22,3 +22,8 @@ export function medianHelper(i: number): Worker {
   }
   return w;
 }
+
+/** How many helper threads this thread has started (tests: what a warm-up boots). */
+export function medianHelpersStarted(): number {
+  return helpers.filter((w) => w !== undefined).length;
+}

@@ -419,9 +419,3 @@ export class StreamedNanmedian {
     if (Atomics.load(this.v.ctrl, ERROR) !== 0) throw new Error('StreamedNanmedian: a median helper thread failed');
   }
 }
-
-/** Boots the helper threads a streamed median will use (a stage's warm() hook calls it while idle). */
-export function startStreamHelpers(): void {
-  if (!MEDIAN_HELPERS_AVAILABLE) return;
-  for (let h = 0; h < Math.min(MAX_HELPERS, os.availableParallelism()); h++) medianHelper(h);
-}
