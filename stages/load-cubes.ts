@@ -14,6 +14,7 @@ import path from 'node:path';
 import { HashTap, readForHash, unchangedSince } from '../src/cache/file-hash.ts';
 import { cubeFile, sfhFile, type Galaxy } from '../src/catalog/galaxy.ts';
 import { FileChecks } from '../src/cube/file-checks.ts';
+import { chooseHdu } from '../src/cube/choose-hdu.ts';
 import { psfSigmaOf, seeingOf } from '../src/cube/psf.ts';
 import { medianPair, startFileWorker } from '../src/cube/pair.ts';
 import { UserError } from '../src/errors.ts';
@@ -124,7 +125,7 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   if (plain) {
     const [cubeFits, sfhFits] = [FitsFile.open(cubeFile), FitsFile.open(sfhFile)];
     try {
-      const data = cubeFits.hdus.find(isData) ?? cubeFits.hdu(1);
+      const data = chooseHdu(cubeFits.hdus, { pick: isData, fallback: 1, wanted: "'DATA'" }, cubeFile);
       checks.cube(data, cubeFits.size);
       checks.fit(sfhFits.hdus, data, sfhFits.size);
       describe(cubeFits.hdus, data);
@@ -145,7 +146,7 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   // and notes the defects it reads past.
   const policy = String(ctx.params['checksums'] ?? 'warn') as ChecksumPolicy;
   const [data, fit] = await medianPair(
-    { tap: taps[0], file: cubeFile, sums: policy === 'off' ? null : [0], target: { pick: isData, fallback: 1, ...(plain ? {} : { check: onCube }) }, ...(found ? { hdus: found.cube } : {}) },
+    { tap: taps[0], file: cubeFile, sums: policy === 'off' ? null : [0], target: { pick: isData, fallback: 1, wanted: "'DATA'", ...(plain ? {} : { check: onCube }) }, ...(found ? { hdus: found.cube } : {}) },
     { tap: taps[1], file: sfhFile, sums: policy === 'off' ? null : 'all', target: { pick: (h: HduInfo) => h.index === 0, fallback: 0, ...(plain ? {} : { check: (hdus: readonly HduInfo[]) => checks.fit(hdus, dataHdu!) }) }, ...(found ? { hdus: found.sfh } : {}) },
   );
   for (const w of [...judgeInput(cube, data.warnings, data.checksums, policy), ...judgeInput(sfh, fit.warnings, fit.checksums, policy)]) ctx.warn(`${who}: ${w}`);

@@ -1,0 +1,86 @@
+/**
+ * The classes of fault found by the second fault audit (issue 21, round 2), each through the
+ * real CLI in a temporary folder: copies of the parity galaxy, each damaged in one way, next
+ * to an intact one that must still come out (one bad galaxy never stops a catalog run).
+ * Run: node --import tsx --test test/audit2.test.ts (after npm run build)
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { FitsFile, writeFitsSync, type WriteHdu } from '../src/fits/index.ts';
+import { PARITY, runCli, tempDir, type CliResult, type TaskJson } from './helpers/cli.ts';
+
+const GOOD = { id: '11', sn: 'SN2013aa', arc: 'ADP.2017-03-11T04:12:11.011', ra: '112.33550185516356', dec: '-58.94783969453248' };
+const CUBE = path.join(PARITY, 'input', 'MuseObject', 'MuseResample', `${GOOD.arc.replace('ADP', 'CDP')}.fits`);
+const SFH = path.join(PARITY, 'input', 'MuseSFH', 'dataOut', `${GOOD.id}_${GOOD.sn}.fits`);
+
+/** The parity cube's HDUs, rewritten by `fn` (which may reorder, drop or rename them) into `file`. */
+function rewriteCube(file: string, fn: (hdus: WriteHdu[]) => WriteHdu[]): void {
+  const f = FitsFile.open(CUBE);
+  const hdus: WriteHdu[] = f.hdus.map((h) => ({ data: h.isImage ? f.readImage(h.index) : null, cards: h.header.cards, ...(h.index > 0 && h.name ? { extname: h.name } : {}) }));
+  f.close();
+  writeFitsSync(file, fn(hdus));
+}
+
+/** A project folder holding the parity galaxy as `11` and copies of it under other ids. */
+function project(dir: string, ids: readonly string[]): { run: (galaxy: string, extra?: string[]) => CliResult; cube: (id: string) => string; sfh: (id: string) => string; catalog: string } {
+  mkdirSync(path.join(dir, 'cubes'), { recursive: true });
+  mkdirSync(path.join(dir, 'sfh'), { recursive: true });
+  const catalog = path.join(dir, 'catalog.csv');
+  const arc = (id: string) => (id === GOOD.id ? GOOD.arc : `ADP.${id}`);
+  const sn = (id: string) => (id === GOOD.id ? GOOD.sn : `SN${id}`);
+  const cube = (id: string) => path.join(dir, 'cubes', `${arc(id).replace('ADP', 'CDP')}.fits`);
+  const sfh = (id: string) => path.join(dir, 'sfh', `${id}_${sn(id)}.fits`);
+  const rows = [',ArcName,SN Name,SN RA,SN DEC,SN Type,z'];
+  for (const id of [GOOD.id, ...ids]) {
+    rows.push(`${id},${arc(id)},${sn(id)},${GOOD.ra},${GOOD.dec},Ia,0.01`);
+    copyFileSync(CUBE, cube(id));
+    copyFileSync(SFH, sfh(id));
+  }
+  writeFileSync(catalog, `${rows.join('\n')}\n`);
+  const run = (galaxy: string, extra: string[] = []) =>
+    runCli(['run', '--galaxy', galaxy, '--k', '2', '--no-report', '--catalog', catalog, '--cubes', path.join(dir, 'cubes'), '--sfh', path.join(dir, 'sfh'), '--out', path.join(dir, 'out'), '--cache', path.join(dir, 'cache'), '--lock', path.join(dir, 'lock'), '--json', ...extra], { cwd: dir });
+  return { run, cube, sfh, catalog };
+}
+
+function task(r: CliResult, id: string): TaskJson {
+  assert.ok(r.json, r.stderr);
+  const t = r.json.tasks.find((x) => x.galaxy === id);
+  assert.ok(t, `a task for galaxy ${id}`);
+  return t;
+}
+
+describe('the cube HDU read is the one named DATA, or an unnamed HDU 1; never another HDU without a word', () => {
+  const tmp = tempDir();
+  let r: CliResult;
+  before(() => {
+    const p = project(tmp.dir, ['401', '402', '403']);
+    // 401: DATA missing, so STAT is HDU 1 (the notebook's [1] would read STAT as flux)
+    rewriteCube(p.cube('401'), (h) => h.filter((x) => x.extname !== 'DATA'));
+    // 402: STAT renamed DATA: two HDUs answer to the name
+    rewriteCube(p.cube('402'), (h) => h.map((x) => (x.extname === 'STAT' ? { ...x, extname: 'DATA', cards: x.cards.filter((c) => c.key !== 'EXTNAME') } : x)));
+    // 403: no EXTNAME at all: HDU 1 is read, as the notebook reads it
+    rewriteCube(p.cube('403'), (h) => h.map(({ extname: _, ...x }) => ({ ...x, cards: x.cards.filter((c) => c.key !== 'EXTNAME') })));
+    r = p.run('all');
+  });
+  after(() => tmp.remove());
+
+  test('a cube without DATA whose HDU 1 is named STAT fails its galaxy, naming both', () => {
+    const t = task(r, '401');
+    assert.equal(t.status, 'failed');
+    assert.equal(t.reason, 'no-such-hdu');
+    assert.match(t.error ?? '', /^galaxy 401 \(SN401\): CDP\.401\.fits: HDU 'DATA' not found \(HDUs: 'PRIMARY', 'STAT'\), and HDU #1 is named 'STAT', so it is not taken for it .*name it DATA/);
+  });
+  test('two HDUs named DATA fail the galaxy', () => {
+    const t = task(r, '402');
+    assert.equal(t.status, 'failed');
+    assert.equal(t.reason, 'bad-header');
+    assert.match(t.error ?? '', /CDP\.402\.fits: 2 HDUs are named 'DATA' \(#1, #2;/);
+  });
+  test('unnamed HDUs are read as the notebook reads them, and the intact galaxy is made', () => {
+    assert.equal(task(r, '403').status, 'ok', task(r, '403').error ?? '');
+    assert.equal(task(r, '11').status, 'ok');
+    assert.equal(r.code, 1);
+  });
+});
