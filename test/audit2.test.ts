@@ -5,7 +5,7 @@
  * Run: node --import tsx --test test/audit2.test.ts (after npm run build)
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FitsFile, writeFitsSync, type WriteHdu } from '../src/fits/index.ts';
@@ -82,5 +82,28 @@ describe('the cube HDU read is the one named DATA, or an unnamed HDU 1; never an
     assert.equal(task(r, '403').status, 'ok', task(r, '403').error ?? '');
     assert.equal(task(r, '11').status, 'ok');
     assert.equal(r.code, 1);
+  });
+});
+
+describe('the results folder is apart from the cache and the input folders', () => {
+  const tmp = tempDir();
+  let p: ReturnType<typeof project>;
+  before(() => (p = project(tmp.dir, [])));
+  after(() => tmp.remove());
+
+  test('--out into the cache, or at the pPXF or cube folder, is refused before anything runs; no input is overwritten', () => {
+    const sfhBefore = readFileSync(p.sfh('11'));
+    const cases: [string[], RegExp][] = [
+      [['--out', path.join(tmp.dir, 'cache', 'objects')], /--out .*cache[/\\]objects is inside the cache folder /],
+      [['--out', path.join(tmp.dir, 'sfh'), '--set', 'name={id}_{sn}.fits'], /--out .*sfh is the folder of the inputs \(--sfh /],
+      [['--out', path.join(tmp.dir, 'x', '..', 'cubes')], /--out .*cubes is the folder of the inputs \(--cubes /],
+    ];
+    for (const [extra, message] of cases) {
+      const r = runCli(['run', '--galaxy', '11', '--k', '2', '--no-report', '--catalog', p.catalog, '--cubes', path.join(tmp.dir, 'cubes'), '--sfh', path.join(tmp.dir, 'sfh'), '--cache', path.join(tmp.dir, 'cache'), '--lock', path.join(tmp.dir, 'lock'), ...extra], { cwd: tmp.dir });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    }
+    assert.ok(readFileSync(p.sfh('11')).equals(sfhBefore), 'the pPXF output is untouched');
   });
 });
