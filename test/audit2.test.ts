@@ -107,3 +107,28 @@ describe('the results folder is apart from the cache and the input folders', () 
     assert.ok(readFileSync(p.sfh('11')).equals(sfhBefore), 'the pPXF output is untouched');
   });
 });
+
+describe('a catalog that is not UTF-8 is refused, as pandas refuses it, naming the line and the byte', () => {
+  const tmp = tempDir();
+  let p: ReturnType<typeof project>;
+  before(() => (p = project(tmp.dir, ['401'])));
+  after(() => tmp.remove());
+
+  test('a Latin-1 byte in an SN name: exit 2 with the line, never a name with U+FFFD in it', () => {
+    writeFileSync(p.catalog, Buffer.concat([readFileSync(p.catalog), Buffer.from('402,ADP.401,SN2016', 'latin1'), Buffer.from([0xe9]), Buffer.from(`x,${GOOD.ra},${GOOD.dec},Ia,0.01\n`, 'latin1')]));
+    const r = p.run('11');
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /the catalog .*catalog\.csv is not UTF-8 text: line 4, column 19 holds the byte 0xe9 .*iconv -f LATIN1 -t UTF-8/);
+    assert.doesNotMatch(r.stderr + r.stdout, /\ufffd\.fits/);
+  });
+  test('UTF-16 is named as such; UTF-8 with a BOM and accents is read', () => {
+    const text = readFileSync(p.catalog, 'latin1').split('\n').slice(0, 3).join('\n') + '\n';
+    writeFileSync(p.catalog, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    const r16 = p.run('11');
+    assert.equal(r16.code, 2, r16.stderr);
+    assert.match(r16.stderr, /is UTF-16 text, not UTF-8/);
+    writeFileSync(p.catalog, `\ufeff${text.replace('SN401,', 'SN401é,')}`);
+    const ok = p.run('11');
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+});

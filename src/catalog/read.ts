@@ -16,8 +16,9 @@ import type { CatalogRow } from '../stage.ts';
 export function readCatalog(file: string, required: readonly string[] = []): CatalogRow[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = utf8Text(readFileSync(file), file);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     // (what is wrong, in words: a folder, nothing there, a link to nothing, no permission)
     const code = (err as NodeJS.ErrnoException).code;
     const not = notA(file, 'file');
@@ -75,3 +76,43 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
 function trimCell(cell: string): string {
   return cell.replace(/^[ \t]+|[ \t]+$/g, '');
 }
+
+/**
+ * The catalog's bytes as UTF-8 text, or a UserError naming the line and byte that are not:
+ * pandas' read_csv (the notebook's reader) refuses such a file (UnicodeDecodeError), and
+ * decoding it leniently turned a Latin-1 `é` in an SN name into U+FFFD, a name no file has.
+ */
+function utf8Text(bytes: Buffer, file: string): string {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new UserError('catalog-invalid', `the catalog ${file} is UTF-16 text, not UTF-8`, 'save it as UTF-8 (pandas.to_csv writes UTF-8; iconv -f UTF-16 -t UTF-8 old.csv > new.csv)', file);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // find the first line that is not valid UTF-8, and the byte in it
+    let lineStart = 0;
+    let line = 1;
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i < bytes.length && bytes[i] !== 0x0a) continue;
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(lineStart, i));
+      } catch {
+        const lineBytes = bytes.subarray(lineStart, i);
+        const text = new TextDecoder('utf-8').decode(lineBytes);
+        const bad = text.indexOf('\ufffd');
+        const at = Buffer.byteLength(text.slice(0, Math.max(bad, 0)));
+        const byte = lineBytes[at] ?? 0;
+        throw new UserError(
+          'catalog-invalid',
+          `the catalog ${file} is not UTF-8 text: line ${line}, column ${Math.max(bad, 0) + 1} holds the byte 0x${byte.toString(16).padStart(2, '0')} (in "${text.slice(Math.max(0, bad - 20), bad + 20).trim()}")`,
+          `save it as UTF-8 (a file from Excel or an old tool may be Latin-1: iconv -f LATIN1 -t UTF-8 old.csv > new.csv); pandas' read_csv, the notebook's reader, refuses it too`,
+          file,
+        );
+      }
+      lineStart = i + 1;
+      line++;
+    }
+    throw new UserError('catalog-invalid', `the catalog ${file} is not UTF-8 text`, 'save it as UTF-8', file);
+  }
+}
+
