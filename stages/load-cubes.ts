@@ -22,7 +22,7 @@ import { notA } from '../src/path-errors.ts';
 import { FitsFile, judgeInput, type ChecksumPolicy, type HduInfo } from '../src/fits/index.ts';
 import { findHdu } from '../src/fits/find-hdu.ts';
 import { fitsHeaders, fitsWarnings } from '../src/fits/small-fits.ts';
-import { fitsFileOf, isGzip } from '../src/fits/gzip.ts';
+import { bothFormsWarning, fitsFileOf, isGzip } from '../src/fits/gzip.ts';
 import { startStreamHelpers } from '../src/kernels/stream-median.ts';
 import type { InputRead, Json, StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 import { ngistInputs, findNgistRun } from '../src/ngist/files.ts';
@@ -92,6 +92,10 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   // keep their `.fits` names in keys and outputs: a compressed copy is the same input.
   const sfhFile = fitsFileOf(sfh);
   const cubeFile = fitsFileOf(cube);
+  for (const f of [cube, sfh]) {
+    const both = bothFormsWarning(f);
+    if (both) ctx.warn(`${who}: ${both}`);
+  }
   const sfhFolder = notA(path.dirname(sfh), 'folder');
   if (sfhFolder) {
     throw new UserError('missing-input', `${who}: the pPXF output folder ${path.dirname(sfh)} ${sfhFolder}`, 'pass the folder of the <id>_<SN Name>.fits files with --sfh', sfh);

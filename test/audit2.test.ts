@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { FitsFile, writeFitsSync, type WriteHdu } from '../src/fits/index.ts';
 import { PARITY, runCli, tempDir, type CliResult, type TaskJson } from './helpers/cli.ts';
 
@@ -130,5 +131,20 @@ describe('a catalog that is not UTF-8 is refused, as pandas refuses it, naming t
     writeFileSync(p.catalog, `\ufeff${text.replace('SN401,', 'SN401é,')}`);
     const ok = p.run('11');
     assert.equal(ok.code, 0, ok.stderr);
+  });
+});
+
+describe('an input present both as X.fits and X.fits.gz is read with a word saying which', () => {
+  const tmp = tempDir();
+  after(() => tmp.remove());
+
+  test('the warning names both and the one read, on the first run and on a cached rerun', () => {
+    const p = project(tmp.dir, []);
+    writeFileSync(`${p.cube('11')}.gz`, gzipSync(readFileSync(p.cube('11'))));
+    for (const run of ['first', 'cached']) {
+      const t = task(p.run('11'), '11');
+      assert.equal(t.status, 'ok', t.error ?? '');
+      assert.ok(t.warnings.some((w) => /^galaxy 11 \(SN2013aa\): both CDP\.2017-03-11T04:12:11\.011\.fits and CDP\.2017-03-11T04:12:11\.011\.fits\.gz are in .*: CDP\.2017-03-11T04:12:11\.011\.fits is read, CDP\.2017-03-11T04:12:11\.011\.fits\.gz is not/.test(w)), `${run} run: ${t.warnings.join('\n')}`);
+    }
   });
 });
