@@ -5,7 +5,7 @@
  * Run: node --import tsx --test test/audit2.test.ts (after npm run build)
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -146,5 +146,26 @@ describe('an input present both as X.fits and X.fits.gz is read with a word sayi
       assert.equal(t.status, 'ok', t.error ?? '');
       assert.ok(t.warnings.some((w) => /^galaxy 11 \(SN2013aa\): both CDP\.2017-03-11T04:12:11\.011\.fits and CDP\.2017-03-11T04:12:11\.011\.fits\.gz are in .*: CDP\.2017-03-11T04:12:11\.011\.fits is read, CDP\.2017-03-11T04:12:11\.011\.fits\.gz is not/.test(w)), `${run} run: ${t.warnings.join('\n')}`);
     }
+  });
+});
+
+describe('a result name the write stage cannot use is the run\'s error, before anything runs', () => {
+  const tmp = tempDir();
+  let p: ReturnType<typeof project>;
+  before(() => (p = project(tmp.dir, [])));
+  after(() => tmp.remove());
+
+  test('an unknown placeholder or a folder in --set name exits 2 naming it; nothing is written', () => {
+    for (const [name, message] of [
+      ['{foo}_{k}.fits', /^sfh-pipeline: --set name: "\{foo\}_\{k\}\.fits" has the placeholder \{foo\}, which is not one of \{id\}, \{sn\}, \{k\}, \{seed\}/],
+      ['../../x_{k}.fits', /^sfh-pipeline: --set name: "\.\.\/\.\.\/x_\{k\}\.fits" is not a file name: it holds a folder .*the folder is --out/],
+    ] as const) {
+      const r = p.run('11', ['--set', `name=${name}`]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /catalog/);
+    }
+    assert.ok(!existsSync(path.join(tmp.dir, 'out')), 'no results folder');
+    assert.equal(task(p.run('11', ['--set', 'name={id}_{sn}_{k}_s{seed}.fits']), '11').status, 'ok');
   });
 });

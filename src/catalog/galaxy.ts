@@ -119,6 +119,25 @@ export function sfhFile(sfh: string, g: Galaxy): string {
  * replaced; the default `{id}_{sn}_{k}.fits` is the notebook's `<id>_<SN Name>_<k>.fits`.
  */
 export function resultFile(out: string, name: string, g: Galaxy, values: { k: number; seed: number }): string {
+  const problem = resultNameProblem(name);
+  if (problem !== undefined) throw new UserError('usage', `the result name (parameter name) ${problem}`, RESULT_NAME_HINT);
   const file = name.replace(/\{(id|sn|k|seed)\}/g, (_, key: string) => (key === 'id' ? g.id : key === 'sn' ? g.snName : String(values[key as 'k' | 'seed'])));
   return fileIn(out, file, 'result name', g.id);
 }
+
+/** What to do about a result name {@link resultNameProblem} refuses. */
+export const RESULT_NAME_HINT = 'write a file name with the placeholders {id}, {sn}, {k} and {seed}, e.g. --set name={id}_{sn}_{k}.fits; the folder is --out';
+
+/**
+ * Why the result name template `name` cannot name the results, or undefined: a placeholder
+ * that is not one of `{id}`, `{sn}`, `{k}`, `{seed}` (it used to be written as it is, a file
+ * literally named `{foo}_4.fits`), or a folder in it (the folder is `--out`). Checked before
+ * anything runs, so that it is not reported as every galaxy's failure and blamed on the catalog.
+ */
+export function resultNameProblem(name: string): string | undefined {
+  const unknown = [...name.matchAll(/\{([^{}]*)\}/g)].map((m) => m[0]).filter((p) => !/^\{(id|sn|k|seed)\}$/.test(p));
+  if (unknown.length) return `${JSON.stringify(name)} has the placeholder${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}, which ${unknown.length > 1 ? 'are' : 'is'} not one of {id}, {sn}, {k}, {seed}`;
+  if (/[/\\]/.test(name) || name.startsWith('..')) return `${JSON.stringify(name)} is not a file name: it holds a folder`;
+  return undefined;
+}
+
