@@ -169,3 +169,19 @@ describe('a result name the write stage cannot use is the run\'s error, before a
     assert.equal(task(p.run('11', ['--set', 'name={id}_{sn}_{k}_s{seed}.fits']), '11').status, 'ok');
   });
 });
+
+describe('an option of one value given twice with two values is refused, not silently the last', () => {
+  const tmp = tempDir();
+  after(() => tmp.remove());
+
+  test('--k 3 --k 4 and --out a --out b exit 2 naming both values; the same value twice is fine', () => {
+    const k = runCli(['run', '--galaxy', '122', '--k', '3', '--k', '4', '-n'], { cwd: tmp.dir });
+    assert.equal(k.code, 2, k.stderr);
+    assert.match(k.stderr, /--k given twice \(3 and 4\) \(give it once \(a list sweeps or selects several: --k 3,4\)/);
+    const out = runCli(['run', '--galaxy', '122', '--k', '3', '--out', 'a', '--out=b', '-n'], { cwd: tmp.dir });
+    assert.equal(out.code, 2, out.stderr);
+    assert.match(out.stderr, /--out given twice \(a and b\)/);
+    const same = runCli(['dag', '--galaxy', '122', '--k', '3', '--k=3'], { cwd: tmp.dir });
+    assert.doesNotMatch(same.stderr, /given twice/);
+  });
+});
