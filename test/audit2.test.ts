@@ -5,6 +5,7 @@
  * Run: node --import tsx --test test/audit2.test.ts (after npm run build)
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -183,5 +184,33 @@ describe('an option of one value given twice with two values is refused, not sil
     assert.match(out.stderr, /--out given twice \(a and b\)/);
     const same = runCli(['dag', '--galaxy', '122', '--k', '3', '--k=3'], { cwd: tmp.dir });
     assert.doesNotMatch(same.stderr, /given twice/);
+  });
+});
+
+describe('a disk that fills up while a picture or table is written: the message names the file', () => {
+  const tmp = tempDir();
+  after(() => tmp.remove());
+
+  test('ENOSPC from a write on an open file (not from open) names the file it was writing', (t) => {
+    // A real 1 MiB tmpfs as the results folder, filled but for 40 KiB: the result FITS
+    // (31 KB) fits, its first picture does not. Root can mount one here.
+    const small = path.join(tmp.dir, 'small');
+    mkdirSync(small);
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small], { stdio: 'ignore' }).status !== 0) {
+      if (process.env['CI']) assert.fail('cannot mount a tmpfs in CI');
+      t.skip('cannot mount a tmpfs here (needs root)');
+      return;
+    }
+    try {
+      spawnSync('dd', ['if=/dev/zero', `of=${path.join(small, 'filler')}`, 'bs=1k', `count=${1024 - 40}`], { stdio: 'ignore' });
+      const p = project(tmp.dir, []);
+      const r = runCli(['run', '--galaxy', '11', '--k', '2', '--catalog', p.catalog, '--cubes', path.join(tmp.dir, 'cubes'), '--sfh', path.join(tmp.dir, 'sfh'), '--out', path.join(small, 'out'), '--cache', path.join(tmp.dir, 'cache'), '--lock', path.join(tmp.dir, 'lock'), '--json'], { cwd: tmp.dir });
+      const task11 = task(r, '11');
+      assert.equal(task11.reason, 'disk-full', task11.error ?? r.stderr);
+      assert.match(task11.error ?? '', /no space left on the device writing \/\S+\/small\/out\/11_SN2013aa_2_map\.png \(ENOSPC, write\)/);
+      assert.doesNotMatch(r.stdout + r.stderr, /writing \(E/);
+    } finally {
+      spawnSync('umount', [small], { stdio: 'ignore' });
+    }
   });
 });
