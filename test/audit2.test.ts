@@ -214,3 +214,30 @@ describe('a disk that fills up while a picture or table is written: the message 
     }
   });
 });
+
+describe('a results folder to be made on a read-only file system', () => {
+  const tmp = tempDir();
+  after(() => tmp.remove());
+
+  test('says the file system is read-only (EROFS), not that the folder it was to make does not exist', (t) => {
+    const ro = path.join(tmp.dir, 'ro');
+    mkdirSync(ro);
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,ro', 'tmpfs', ro], { stdio: 'ignore' }).status !== 0) {
+      if (process.env['CI']) assert.fail('cannot mount a tmpfs in CI');
+      t.skip('cannot mount a tmpfs here (needs root)');
+      return;
+    }
+    try {
+      const p = project(tmp.dir, []);
+      for (const [option, where] of [['--out', path.join(ro, 'out', 'GroupMap')], ['--cache', path.join(ro, 'cache')]] as const) {
+        const places = { '--out': path.join(tmp.dir, 'out'), '--cache': path.join(tmp.dir, 'cache'), [option]: where };
+        const r = runCli(['run', '--galaxy', '11', '--k', '2', '--catalog', p.catalog, '--cubes', path.join(tmp.dir, 'cubes'), '--sfh', path.join(tmp.dir, 'sfh'), '--lock', path.join(tmp.dir, 'lock'), ...Object.entries(places).flat()], { cwd: tmp.dir });
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, new RegExp(`${option} \\S+ cannot be made: cannot write \\S+: the file system is read-only \\(EROFS, mkdir\\)`));
+        assert.doesNotMatch(r.stderr, /does not exist/);
+      }
+    } finally {
+      spawnSync('umount', [ro], { stdio: 'ignore' });
+    }
+  });
+});

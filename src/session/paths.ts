@@ -19,7 +19,8 @@ export function checkWritableFolder(dir: string, role: string, other = role.star
   if (not && not !== 'does not exist' && !not.endsWith(' does not exist')) throw new UserError('usage', `${role} ${dir} ${not}`, `give a folder (it is made if missing)${not.startsWith('is a file') ? ', or move the file away' : ''}`);
   try {
     mkdirSync(dir, { recursive: true });
-  } catch (err) {
+  } catch (recursiveErr) {
+    const err = trueMkdirError(dir, recursiveErr);
     const p = pathProblem(err);
     if (!p) throw err;
     throw new UserError('usage', `${role} ${dir} cannot be made: ${p.message}`, `${p.hint}; or give ${other}`);
@@ -35,6 +36,26 @@ export function checkWritableFolder(dir: string, role: string, other = role.star
     throw new UserError('usage', `${role} ${dir}: files cannot be written in it: ${why} (${String((err as NodeJS.ErrnoException).code)})`, `${p.reason === 'permission-denied' ? 'make it writable for you (chmod u+rwx)' : p.hint}; or give ${other}`);
   } finally {
     rmSync(probe, { force: true });
+  }
+}
+
+/**
+ * Why `dir` could not be made: a recursive mkdir reports ENOENT on a read-only file system
+ * (or under a folder one cannot write), which reads as "does not exist" for the very folder
+ * it was asked to make; making the first missing folder alone gives the real code (EROFS,
+ * EACCES).
+ */
+function trueMkdirError(dir: string, err: unknown): unknown {
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return err;
+  let first = path.resolve(dir);
+  while (path.dirname(first) !== first && notA(path.dirname(first), 'folder') !== undefined) first = path.dirname(first);
+  if (notA(path.dirname(first), 'folder') !== undefined) return err;
+  try {
+    mkdirSync(first);
+    rmSync(first, { recursive: true, force: true });
+    return err;
+  } catch (real) {
+    return real;
   }
 }
 
