@@ -23,6 +23,11 @@ export function run(ctx: StageContext): StageOutput {
   const relabel = String(ctx.params['relabel']) as Relabel;
   // An nGIST run's own ages (Gyr) for the mean ages; the notebook's MILES grid otherwise.
   const ages = ctx.upstream.get('collapse-smooth').meta['ages'];
+  // More groups than the map has pixels can never be kept (k is declared without a maximum,
+  // so --k 1e12 is legal): said before the clustering's own bound turns it into a bare throw.
+  if (k > ny * nx) {
+    throw new UserError('k-too-large', `galaxy ${ctx.row.id}: k=${k} groups for a map of ${nx} x ${ny} = ${nx * ny} pixels`, `use k <= the number of valid pixels (a group needs at least two pixels to be kept)`);
+  }
   if (seed + restarts - 1 > 0xffffffff) {
     throw new UserError('usage', `galaxy ${ctx.row.id}: restarts use the seeds ${seed}..${seed + restarts - 1}, beyond np.random.seed's 2**32 - 1`, 'use a smaller seed or fewer restarts');
   }

@@ -42,7 +42,7 @@ function project(dir: string, ids: readonly string[]): { run: (galaxy: string, e
   }
   writeFileSync(catalog, `${rows.join('\n')}\n`);
   const run = (galaxy: string, extra: string[] = []) =>
-    runCli(['run', '--galaxy', galaxy, '--k', '2', '--no-report', '--catalog', catalog, '--cubes', path.join(dir, 'cubes'), '--sfh', path.join(dir, 'sfh'), '--out', path.join(dir, 'out'), '--cache', path.join(dir, 'cache'), '--lock', path.join(dir, 'lock'), '--json', ...extra], { cwd: dir });
+    runCli(['run', '--galaxy', galaxy, ...(extra.includes('--k') ? [] : ['--k', '2']), '--no-report', '--catalog', catalog, '--cubes', path.join(dir, 'cubes'), '--sfh', path.join(dir, 'sfh'), '--out', path.join(dir, 'out'), '--cache', path.join(dir, 'cache'), '--lock', path.join(dir, 'lock'), '--json', ...extra], { cwd: dir });
   return { run, cube, sfh, catalog };
 }
 
@@ -239,5 +239,29 @@ describe('a results folder to be made on a read-only file system', () => {
     } finally {
       spawnSync('umount', [ro], { stdio: 'ignore' });
     }
+  });
+});
+
+describe('a legal but huge parameter value is a clear error naming it, or just works; never a bare throw', () => {
+  const tmp = tempDir();
+  let p: ReturnType<typeof project>;
+  before(() => (p = project(tmp.dir, [])));
+  after(() => tmp.remove());
+
+  test('--k 1e12 fails the galaxy with k-too-large, not stage-threw', () => {
+    const t = task(p.run('11', ['--k', '999999999999']), '11');
+    assert.equal(t.reason, 'k-too-large', t.error ?? '');
+    assert.match(t.error ?? '', /k=999999999999 groups for a map of \d+ x \d+ = \d+ pixels/);
+  });
+  test('--set maxIter=1e15 (a bound, not a size) runs as maxIter=100 does', () => {
+    const t = task(p.run('11', ['--set', 'maxIter=1000000000000000']), '11');
+    assert.equal(t.status, 'ok', t.error ?? '');
+  });
+  test('--set dtdSteps=1e9 fails the DTD fit naming dtdSteps and dtdWalkers, quickly', () => {
+    const r = p.run('11', ['--set', 'dtdSteps=1000000000']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr + r.stdout, /dtd: dtdSteps x dtdWalkers = 1000000000 x 36 = 36000000000 samples, more than the 20000000 a chain may hold/);
+    assert.doesNotMatch(r.stderr + r.stdout, /Invalid typed array length/);
+    assert.equal(task(r, '11').status, 'ok', 'the galaxy\'s own result is made');
   });
 });
