@@ -265,3 +265,25 @@ describe('a legal but huge parameter value is a clear error naming it, or just w
     assert.equal(task(r, '11').status, 'ok', 'the galaxy\'s own result is made');
   });
 });
+
+describe('a catalog row with too few or too many fields fails its galaxy only, with its line', () => {
+  const tmp = tempDir();
+  after(() => tmp.remove());
+
+  test('a missing comma, an extra field and a row of commas: two galaxies fail, the rest is made', () => {
+    const p = project(tmp.dir, ['401', '402', '403']);
+    const lines = readFileSync(p.catalog, 'utf8').split('\n');
+    // 401 loses the comma between SN RA and SN DEC (its DEC would read z); 402 gains a field
+    const edited = lines.map((l) => (l.startsWith('401,') ? l.replace(`${GOOD.ra},`, GOOD.ra) : l.startsWith('402,') ? `${l},extra` : l));
+    writeFileSync(p.catalog, `${edited.join('\n').trimEnd()}\n,,,,,,\n\n`);
+    const r = p.run('all');
+    assert.equal(r.code, 1, r.stderr);
+    const t401 = task(r, '401');
+    assert.equal(t401.reason, 'catalog-invalid');
+    assert.match(t401.error ?? '', /^galaxy 401 of \S+catalog\.csv: line 3 has 6 fields, the header 7, so its values may sit under the wrong columns/);
+    assert.match(task(r, '402').error ?? '', /line 4 has 8 fields, the header 7/);
+    assert.equal(task(r, '11').status, 'ok');
+    assert.equal(task(r, '403').status, 'ok');
+    assert.equal(r.json?.tasks.length, 4, 'the row of commas is no galaxy');
+  });
+});

@@ -9,6 +9,12 @@ import { notA, pathProblem } from '../path-errors.ts';
 import type { CatalogRow } from '../stage.ts';
 
 /**
+ * The key under which a row's fields carry what is wrong with the row as a whole (a field
+ * count other than the header's), for its galaxy to fail with; no CSV header is this name.
+ */
+export const ROW_PROBLEM = '\u0000row';
+
+/**
  * Parses the catalog at `file`. Fails with a message naming the file and line for a file
  * that cannot be read or parsed, a missing `required` column, two columns of one name, or
  * a duplicate id.
@@ -26,8 +32,13 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
     throw new UserError('catalog-invalid', `cannot read the catalog ${file}: ${why}`, 'pass the catalog CSV with --catalog FILE', file);
   }
   let records: string[][];
+  let lines: number[];
   try {
-    records = parse(text, { skip_empty_lines: true, relax_column_count: false, bom: true }) as string[][];
+    // (rows of another length than the header are the row's problem, not the file's: see below)
+    const parsed = parse(text, { skip_empty_lines: true, relax_column_count: true, bom: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[];
+    records = parsed.map((p) => p.record);
+    // the line a record starts on (info gives the one it ends on; a quoted value may hold newlines)
+    lines = parsed.map((p) => p.info.lines - p.record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0));
   } catch (err) {
     throw new UserError('catalog-invalid', `the catalog ${file} is not valid CSV: ${(err as Error).message}`, 'it must be a comma-separated file with a header row, as pandas.to_csv writes it', file);
   }
@@ -54,7 +65,9 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
   for (let i = 1; i < records.length; i++) {
     const rec = records[i] ?? [];
     const id = trimCell(rec[0] ?? '');
-    const line = i + 1;
+    const line = lines[i] ?? i + 1;
+    // A row of commas only (a spreadsheet's trailing rows): no galaxy, like an empty line.
+    if (rec.every((cell) => trimCell(cell) === '')) continue;
     if (id === '') throw new UserError('catalog-invalid', `${file}:${line}: the row has no id in the first column`, 'every row needs a galaxy id in the first, unnamed column', file);
     const first = seen.get(id);
     if (first !== undefined) throw new UserError('catalog-invalid', `${file}:${line}: galaxy id ${id} appears twice (first on line ${first})`, 'ids must be unique: renumber or remove one of the rows', file);
@@ -63,6 +76,9 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
     columns.forEach((c, j) => {
       if (j > 0) fields[c] = trimCell(rec[j] ?? '');
     });
+    // A missing or extra comma shifts every value after it (a Separation read as SN DEC):
+    // that galaxy fails with its line (src/catalog/galaxy.ts), the others go on.
+    if (rec.length !== columns.length) fields[ROW_PROBLEM] = `line ${line} has ${rec.length} fields, the header ${columns.length}`;
     rows.push({ id, fields });
   }
   return rows;
