@@ -287,3 +287,27 @@ describe('a catalog row with too few or too many fields fails its galaxy only, w
     assert.equal(r.json?.tasks.length, 4, 'the row of commas is no galaxy');
   });
 });
+
+describe('a WCS keyword twice in the cube header with different values is refused', () => {
+  const tmp = tempDir();
+  after(() => tmp.remove());
+
+  test('astropy\'s WCS reads the last, header[key] the first: the galaxy fails naming both values; identical twins are fine', () => {
+    const p = project(tmp.dir, ['401', '402']);
+    const twin = (value: (v: number) => number) => (h: WriteHdu[]) =>
+      h.map((x) => {
+        if (x.extname !== 'DATA') return x;
+        const crval = x.cards.find((c) => c.key === 'CRVAL1');
+        assert.ok(crval && typeof crval.value === 'number');
+        return { ...x, cards: [{ ...crval, value: value(crval.value) }, ...x.cards] };
+      });
+    rewriteCube(p.cube('401'), twin((v) => v + 0.001));
+    rewriteCube(p.cube('402'), twin((v) => v));
+    const r = p.run('all');
+    const t = task(r, '401');
+    assert.equal(t.reason, 'bad-value', t.error ?? '');
+    assert.match(t.error ?? '', /CRVAL1 is in the header 2 times, with different values \(112\.3\d*, 112\.3\d*\)/);
+    assert.equal(task(r, '402').status, 'ok', task(r, '402').error ?? '');
+    assert.equal(task(r, '11').status, 'ok');
+  });
+});
