@@ -311,3 +311,23 @@ describe('a WCS keyword twice in the cube header with different values is refuse
     assert.equal(task(r, '11').status, 'ok');
   });
 });
+
+describe('a catalog that is compressed or a workbook is read or named for what it is', () => {
+  const tmp = tempDir();
+  after(() => tmp.remove());
+
+  test('catalog.csv.gz is read as pandas reads it; an .xlsx is refused as a zip archive, not as text', () => {
+    const p = project(tmp.dir, []);
+    const gz = `${p.catalog}.gz`;
+    writeFileSync(gz, gzipSync(readFileSync(p.catalog)));
+    const args = (catalog: string) => ['run', '--galaxy', '11', '--k', '2', '--no-report', '--catalog', catalog, '--cubes', path.join(tmp.dir, 'cubes'), '--sfh', path.join(tmp.dir, 'sfh'), '--out', path.join(tmp.dir, 'out'), '--cache', path.join(tmp.dir, 'cache'), '--lock', path.join(tmp.dir, 'lock'), '--json'];
+    const fromGz = runCli(args(gz), { cwd: tmp.dir });
+    assert.equal(fromGz.code, 0, fromGz.stderr);
+    assert.equal(task(fromGz, '11').status, 'ok');
+    const xlsx = path.join(tmp.dir, 'catalog.xlsx');
+    writeFileSync(xlsx, Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(100)]));
+    const r = runCli(args(xlsx), { cwd: tmp.dir });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /the catalog \S+catalog\.xlsx is a zip archive \(an Excel \.xlsx workbook, or a zipped file\), not a CSV file/);
+  });
+});

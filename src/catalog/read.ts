@@ -3,6 +3,7 @@
  * column is kept as text, to be interpreted by the stage that needs it.
  */
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../errors.ts';
 import { notA, pathProblem } from '../path-errors.ts';
@@ -22,7 +23,7 @@ export const ROW_PROBLEM = '\u0000row';
 export function readCatalog(file: string, required: readonly string[] = []): CatalogRow[] {
   let text: string;
   try {
-    text = utf8Text(readFileSync(file), file);
+    text = utf8Text(unpacked(readFileSync(file), file), file);
   } catch (err) {
     if (err instanceof UserError) throw err;
     // (what is wrong, in words: a folder, nothing there, a link to nothing, no permission)
@@ -91,6 +92,25 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
  */
 function trimCell(cell: string): string {
   return cell.replace(/^[ \t]+|[ \t]+$/g, '');
+}
+
+/**
+ * The catalog's CSV bytes: a gzip-compressed catalog (`x.csv.gz`, which pandas' read_csv
+ * reads as it is) inflated; a zip archive (an Excel `.xlsx`, or a zipped CSV) refused with
+ * what it is, rather than as text that is "not UTF-8" or has no columns.
+ */
+function unpacked(bytes: Buffer, file: string): Buffer {
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      return gunzipSync(bytes);
+    } catch (err) {
+      throw new UserError('catalog-invalid', `the catalog ${file} is gzip-compressed and cannot be inflated (${(err as Error).message})`, 'fetch it again, or pass the uncompressed CSV (`gzip -t` checks a copy)', file);
+    }
+  }
+  if (bytes.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) {
+    throw new UserError('catalog-invalid', `the catalog ${file} is a zip archive (an Excel .xlsx workbook, or a zipped file), not a CSV file`, 'export it as CSV (UTF-8), or unzip it, and pass the .csv', file);
+  }
+  return bytes;
 }
 
 /**
