@@ -189,22 +189,13 @@ function parse(command: string, args: readonly string[], options: NonNullable<Pa
   const all = { ...COMMON, ...options, ...extra };
   let parsed;
   try {
-    parsed = parseArgs({ args: [...args], options: all, strict: true, allowPositionals: positionals > 0, tokens: true });
+    parsed = parseArgs({ args: [...args], options: all, strict: true, allowPositionals: positionals > 0 });
   } catch (err) {
     const message = (err as Error).message.replace(/\. To specify.*$/s, '');
     const unknown = /Unknown option '(-{1,2})([^'=]+)'/.exec(message);
     const names = Object.keys(all).map((n) => `--${n}`);
     const hint = unknown ? suggestion(`--${unknown[2] ?? ''}`, names, (n) => `\`${n}\``) : '';
     throw new UserError('usage', `${message}${hint}`, `see \`sfh-pipeline ${command} --help\``);
-  }
-  // An option of one value given twice with two values (`--k 3 --k 4`): the parser keeps the
-  // last without a word, which may not be the one meant (a sweep is `--k 3,4`).
-  const given = new Map<string, string>();
-  for (const t of parsed.tokens) {
-    if (t.kind !== 'option' || t.value === undefined || all[t.name]?.multiple) continue;
-    const first = given.get(t.name);
-    if (first !== undefined && first !== t.value) throw new UserError('usage', `${t.rawName} given twice (${first} and ${t.value})`, `give it once${t.name === 'k' || t.name === 'seed' || t.name === 'galaxy' ? ` (a list sweeps or selects several: ${t.rawName} ${first},${t.value})` : ''}; see \`sfh-pipeline ${command} --help\``);
-    given.set(t.name, t.value);
   }
   if (parsed.positionals.length > positionals) throw new UserError('usage', `\`${command}\` takes no argument \`${parsed.positionals[positionals] ?? ''}\``, `see \`sfh-pipeline ${command} --help\``);
   return parsed;
