@@ -5,7 +5,7 @@
  * (docs/clustering.md); the objective and the silhouette are always reported.
  */
 import { UserError } from '../src/errors.ts';
-import { emdClustering, type EmdKMeansCentroid, type EmdKMeansInit, type Relabel } from '../src/kernels/index.ts';
+import { emdClustering, MAX_K, type EmdKMeansCentroid, type EmdKMeansInit, type Relabel } from '../src/kernels/index.ts';
 import { ndarray } from '../src/ndarray.ts';
 import type { StageContext, StageOutput } from '../src/stage.ts';
 
@@ -23,6 +23,12 @@ export function run(ctx: StageContext): StageOutput {
   const relabel = String(ctx.params['relabel']) as Relabel;
   // An nGIST run's own ages (Gyr) for the mean ages; the notebook's MILES grid otherwise.
   const ages = ctx.upstream.get('collapse-smooth').meta['ages'];
+  // k is declared without a maximum (--k 1e12 is legal), the clustering makes at most
+  // MAX_K groups: said as what it is, not as the kernel's bare throw (stage-threw). A k
+  // below that but above the valid pixels is refused below, with the largest usable k.
+  if (k > MAX_K) {
+    throw new UserError('k-too-large', `galaxy ${ctx.row.id}: k=${k} groups for a map of ${nx} x ${ny} = ${nx * ny} pixels (the clustering makes at most ${MAX_K} groups)`, `use k <= the number of valid pixels (a group needs at least two pixels to be kept)`);
+  }
   if (seed + restarts - 1 > 0xffffffff) {
     throw new UserError('usage', `galaxy ${ctx.row.id}: restarts use the seeds ${seed}..${seed + restarts - 1}, beyond np.random.seed's 2**32 - 1`, 'use a smaller seed or fewer restarts');
   }

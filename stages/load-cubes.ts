@@ -14,6 +14,7 @@ import path from 'node:path';
 import { HashTap, readForHash, unchangedSince } from '../src/cache/file-hash.ts';
 import { cubeFile, sfhFile, type Galaxy } from '../src/catalog/galaxy.ts';
 import { FileChecks } from '../src/cube/file-checks.ts';
+import { chooseHdu } from '../src/cube/choose-hdu.ts';
 import { psfSigmaOf, seeingOf } from '../src/cube/psf.ts';
 import { medianPair, startFileWorker } from '../src/cube/pair.ts';
 import { UserError } from '../src/errors.ts';
@@ -21,7 +22,7 @@ import { notA } from '../src/path-errors.ts';
 import { FitsFile, judgeInput, type ChecksumPolicy, type HduInfo } from '../src/fits/index.ts';
 import { findHdu } from '../src/fits/find-hdu.ts';
 import { fitsHeaders, fitsWarnings } from '../src/fits/small-fits.ts';
-import { fitsFileOf, isGzip } from '../src/fits/gzip.ts';
+import { bothFormsWarning, fitsFileOf, isGzip } from '../src/fits/gzip.ts';
 import type { InputRead, Json, StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 import { ngistInputs, findNgistRun } from '../src/ngist/files.ts';
 import { ndarray } from '../src/ndarray.ts';
@@ -94,6 +95,10 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   // keep their `.fits` names in keys and outputs: a compressed copy is the same input.
   const sfhFile = fitsFileOf(sfh);
   const cubeFile = fitsFileOf(cube);
+  for (const f of [cube, sfh]) {
+    const both = bothFormsWarning(f);
+    if (both) ctx.warn(`${who}: ${both}`);
+  }
   const sfhFolder = notA(path.dirname(sfh), 'folder');
   if (sfhFolder) {
     throw new UserError('missing-input', `${who}: the pPXF output folder ${path.dirname(sfh)} ${sfhFolder}`, 'pass the folder of the <id>_<SN Name>.fits files with --sfh', sfh);
@@ -127,7 +132,7 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   if (plain) {
     const [cubeFits, sfhFits] = [FitsFile.open(cubeFile), FitsFile.open(sfhFile)];
     try {
-      const data = cubeFits.hdus.find(isData) ?? cubeFits.hdu(1);
+      const data = chooseHdu(cubeFits.hdus, { pick: isData, fallback: 1, wanted: "'DATA'" }, cubeFile);
       checks.cube(data, cubeFits.size);
       checks.fit(sfhFits.hdus, data, sfhFits.size);
       describe(cubeFits.hdus, data);
@@ -148,7 +153,7 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   // and notes the defects it reads past.
   const policy = String(ctx.params['checksums'] ?? 'warn') as ChecksumPolicy;
   const [data, fit] = await medianPair(
-    { tap: taps[0], file: cubeFile, sums: policy === 'off' ? null : [0], target: { pick: isData, fallback: 1, ...(plain ? {} : { check: onCube }) }, ...(found ? { hdus: found.cube } : {}) },
+    { tap: taps[0], file: cubeFile, sums: policy === 'off' ? null : [0], target: { pick: isData, fallback: 1, wanted: "'DATA'", ...(plain ? {} : { check: onCube }) }, ...(found ? { hdus: found.cube } : {}) },
     { tap: taps[1], file: sfhFile, sums: policy === 'off' ? null : 'all', target: { pick: (h: HduInfo) => h.index === 0, fallback: 0, ...(plain ? {} : { check: (hdus: readonly HduInfo[]) => checks.fit(hdus, dataHdu!) }) }, ...(found ? { hdus: found.sfh } : {}) },
   );
   for (const w of [...judgeInput(cube, data.warnings, data.checksums, policy), ...judgeInput(sfh, fit.warnings, fit.checksums, policy)]) ctx.warn(`${who}: ${w}`);

@@ -54,6 +54,9 @@ export function writeFileAtomic(file: string, data: string | Uint8Array | readon
   } catch (err) {
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
+    // A write(2) on the descriptor fails without a path (ENOSPC, EDQUOT, EIO): name the file
+    // meant, so the message says what could not be written (src/path-errors.ts).
+    if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && (err as NodeJS.ErrnoException).path === undefined) (err as NodeJS.ErrnoException).path = file;
     throw err;
   }
 }

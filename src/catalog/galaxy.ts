@@ -6,6 +6,7 @@ import path from 'node:path';
 import { UserError } from '../errors.ts';
 import type { CatalogRow, Json } from '../stage.ts';
 import { readPandasNumber } from './number.ts';
+import { ROW_PROBLEM } from './read.ts';
 
 /** The catalog columns the pipeline reads. */
 export const REQUIRED_COLUMNS = ['ArcName', 'SN Name', 'SN RA', 'SN DEC'] as const;
@@ -44,6 +45,10 @@ export function ngistRow(dir: string, run: string): CatalogRow {
 export function galaxyOf(row: CatalogRow, catalogFile: string): Galaxy {
   const f = row.fields;
   const where = `galaxy ${row.id} of ${catalogFile}`;
+  const shape = f[ROW_PROBLEM];
+  if (shape !== undefined) {
+    throw new UserError('catalog-invalid', `${where}: ${shape}, so its values may sit under the wrong columns`, 'fix the row: a missing or extra comma, or a value holding a comma that is not in double quotes (pandas would read the missing fields as empty, and refuse the whole file for an extra one)', catalogFile);
+  }
   const text = (col: string): string => {
     const v = f[col];
     if (v === undefined || v === '') throw new UserError('catalog-invalid', `${where}: column '${col}' is empty`, `fill in '${col}' for this row`, catalogFile);
@@ -119,6 +124,25 @@ export function sfhFile(sfh: string, g: Galaxy): string {
  * replaced; the default `{id}_{sn}_{k}.fits` is the notebook's `<id>_<SN Name>_<k>.fits`.
  */
 export function resultFile(out: string, name: string, g: Galaxy, values: { k: number; seed: number }): string {
+  const problem = resultNameProblem(name);
+  if (problem !== undefined) throw new UserError('usage', `the result name (parameter name) ${problem}`, RESULT_NAME_HINT);
   const file = name.replace(/\{(id|sn|k|seed)\}/g, (_, key: string) => (key === 'id' ? g.id : key === 'sn' ? g.snName : String(values[key as 'k' | 'seed'])));
   return fileIn(out, file, 'result name', g.id);
 }
+
+/** What to do about a result name {@link resultNameProblem} refuses. */
+export const RESULT_NAME_HINT = 'write a file name with the placeholders {id}, {sn}, {k} and {seed}, e.g. --set name={id}_{sn}_{k}.fits; the folder is --out';
+
+/**
+ * Why the result name template `name` cannot name the results, or undefined: a placeholder
+ * that is not one of `{id}`, `{sn}`, `{k}`, `{seed}` (it used to be written as it is, a file
+ * literally named `{foo}_4.fits`), or a folder in it (the folder is `--out`). Checked before
+ * anything runs, so that it is not reported as every galaxy's failure and blamed on the catalog.
+ */
+export function resultNameProblem(name: string): string | undefined {
+  const unknown = [...name.matchAll(/\{([^{}]*)\}/g)].map((m) => m[0]).filter((p) => !/^\{(id|sn|k|seed)\}$/.test(p));
+  if (unknown.length) return `${JSON.stringify(name)} has the placeholder${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}, which ${unknown.length > 1 ? 'are' : 'is'} not one of {id}, {sn}, {k}, {seed}`;
+  if (/[/\\]/.test(name) || name.startsWith('..')) return `${JSON.stringify(name)} is not a file name: it holds a folder`;
+  return undefined;
+}
+

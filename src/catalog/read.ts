@@ -3,10 +3,17 @@
  * column is kept as text, to be interpreted by the stage that needs it.
  */
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../errors.ts';
 import { notA, pathProblem } from '../path-errors.ts';
 import type { CatalogRow } from '../stage.ts';
+
+/**
+ * The key under which a row's fields carry what is wrong with the row as a whole (a field
+ * count other than the header's), for its galaxy to fail with; no CSV header is this name.
+ */
+export const ROW_PROBLEM = '\u0000row';
 
 /**
  * Parses the catalog at `file`. Fails with a message naming the file and line for a file
@@ -16,8 +23,9 @@ import type { CatalogRow } from '../stage.ts';
 export function readCatalog(file: string, required: readonly string[] = []): CatalogRow[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = utf8Text(unpacked(readFileSync(file), file), file);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     // (what is wrong, in words: a folder, nothing there, a link to nothing, no permission)
     const code = (err as NodeJS.ErrnoException).code;
     const not = notA(file, 'file');
@@ -25,8 +33,13 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
     throw new UserError('catalog-invalid', `cannot read the catalog ${file}: ${why}`, 'pass the catalog CSV with --catalog FILE', file);
   }
   let records: string[][];
+  let lines: number[];
   try {
-    records = parse(text, { skip_empty_lines: true, relax_column_count: false, bom: true }) as string[][];
+    // (rows of another length than the header are the row's problem, not the file's: see below)
+    const parsed = parse(text, { skip_empty_lines: true, relax_column_count: true, bom: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[];
+    records = parsed.map((p) => p.record);
+    // the line a record starts on (info gives the one it ends on; a quoted value may hold newlines)
+    lines = parsed.map((p) => p.info.lines - p.record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0));
   } catch (err) {
     throw new UserError('catalog-invalid', `the catalog ${file} is not valid CSV: ${(err as Error).message}`, 'it must be a comma-separated file with a header row, as pandas.to_csv writes it', file);
   }
@@ -53,7 +66,9 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
   for (let i = 1; i < records.length; i++) {
     const rec = records[i] ?? [];
     const id = trimCell(rec[0] ?? '');
-    const line = i + 1;
+    const line = lines[i] ?? i + 1;
+    // A row of commas only (a spreadsheet's trailing rows): no galaxy, like an empty line.
+    if (rec.every((cell) => trimCell(cell) === '')) continue;
     if (id === '') throw new UserError('catalog-invalid', `${file}:${line}: the row has no id in the first column`, 'every row needs a galaxy id in the first, unnamed column', file);
     const first = seen.get(id);
     if (first !== undefined) throw new UserError('catalog-invalid', `${file}:${line}: galaxy id ${id} appears twice (first on line ${first})`, 'ids must be unique: renumber or remove one of the rows', file);
@@ -62,6 +77,9 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
     columns.forEach((c, j) => {
       if (j > 0) fields[c] = trimCell(rec[j] ?? '');
     });
+    // A missing or extra comma shifts every value after it (a Separation read as SN DEC):
+    // that galaxy fails with its line (src/catalog/galaxy.ts), the others go on.
+    if (rec.length !== columns.length) fields[ROW_PROBLEM] = `line ${line} has ${rec.length} fields, the header ${columns.length}`;
     rows.push({ id, fields });
   }
   return rows;
@@ -75,3 +93,62 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
 function trimCell(cell: string): string {
   return cell.replace(/^[ \t]+|[ \t]+$/g, '');
 }
+
+/**
+ * The catalog's CSV bytes: a gzip-compressed catalog (`x.csv.gz`, which pandas' read_csv
+ * reads as it is) inflated; a zip archive (an Excel `.xlsx`, or a zipped CSV) refused with
+ * what it is, rather than as text that is "not UTF-8" or has no columns.
+ */
+function unpacked(bytes: Buffer, file: string): Buffer {
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      return gunzipSync(bytes);
+    } catch (err) {
+      throw new UserError('catalog-invalid', `the catalog ${file} is gzip-compressed and cannot be inflated (${(err as Error).message})`, 'fetch it again, or pass the uncompressed CSV (`gzip -t` checks a copy)', file);
+    }
+  }
+  if (bytes.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) {
+    throw new UserError('catalog-invalid', `the catalog ${file} is a zip archive (an Excel .xlsx workbook, or a zipped file), not a CSV file`, 'export it as CSV (UTF-8), or unzip it, and pass the .csv', file);
+  }
+  return bytes;
+}
+
+/**
+ * The catalog's bytes as UTF-8 text, or a UserError naming the line and byte that are not:
+ * pandas' read_csv (the notebook's reader) refuses such a file (UnicodeDecodeError), and
+ * decoding it leniently turned a Latin-1 `é` in an SN name into U+FFFD, a name no file has.
+ */
+function utf8Text(bytes: Buffer, file: string): string {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new UserError('catalog-invalid', `the catalog ${file} is UTF-16 text, not UTF-8`, 'save it as UTF-8 (pandas.to_csv writes UTF-8; iconv -f UTF-16 -t UTF-8 old.csv > new.csv)', file);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // find the first line that is not valid UTF-8, and the byte in it
+    let lineStart = 0;
+    let line = 1;
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i < bytes.length && bytes[i] !== 0x0a) continue;
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(lineStart, i));
+      } catch {
+        const lineBytes = bytes.subarray(lineStart, i);
+        const text = new TextDecoder('utf-8').decode(lineBytes);
+        const bad = text.indexOf('\ufffd');
+        const at = Buffer.byteLength(text.slice(0, Math.max(bad, 0)));
+        const byte = lineBytes[at] ?? 0;
+        throw new UserError(
+          'catalog-invalid',
+          `the catalog ${file} is not UTF-8 text: line ${line}, column ${Math.max(bad, 0) + 1} holds the byte 0x${byte.toString(16).padStart(2, '0')} (in "${text.slice(Math.max(0, bad - 20), bad + 20).trim()}")`,
+          `save it as UTF-8 (a file from Excel or an old tool may be Latin-1: iconv -f LATIN1 -t UTF-8 old.csv > new.csv); pandas' read_csv, the notebook's reader, refuses it too`,
+          file,
+        );
+      }
+      lineStart = i + 1;
+      line++;
+    }
+    throw new UserError('catalog-invalid', `the catalog ${file} is not UTF-8 text`, 'save it as UTF-8', file);
+  }
+}
+

@@ -10,6 +10,7 @@
  */
 import { FitsBlockReader, type ByteTap } from '../fits/block-reader.ts';
 import { FitsError, hduLabel } from '../fits/errors.ts';
+import { chooseHdu } from './choose-hdu.ts';
 import { GunzipByteStream } from '../fits/gzip.ts';
 import type { HduInfo } from '../fits/hdu-info.ts';
 import { StreamedNanmedian } from '../kernels/stream-median.ts';
@@ -36,8 +37,7 @@ export async function gzipMedian(file: string, target: MedianTarget, opts: Strea
       await takeSamples(reader, info, median);
       return false; // read on to the end (the tap)
     });
-    const chosen = hdus.find((h) => target.pick(h)) ?? hdus[target.fallback];
-    if (!chosen) throw new FitsError({ reason: 'no-such-hdu', file, detail: `${WHAT} has no HDU #${target.fallback} (HDUs: ${hdus.map((h) => h.name || `#${h.index}`).join(', ')})`, hint: 'Check that this is the file you meant.' });
+    const chosen = chooseHdu(hdus, target, file);
     target.check?.(hdus, chosen);
     if (!chosen.isImage) throw new FitsError({ reason: 'not-image', file, detail: `HDU ${hduLabel(chosen.index, chosen.name)} is not an image`, hint: 'Pick an image HDU.' });
     if (sampled !== chosen) {

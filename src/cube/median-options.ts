@@ -37,8 +37,10 @@ export interface StreamedMedian {
 export interface MedianTarget {
   /** The first HDU this is true for... */
   readonly pick: (info: HduInfo) => boolean;
-  /** ...or, when there is none, the HDU with this index. */
+  /** ...or, when there is none, the HDU with this index, if it has no EXTNAME (src/cube/choose-hdu.ts). */
   readonly fallback: number;
+  /** How the wanted HDU is named in messages (`'DATA'`); `#fallback` without it. */
+  readonly wanted?: string;
   /**
    * Checks the file's headers (every HDU, and the chosen one) before its median is taken:
    * throw to refuse the file. For a gzip file this runs after one pass through it.

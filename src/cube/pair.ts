@@ -17,6 +17,7 @@ import { exposeGcToWorkers } from '../gc.ts';
 import { releaseStreamMemory, streamLayout } from '../kernels/stream-median.ts';
 import type { InputRead } from '../stage.ts';
 import type { FileJob, FileResult } from './file-worker.ts';
+import { chooseHdu } from './choose-hdu.ts';
 import { planesOf, type MedianTarget, type StreamedMedian } from './median-options.ts';
 import { plainMedian } from './plain-median.ts';
 import { streamedMedianOfFile } from './streamed-median.ts';
@@ -66,8 +67,8 @@ function sumsOf(f: PairFile, target: HduInfo | undefined): ((h: HduInfo) => bool
 /** The two medians (see the file's comment); `second` may be checked against `first`'s result (its `target.check`). */
 export async function medianPair(first: PairFile, second: PairFile): Promise<[PairResult, PairResult]> {
   try {
-    const a = first.hdus?.find(first.target.pick) ?? first.hdus?.[first.target.fallback];
-    const b = second.hdus?.find(second.target.pick) ?? second.hdus?.[second.target.fallback];
+    const a = first.hdus && chooseHdu(first.hdus, first.target, first.file);
+    const b = second.hdus && chooseHdu(second.hdus, second.target, second.file);
     if (a && b && !isGzip(first.file) && !isGzip(second.file) && stateBytes(a) + stateBytes(b) <= PAIR_AT_ONCE_BYTES) startFileWorker();
     if (a && b && worker && !isGzip(first.file) && !isGzip(second.file) && stateBytes(a) + stateBytes(b) <= PAIR_AT_ONCE_BYTES) {
       const there = inWorker(worker, second, b);

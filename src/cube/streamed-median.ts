@@ -11,6 +11,7 @@ import { FitsError, hduLabel } from '../fits/errors.ts';
 import type { HduInfo } from '../fits/hdu-info.ts';
 import { isGzip } from '../fits/gzip.ts';
 import { FitsFile } from '../fits/read.ts';
+import { chooseHdu } from './choose-hdu.ts';
 import { gzipMedian } from './gzip-median.ts';
 import type { MedianTarget, StreamedMedian, StreamedMedianOptions } from './median-options.ts';
 import { plainMedian } from './plain-median.ts';
@@ -26,7 +27,7 @@ export async function streamedMedianOfFile(file: string, target: MedianTarget, o
   const fits = FitsFile.open(file);
   let chosen: HduInfo;
   try {
-    chosen = fits.hdus.find((h) => target.pick(h)) ?? fits.hdu(target.fallback);
+    chosen = chooseHdu(fits.hdus, target, file);
   } finally {
     fits.close();
   }

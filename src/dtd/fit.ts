@@ -112,6 +112,9 @@ export function startingBall(spec: DtdModelSpec, nwalkers: number, seed: number,
   return { p0, random: legacyCopy(random) };
 }
 
+/** The most points (steps x walkers) a chain may hold: 20 million, 458 MiB for a two-parameter model. */
+export const MAX_CHAIN_SAMPLES = 20_000_000;
+
 function checkInt(name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new UserError('usage', `dtd: \`${name}\` must be an integer >= ${min}. Value: \`${v}\`.`, `set ${name} in pipeline.yaml`);
 }
@@ -125,6 +128,11 @@ export function fitDtd(hosts: readonly DtdHost[], options: DtdOptions = {}): Dtd
   checkInt('nsteps', o.nsteps, 1);
   checkInt('burn', o.burn, 0);
   if (o.burn >= o.nsteps) throw new UserError('usage', `dtd: burn (${o.burn}) must be below nsteps (${o.nsteps})`, 'lower burn or raise nsteps');
+  // The chain is kept whole (nsteps x nwalkers points, each ndim doubles and a log-probability):
+  // a legal but huge dtdSteps or dtdWalkers was "Invalid typed array length", or hours of work.
+  if (o.nsteps * o.nwalkers > MAX_CHAIN_SAMPLES) {
+    throw new UserError('usage', `dtd: dtdSteps x dtdWalkers = ${o.nsteps} x ${o.nwalkers} = ${o.nsteps * o.nwalkers} samples, more than the ${MAX_CHAIN_SAMPLES} a chain may hold (${Math.round((MAX_CHAIN_SAMPLES * (spec.params.length + 1) * 8) / 2 ** 20)} MiB for this model)`, 'lower dtdSteps or dtdWalkers (the study: 36 walkers; 50 autocorrelation times of steps are enough, see the summary)');
+  }
   if (o.nwalkers % 2 !== 0) throw new UserError('usage', `dtd: nwalkers must be even (got ${o.nwalkers})`, 'emcee splits the walkers into two equal halves');
   checkInt('seed', o.seed, 0);
   if (!(o.a > 1)) throw new UserError('usage', `dtd: the stretch scale \`a\` must be > 1. Value: \`${o.a}\`.`, 'emcee uses 2');

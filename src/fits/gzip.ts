@@ -8,6 +8,7 @@
  */
 import { closeSync, createReadStream, existsSync, openSync, readSync, type ReadStream } from 'node:fs';
 import { createGunzip, type Gunzip } from 'node:zlib';
+import path from 'node:path';
 import { FileByteStream, type ByteStream } from './byte-stream.ts';
 import { FitsError } from './errors.ts';
 
@@ -36,6 +37,17 @@ export function fitsFileOf(file: string): string {
   if (existsSync(file) || !/\.(fits?|fts)$/i.test(file)) return file;
   const gz = `${file}.gz`;
   return existsSync(gz) ? gz : file;
+}
+
+/**
+ * When both `X.fits` and `X.fits.gz` exist, which one is read (`X.fits`, by {@link fitsFileOf})
+ * in a sentence for a warning; else undefined. The two may differ (an old copy next to a new
+ * download), and choosing between them without a word could give a result from the wrong one.
+ */
+export function bothFormsWarning(file: string): string | undefined {
+  if (!/\.(fits?|fts)$/i.test(file) || !existsSync(file) || !existsSync(`${file}.gz`)) return undefined;
+  const name = path.basename(file);
+  return `both ${name} and ${name}.gz are in ${path.dirname(file)}: ${name} is read, ${name}.gz is not (remove the one that is not meant, e.g. after \`gunzip -k\`)`;
 }
 
 /** A gzip file's inflated bytes, in order. */

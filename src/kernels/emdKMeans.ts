@@ -176,7 +176,8 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
   const sums = wasm.f64(rSum);
   const medValues = new Float64Array(median ? nValid : 0);
   const medWeights = new Float64Array(median ? nValid : 0);
-  const objectives = new Float64Array(maxIter);
+  // (grown round by round: maxIter is a bound, not a size; --set maxIter=1e15 is legal)
+  const objectives: number[] = [];
   let centroids = new Float64Array(0);
   let masses = new Float32Array(0);
   const cenCdf = wasm.f64(rCen);
@@ -236,7 +237,7 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
     // objective summed in pixel order; in WebAssembly (src/kernels/wasm/emd.wat)
     const { changed, objective } = wasm.assign(rCdf, nValid, rCen, kept, rCur);
     kCur = kept;
-    objectives[round - 1] = objective;
+    objectives.push(objective);
     o.onIteration?.(round, changed);
     if (changed === 0) {
       converged = true;
@@ -262,7 +263,7 @@ export function emdKMeans(o: EmdKMeansOptions): EmdKMeansResult {
     masses: masses.subarray(0, groups).slice(),
     centroidCdfs: cenCdf.slice(0, groups * B),
     objective: objectives[round - 1]!,
-    objectives: objectives.slice(0, round),
+    objectives: Float64Array.from(objectives),
     groups,
     iterations: round,
     converged,

@@ -6,6 +6,9 @@ import type { MedianWeights } from './centroids.ts';
 import { EMD_BINS } from './emd.ts';
 import { NUMPY1_SUM_BLOCK } from './sums.ts';
 
+/** The most groups the clustering makes (a bound on its work arrays' sizes). */
+export const MAX_K = 2 ** 20;
+
 /** How the first labels are drawn: the notebook's `randint`, or k-means++ (same stream). */
 export type EmdKMeansInit = 'random' | 'kmeans++';
 
@@ -113,7 +116,7 @@ export function checkEmdKMeansOptions(o: EmdKMeansOptions): void {
   int('nAges', nAges, 2, 4096);
   int('ny', o.ny, 1);
   int('nx', o.nx, 1);
-  int('k', o.k, 1, 2 ** 20);
+  int('k', o.k, 1, MAX_K);
   int('seed', o.seed, 0, 0xffffffff);
   int('maxIter', o.maxIter ?? 100, 1);
   if (!['random', 'kmeans++'].includes(o.init ?? 'random')) throw new RangeError(`emdKMeans: \`init\` must be 'random' or 'kmeans++'. Value: \`${String(o.init)}\`.`);

@@ -5,6 +5,7 @@
 export { cdf50, EMD_BINS, emd50, emdFromCdfs } from './emd.ts';
 export { cdfBins, emdBins, emdKernels, emdPairwise, jsEmdKernels, type EmdKernels } from './emd-bins.ts';
 export { emdKMeans } from './emdKMeans.ts';
+export { MAX_K } from './emdKMeansTypes.ts';
 export type { EmdKMeansCentroid, EmdKMeansFailure, EmdKMeansInit, EmdKMeansOptions, EmdKMeansResult } from './emdKMeans.ts';
 export { membersByLabel, meanOfMembers, w1MedianOfMembers } from './centroids.ts';
 export type { MedianWeights } from './centroids.ts';

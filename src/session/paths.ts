@@ -5,7 +5,7 @@
  * last step, the lock, lost. Each problem names the option, the path, what is wrong with
  * it and what to do; the command exits with status 2, as for any option it cannot use.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempNameFor } from '../cache/atomic.ts';
 import { UserError } from '../errors.ts';
@@ -19,7 +19,8 @@ export function checkWritableFolder(dir: string, role: string, other = role.star
   if (not && not !== 'does not exist' && !not.endsWith(' does not exist')) throw new UserError('usage', `${role} ${dir} ${not}`, `give a folder (it is made if missing)${not.startsWith('is a file') ? ', or move the file away' : ''}`);
   try {
     mkdirSync(dir, { recursive: true });
-  } catch (err) {
+  } catch (recursiveErr) {
+    const err = trueMkdirError(dir, recursiveErr);
     const p = pathProblem(err);
     if (!p) throw err;
     throw new UserError('usage', `${role} ${dir} cannot be made: ${p.message}`, `${p.hint}; or give ${other}`);
@@ -38,6 +39,26 @@ export function checkWritableFolder(dir: string, role: string, other = role.star
   }
 }
 
+/**
+ * Why `dir` could not be made: a recursive mkdir reports ENOENT on a read-only file system
+ * (or under a folder one cannot write), which reads as "does not exist" for the very folder
+ * it was asked to make; making the first missing folder alone gives the real code (EROFS,
+ * EACCES).
+ */
+function trueMkdirError(dir: string, err: unknown): unknown {
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return err;
+  let first = path.resolve(dir);
+  while (path.dirname(first) !== first && notA(path.dirname(first), 'folder') !== undefined) first = path.dirname(first);
+  if (notA(path.dirname(first), 'folder') !== undefined) return err;
+  try {
+    mkdirSync(first);
+    rmSync(first, { recursive: true, force: true });
+    return err;
+  } catch (real) {
+    return real;
+  }
+}
+
 /** The lock file the run will merge its outputs into: a file (or nothing yet) in a folder it can write. */
 export function checkLockFile(file: string, role: string): void {
   const dangling = danglingTarget(file);
@@ -46,4 +67,29 @@ export function checkLockFile(file: string, role: string): void {
   if (not && not !== 'does not exist' && !not.endsWith(' does not exist')) throw new UserError('usage', `${role} ${file} ${not}`, 'give the path of a file (it is made if missing), e.g. sfh-pipeline.lock');
   // (the lock is written to a temporary name in its folder, then renamed over it)
   checkWritableFolder(path.dirname(file), `${role} ${file}: its folder`, role.startsWith('--') ? `another ${role}` : 'another --lock');
+}
+
+/**
+ * The results folder apart from the cache and the inputs: results written inside the cache
+ * could be taken for cache files (and removed by `cache gc`, `clean`), and results written
+ * into the folder of the cubes or the pPXF outputs can overwrite an input (`--set
+ * name={id}_{sn}.fits` is the pPXF output's own name), which then fails or, worse, changes
+ * every later run. Compared by real path, so a link or `..` does not hide it.
+ */
+export function checkResultsApart(out: string, outRole: string, cache: string, inputs: readonly (readonly [role: string, dir: string])[]): void {
+  const real = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const o = real(out);
+  const c = real(cache);
+  if (o === c || o.startsWith(c + path.sep)) {
+    throw new UserError('usage', `${outRole} ${out} is inside the cache folder ${cache}`, 'results in the cache could be removed with it (cache gc, clean, deleting cache/ is always safe): give a results folder outside it');
+  }
+  for (const [role, dir] of inputs) {
+    if (dir !== '' && o === real(dir)) throw new UserError('usage', `${outRole} ${out} is the folder of the inputs (${role} ${dir})`, 'a result written there can overwrite an input: give a results folder of its own (e.g. out/GroupMap)');
+  }
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { FileHasher } from '../cache/file-hash.ts';
 import { LocalCache } from '../cache/store.ts';
 import { selectRows } from '../catalog/select.ts';
+import { RESULT_NAME_HINT, resultNameProblem } from '../catalog/galaxy.ts';
 import { UserError } from '../errors.ts';
 import { checkStageModules, loadStageModule } from '../engine/modules.ts';
 import { analyse, type Plan } from '../pipeline/analyse.ts';
@@ -53,6 +54,13 @@ export async function preparePlan(v: PlanValues, log: NodeJS.WritableStream, opt
     throw new UserError('usage', '--ngist and --catalog both given', 'use --ngist DIR for one nGIST run without a catalog, or a catalog with an NGIST column naming each galaxy\'s folder');
   }
   const values = resolveParams(pipeline, overrides, process.cwd());
+  // The built-in write names its results after `name`: a template it cannot use is the run's problem, not each galaxy's.
+  if (pipeline.stages.some((s) => s.builtin === 'write')) {
+    for (const n of values.get('name') ?? []) {
+      const problem = typeof n === 'string' ? resultNameProblem(n) : undefined;
+      if (problem !== undefined) throw new UserError('usage', `${overrides.has('name') ? '--set name' : 'the parameter name'}: ${problem}`, RESULT_NAME_HINT);
+    }
+  }
   // --ngist is one galaxy (the run in the folder): nothing to choose.
   if (!v.galaxy && String(values.get('ngist')?.[0] ?? '') !== '') v = { ...v, galaxy: 'all' };
   if (!v.galaxy) throw new UserError('usage', 'which galaxies? --galaxy is required', 'e.g. --galaxy 122, --galaxy 11,45, --galaxy 100..130 or --galaxy all');

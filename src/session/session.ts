@@ -20,7 +20,7 @@ import { attachPlainLog, cacheProblemLines, catalogLines, summaryLines } from '.
 import type { Executor } from './executor.ts';
 import { endBy, interruptedLine, watchInterrupts, type Interrupt } from './interrupt.ts';
 import { LockJournal } from './lock-journal.ts';
-import { checkLockFile, checkWritableFolder } from './paths.ts';
+import { checkLockFile, checkResultsApart, checkWritableFolder } from './paths.ts';
 import { preparePlan } from './prepare.ts';
 import { cacheDirOf, pipelineFile, type RunRequest } from './request.ts';
 import { argsOf, commandLine, resumeFrom, startedAt } from './resume.ts';
@@ -64,7 +64,12 @@ export async function runSession(request: RunRequest, executor: Executor, stream
   const lockFile = lockPath(pipeline, values.lock);
   // Where the run writes, before it computes anything: its results, and the lock it ends with.
   const results = prepared.values.get('out');
-  if (results?.length === 1 && typeof results[0] === 'string' && results[0] !== '') checkWritableFolder(path.resolve(results[0]), values.out !== undefined ? '--out' : 'the results folder (out)');
+  if (results?.length === 1 && typeof results[0] === 'string' && results[0] !== '') {
+    const outRole = values.out !== undefined ? '--out' : 'the results folder (out)';
+    const inputs = (['cubes', 'sfh', 'ngist'] as const).flatMap((p) => (prepared.values.get(p) ?? []).filter((v): v is string => typeof v === 'string').map((v) => [`--${p}`, v] as const));
+    checkResultsApart(results[0], outRole, cacheFolder, inputs);
+    checkWritableFolder(path.resolve(results[0]), outRole);
+  }
   checkLockFile(lockFile, values.lock !== undefined ? '--lock' : 'the lock file');
   const journal = new LockJournal(lockFile, { dir: lockDir(lockFile), pipeline, hasher });
 

@@ -14,6 +14,8 @@ import { frameName, frameRotation, icrsToFrame, mul, transpose, type CelestialFr
  */
 export interface HeaderLike {
   get(key: string): unknown;
+  /** Every value of the key, in file order (a header that has it: duplicates are then checked). */
+  getAll?(key: string): readonly unknown[];
 }
 
 /** Where a header came from, so errors can name it. */
@@ -211,8 +213,23 @@ class Reader {
     return this.fail('missing-key', `${key} is missing`, `A celestial WCS needs CTYPE, CRPIX, CRVAL and CD (or CDELT); for a MUSE cube pass the DATA extension (HDU 1) header, not the primary.`, key);
   }
 
+  /**
+   * The key's value, refused when the key is there twice with different values: astropy's
+   * WCS (wcslib, the notebook's) reads the last, its `header[key]` the first, so either
+   * choice disagrees with one of them, and the SN pixel would move without a word.
+   */
+  private value(key: string): unknown {
+    const all = this.header.getAll?.(key) ?? [];
+    const first = this.header.get(key);
+    const other = all.find((v) => String(v) !== String(first));
+    if (other !== undefined) {
+      throw this.fail('bad-value', `${key} is in the header ${all.length} times, with different values (${all.map((v) => String(v)).join(', ')})`, 'Remove the card that is wrong (astropy\'s WCS reads the last one, header[key] the first).', key);
+    }
+    return first;
+  }
+
   num(key: string, required: boolean): number | undefined {
-    const v = this.header.get(key);
+    const v = this.value(key);
     if (v === undefined || v === null) {
       if (required) throw this.missing(key);
       return undefined;
@@ -225,7 +242,7 @@ class Reader {
   }
 
   str(key: string, required: boolean): string | undefined {
-    const v = this.header.get(key);
+    const v = this.value(key);
     if (v === undefined || v === null) {
       if (required) throw this.missing(key);
       return undefined;
