@@ -189,9 +189,11 @@ function snPixel(ctx: StageContext, wcs: CelestialWcs, ra: number, dec: number, 
 async function runNgist(ctx: StageContext, galaxy: Galaxy, dir: string, cube: string, who: string): Promise<StageOutput> {
   // Imported here, not at the top: the nGIST reader brings the YAML parser (~50-100 ms to
   // load), which a worker would otherwise load before every MUSE galaxy's first cube.
-  const [{ readNgist }, { ngistMaps }] = await Promise.all([import('../src/ngist/read.ts'), import('../src/ngist/map.ts')]);
+  const [{ readNgist, emptyBinsWarning }, { ngistMaps }] = await Promise.all([import('../src/ngist/read.ts'), import('../src/ngist/map.ts')]);
   const files = findNgistRun(dir, who);
   const ngist = await readNgist(files, who);
+  const emptyBins = emptyBinsWarning(ngist, who);
+  if (emptyBins) ctx.warn(emptyBins);
   const { nx, ny } = ngist;
   const maps = ngistMaps(ngist);
   // the cube's primary and DATA headers only (for its WCS and SKY_RES), from a .fits or .fits.gz
