@@ -26,7 +26,7 @@ import { bothFormsWarning, fitsFileOf, isGzip } from '../src/fits/gzip.ts';
 import type { InputRead, Json, StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 import { ngistInputs, findNgistRun } from '../src/ngist/files.ts';
 import { ndarray } from '../src/ndarray.ts';
-import { celestialWcs, worldToPixel, type CelestialWcs } from '../src/wcs/index.ts';
+import { celestialWcs, hasPixel, noPixelMessage, worldToPixel, type CelestialWcs } from '../src/wcs/index.ts';
 
 /** Number of SSP ages and metallicities of the pPXF template grid (MILES, as in the notebook). */
 export { N_AGES, N_METALS } from '../src/cube/file-checks.ts';
@@ -122,7 +122,7 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
     const skyRes = seeing.fwhm;
     const pixelScale = Number(ctx.params['pixelScale']);
     const psfSigma = psfSigmaOf(seeing, pixelScale, ny, nx, who, cube);
-    const sn = snPixel(ctx, celestialWcs(data.header, { file: cube }), galaxy.ra ?? NaN, galaxy.dec ?? NaN, nx, ny, who);
+    const sn = snPixel(ctx, celestialWcs(data.header, { file: cube }), galaxy.ra ?? NaN, galaxy.dec ?? NaN, nx, ny, who, cube);
     meta = { cube, sfh, dataHdu: data.index, shape: [...data.shape], skyRes, pixelScale, psfSigma, sn, wcsCards: celestialCards(data.header) };
   };
   // Plain files are checked before anything is read (a header is all it takes); a gzip
@@ -168,9 +168,19 @@ function isData(h: HduInfo): boolean {
   return h.name.toUpperCase() === 'DATA';
 }
 
-/** Where the SN falls on the map (the chosen pixel per `snPixel`), warning when it is off the map. */
-function snPixel(ctx: StageContext, wcs: CelestialWcs, ra: number, dec: number, nx: number, ny: number, who: string) {
+/** The SN cards of a position with no pixel: undefined, as when no SN was given (stages/write.ts). */
+type NoSnPixel = { x: null; y: null; int: never[]; nearest: never[]; pixel: [null, null]; inside: false };
+
+/**
+ * Where the SN falls on the map (the chosen pixel per `snPixel`), warning when it is off the
+ * map; a position the WCS cannot project (NaN) is off it too, with its own words.
+ */
+function snPixel(ctx: StageContext, wcs: CelestialWcs, ra: number, dec: number, nx: number, ny: number, who: string, file: string) {
   const pos = worldToPixel(wcs, ra, dec);
+  if (!hasPixel(pos)) {
+    ctx.warn(`${who}: ${noPixelMessage(wcs, ra, dec, nx, ny, file)}`);
+    return { x: null, y: null, int: [], nearest: [], pixel: [null, null], inside: false } as NoSnPixel;
+  }
   const int = [Math.trunc(pos.x), Math.trunc(pos.y)];
   const nearest = [Math.round(pos.x), Math.round(pos.y)];
   const chosen = ctx.params['snPixel'] === 'int' ? int : nearest;
@@ -189,9 +199,11 @@ function snPixel(ctx: StageContext, wcs: CelestialWcs, ra: number, dec: number, 
 async function runNgist(ctx: StageContext, galaxy: Galaxy, dir: string, cube: string, who: string): Promise<StageOutput> {
   // Imported here, not at the top: the nGIST reader brings the YAML parser (~50-100 ms to
   // load), which a worker would otherwise load before every MUSE galaxy's first cube.
-  const [{ readNgist }, { ngistMaps }] = await Promise.all([import('../src/ngist/read.ts'), import('../src/ngist/map.ts')]);
+  const [{ readNgist, emptyBinsWarning }, { ngistMaps }] = await Promise.all([import('../src/ngist/read.ts'), import('../src/ngist/map.ts')]);
   const files = findNgistRun(dir, who);
   const ngist = await readNgist(files, who);
+  const emptyBins = emptyBinsWarning(ngist, who);
+  if (emptyBins) ctx.warn(emptyBins);
   const { nx, ny } = ngist;
   const maps = ngistMaps(ngist);
   // the cube's primary and DATA headers only (for its WCS and SKY_RES), from a .fits or .fits.gz
@@ -215,7 +227,7 @@ async function runNgist(ctx: StageContext, galaxy: Galaxy, dir: string, cube: st
   const wcsFile = ngist.wcsHeader ? files.table : cube;
   let sn: ReturnType<typeof snPixel> | null = null;
   if (galaxy.ra !== null && galaxy.dec !== null) {
-    if (wcsHeader) sn = snPixel(ctx, celestialWcs(wcsHeader, { file: wcsFile }), galaxy.ra, galaxy.dec, nx, ny, who);
+    if (wcsHeader) sn = snPixel(ctx, celestialWcs(wcsHeader, { file: wcsFile }), galaxy.ra, galaxy.dec, nx, ny, who, wcsFile);
     else ctx.warn(`${who}: neither ${files.table} (GIST <= 3.1 writes no WCS) nor a cube in --cubes gives a WCS, so the SN's group is not determined`);
   }
   if (ngist.normalisation !== 'MASS') {

@@ -5,6 +5,7 @@
  * and non-finite ratios (a zero best fit, where the notebook would crash) are excluded (NaN).
  * The two medians are taken by load-cubes, in the one read of each file it makes.
  */
+import { UserError } from '../src/errors.ts';
 import { ndarray } from '../src/ndarray.ts';
 import type { StageContext, StageInputContext, StageOutput } from '../src/stage.ts';
 
@@ -22,6 +23,10 @@ export function run(ctx: StageContext): StageOutput {
     if (!mass) throw new Error('mass-map: load-cubes produced no nGIST `mass` array');
     let excluded = 0;
     for (const v of mass.data as Float32Array) if (Number.isNaN(v)) excluded++;
+    noFlux(mass.data as Float32Array, () => {
+      const table = String((loaded.meta['ngist'] as { table?: string } | null)?.table ?? 'the nGIST table');
+      return new UserError('bad-input', `${who(ctx)}: ${table} has no positive FLUX: every spaxel's FLUX is zero, negative, NaN or masked, so there is no light to weigh the groups by`, 'check the nGIST run: its input cube (all DATA zero?), its S/N window (LMIN_SNR, LMAX_SNR) and its mask; rerun nGIST on the cube with the observed flux', table);
+    });
     return { meta: { excluded, pixels: mass.data.length, source: 'FLUX' }, arrays: { mass } };
   }
   const observed = loaded.arrays?.['dataMedian'];
@@ -40,5 +45,30 @@ export function run(ctx: StageContext): StageOutput {
       excluded++;
     } else mass[i] = r;
   }
+  noFlux(o, () => {
+    const cube = String(loaded.meta['cube'] ?? 'the cube');
+    return new UserError(
+      'bad-input',
+      `${who(ctx)}: the cube ${cube} has no positive flux: its DATA's median over wavelength is zero, negative or NaN in all ${ny * nx} pixels (all DATA zero?), so there is no mass to group`,
+      "check the cube: its DATA extension must hold the observed flux (was it written empty, or replaced by a blank copy?); use the cube the pPXF fit was made on",
+      cube,
+    );
+  });
   return { meta: { excluded, pixels: ny * nx }, arrays: { mass: ndarray(mass, [ny, nx]) } };
+}
+
+/** The galaxy, by id (its catalog fields are the catalog stage's alone). */
+function who(ctx: StageContext): string {
+  return `galaxy ${ctx.row.id}`;
+}
+
+/**
+ * Fails the galaxy when no pixel has positive flux (a cube of zeros, an nGIST FLUX column
+ * with nothing above 0): every group's mass would be 0, which the clustering can only
+ * report as an invalid distribution, a word about the mass map rather than the input.
+ * Such a map never gave a result, so no result changes.
+ */
+function noFlux(flux: Float32Array, error: () => UserError): void {
+  for (const v of flux) if (v > 0 && v < Number.POSITIVE_INFINITY) return;
+  throw error();
 }

@@ -105,6 +105,9 @@ export function readDtdHost(file: string, overrides: DtdHostOverrides = {}): Dtd
     if (id === undefined) throw missing('galaxy id', 'GALAXY');
     if (snName === undefined) throw missing('SN name', 'SNNAME');
     if (k === undefined) throw missing('k', 'K');
+    // cards written undefined: no position was given, no WCS placed it, or the WCS could not
+    // project it (load-cubes warned which); the map has no SN pixel, and no overrides give one
+    if (snPixel === undefined && h.has(cx)) throw bad(`has no SN pixel (card ${cx}/${cy} is undefined): the run had no SN position, no WCS, or a position its WCS could not put on the map (its load-cubes warning says which)`, "check the catalog's SN RA and SN DEC columns and the cube's WCS, then rerun");
     if (snPixel === undefined) throw missing(nearest ? 'SN position (its nearest pixel is the SN pixel)' : "SN pixel (the notebook's int() of the WCS position)", `${cx}/${cy}`);
     if (psfSigma === undefined) throw missing('PSF sigma in pixels', 'PSFSIG');
     if (overrides.snType === undefined) throw bad('the SN type is not recorded in group maps', "pass the catalog's 'SN Type' for this galaxy");

@@ -46,6 +46,12 @@ export interface NgistRun {
   /** Header of the table's WCS HDU (nGIST >= 2023-04), if it has celestial axes. */
   readonly wcsHeader: Header | undefined;
   readonly masked: number;
+  /**
+   * Bins with weights but no unmasked spaxel, ascending. nGIST never writes one (a Voronoi
+   * bin is made of unmasked spaxels), so they mean the table and the weights disagree: two
+   * bin ids merged in an edited table, a table from another binning, a mask that hides whole bins.
+   */
+  readonly emptyBins: readonly number[];
 }
 
 function numbers(t: FitsTable, name: string): ColumnArray {
@@ -167,6 +173,10 @@ export async function readNgist(files: NgistFiles, who: string): Promise<NgistRu
     binOf[i] = isMasked ? -1 : b;
     if (isMasked) masked++;
   }
+  const members = new Int32Array(w.rows);
+  for (let i = 0; i < n; i++) if (binOf[i]! >= 0) members[binOf[i]!]!++;
+  const emptyBins: number[] = [];
+  for (let b = 0; b < w.rows; b++) if (members[b] === 0) emptyBins.push(b);
   const binSfh = new Float64Array(w.rows * nAges);
   for (let b = 0; b < w.rows; b++) {
     for (let a = 0; a < nAges; a++) {
@@ -177,7 +187,23 @@ export async function readNgist(files: NgistFiles, who: string): Promise<NgistRu
     }
   }
   const { normalisation, source } = normalisationOf(w.norm, files.config);
-  return { files, nx, ny, pixsize, binOf, bins: w.rows, ages, binSfh, flux: Float64Array.from(flux as ArrayLike<number>), normalisation, normalisationSource: source, wcsHeader, masked };
+  return { files, nx, ny, pixsize, binOf, bins: w.rows, ages, binSfh, flux: Float64Array.from(flux as ArrayLike<number>), normalisation, normalisationSource: source, wcsHeader, masked, emptyBins };
+}
+
+/**
+ * The warning for a run's bins with weights but no spaxel ({@link NgistRun.emptyBins}), or
+ * undefined when every bin has one. A few ids, then a count: a run has hundreds of bins.
+ */
+export function emptyBinsWarning(run: NgistRun, who: string): string | undefined {
+  const e = run.emptyBins;
+  if (e.length === 0) return undefined;
+  const ids = e.length <= 5 ? e.join(', ') : `${e.slice(0, 5).join(', ')} and ${e.length - 5} more`;
+  const f = run.files;
+  return (
+    `${who}: ${e.length} of the ${run.bins} bins in ${f.weights} have weights but no unmasked spaxel in ${f.table}${f.mask ? ` (with ${f.mask})` : ''}: bin${e.length > 1 ? 's' : ''} ${ids}. ` +
+    `nGIST never writes such a bin, so the table and the weights disagree (bin ids merged or renumbered, a table from another binning, a mask hiding whole bins) and spaxels may carry another bin's SFH; ` +
+    `use the table, mask and weights of one nGIST run as it wrote them (rerun nGIST if the table was edited)`
+  );
 }
 
 /** Number of runs of equal consecutive values (the distinct ages of a C-ordered grid). */
