@@ -33,9 +33,10 @@ const WORKER_URL = new URL('./stage-worker.js', import.meta.url);
  * The young generation of a stage worker's heap, in MB (V8's default is 48: two 16 MB
  * semi-spaces that a busy thread fills, and keeps resident, for good). A stage's large data
  * are typed arrays outside that heap; what it allocates there is short-lived small objects
- * (FITS cards, canvas calls, a catalog-level stage's rows). Two workers with full semi-spaces
- * were ~40-50 MB of a catalog run's peak resident set (docs/benchmark.md, "Scale"); 12 MB
- * (4 MB semi-spaces) gave the same outputs and wall time. The old generation keeps V8's limit.
+ * (FITS cards, canvas calls, a catalog-level stage's rows). With 12 MB (4 MB semi-spaces) a
+ * 500-galaxy cold run peaked 44-58 MB lower, with the same outputs, CPU and wall time
+ * (docs/benchmark.md, "The cold run's peak RSS at 500 galaxies"). The old generation keeps
+ * V8's limit.
  */
 export const STAGE_WORKER_YOUNG_MB = 12;
 
