@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { STAGE_WORKER_YOUNG_MB } from '../src/engine/worker-pool.ts';
 import { makeRig, STAGES, type Rig } from './helpers/rig.ts';
 
 const NOTE = (stage: string) => `import { isMainThread } from 'node:worker_threads';
@@ -64,4 +65,22 @@ describe('the stage worker starts when the run has work', () => {
     assert.equal(fixed.code, 0, fixed.stderr);
     assert.deepEqual(fixed.json?.tasks.map((t) => `${t.galaxy} ${t.stages.map((s) => s.status).join(' ')}`), ['a cached cached cached cached', 'b cached ran ran ran']);
   });
+
+  test('the stage worker runs with a bounded young generation', () => {
+    // A stage notes the resource limits of the worker thread it runs in (src/engine/worker-pool.ts,
+    // STAGE_WORKER_YOUNG_MB): without them, V8's default young generation (48 MB) is the
+    // worker's, two full semi-spaces of it resident per worker through a catalog run.
+    const LIMITS = `import { isMainThread, resourceLimits } from 'node:worker_threads';
+import { writeFileSync as noteLimits } from 'node:fs';
+if (!isMainThread) noteLimits(new URL('./worker-limits.json', import.meta.url), JSON.stringify(resourceLimits));
+`;
+    const rig = makeRig({}, { ...NOTING, 'scale.mjs': LIMITS + (STAGES['scale.mjs'] ?? '') });
+    rigs.push(rig);
+    const cold = rig.exec(['run', '--galaxy', 'a,b', '--json']);
+    assert.equal(cold.code, 0, cold.stderr);
+    const limits = JSON.parse(readFileSync(path.join(rig.dir, 'worker-limits.json'), 'utf8')) as { maxYoungGenerationSizeMb?: number };
+    assert.equal(limits.maxYoungGenerationSizeMb, STAGE_WORKER_YOUNG_MB, `the worker's young generation: ${JSON.stringify(limits)}`);
+    assert.ok(STAGE_WORKER_YOUNG_MB < 48, 'below V8\'s default');
+  });
 });
+
