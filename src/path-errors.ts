@@ -120,13 +120,16 @@ export function danglingTarget(file: string): string | undefined {
  * ("is a folder, not a file", "does not exist", "is a symbolic link to /mnt/x, which does
  * not exist", "cannot be reached: /data is a file, not a folder"), or undefined when it is one.
  */
-export function notA(p: string, want: 'file' | 'folder'): string | undefined {
+export function notA(p: string, want: 'file' | 'folder', lookedAgain = false): string | undefined {
   let st;
   try {
     st = statSync(p);
   } catch (err) {
     const at = whereMissing(p);
     if (at) return at.part === path.resolve(p) ? at.what : `cannot be reached: ${at.part} ${at.what}`;
+    // Missing a moment ago, there now: another process (a second run on the same folders)
+    // made it between the two looks. Look once more rather than call it unreadable.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !lookedAgain) return notA(p, want, true);
     const problem = pathProblem(Object.assign(err as Error, { path: p }));
     return problem ? `cannot be read: ${problem.message}` : `cannot be read (${(err as Error).message})`;
   }

@@ -6,7 +6,7 @@
  * problem fails that galaxy only (naming it), and `cache verify` finds every damaged record.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -97,6 +97,33 @@ function runUnprivileged(args: string[], cwd: string): CliResult {
   if (args.includes('--json') && r.stdout.trim().startsWith('{')) result.json = JSON.parse(r.stdout) as CliResult['json'];
   return result;
 }
+
+describe('several runs making the same folders at once', () => {
+  const tmp = tempDir();
+  after(() => tmp.remove());
+
+  // Two runs started together on the same --out make the same folders. A folder that was
+  // missing at the first look and made by the other run before the second was once refused
+  // as "cannot be read: ... does not exist" (about 9 of 1,800 checks here). Six processes
+  // check the same deep new folder in each round, released by one message each; no check
+  // may be refused, and every folder must be there at the end (none removed by another).
+  test('no run is refused because another made the folder between two looks', async () => {
+    const kids = Array.from({ length: 6 }, () => fork(path.join(import.meta.dirname, 'helpers', 'race-folders.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    try {
+      await Promise.all(kids.map((k) => new Promise((resolve) => k.once('message', resolve))));
+      const refused: string[] = [];
+      for (let round = 0; round < 300; round++) {
+        const dir = path.join(tmp.dir, `r${round}`, 'a', 'b', 'c', 'd', 'e', 'f');
+        const answers = await Promise.all(kids.map((k) => new Promise<unknown>((resolve) => { k.once('message', resolve); k.send(dir); })));
+        for (const a of answers) if (a !== 'ok') refused.push(String(a));
+        assert.ok(readdirSync(path.dirname(dir)).includes('f'), `${dir} is gone`);
+      }
+      assert.deepEqual(refused, []);
+    } finally {
+      for (const k of kids) k.kill();
+    }
+  });
+});
 
 describe('permissions: a folder that cannot be written, a file that cannot be read', { skip: process.platform === 'win32' ? 'POSIX permissions' : false }, () => {
   const tmp = tempDir();

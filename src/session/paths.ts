@@ -5,7 +5,7 @@
  * last step, the lock, lost. Each problem names the option, the path, what is wrong with
  * it and what to do; the command exits with status 2, as for any option it cannot use.
  */
-import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempNameFor } from '../cache/atomic.ts';
 import { UserError } from '../errors.ts';
@@ -18,7 +18,13 @@ export function checkWritableFolder(dir: string, role: string, other = role.star
   const not = notA(dir, 'folder');
   if (not && not !== 'does not exist' && !not.endsWith(' does not exist')) throw new UserError('usage', `${role} ${dir} ${not}`, `give a folder (it is made if missing)${not.startsWith('is a file') ? ', or move the file away' : ''}`);
   try {
-    mkdirSync(dir, { recursive: true });
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch {
+      // (once more: a second run making the same folders at the same moment can make the
+      // first attempt fail; a real problem fails the same way again)
+      mkdirSync(dir, { recursive: true });
+    }
   } catch (recursiveErr) {
     const err = trueMkdirError(dir, recursiveErr);
     const p = pathProblem(err);
@@ -52,11 +58,17 @@ function trueMkdirError(dir: string, err: unknown): unknown {
   if (notA(path.dirname(first), 'folder') !== undefined) return err;
   try {
     mkdirSync(first);
-    rmSync(first, { recursive: true, force: true });
-    return err;
   } catch (real) {
     return real;
   }
+  // Only the empty folder just made, never recursively: a second run on the same folders
+  // may already be writing into it (rmdir then fails, and the folder stays: it is wanted).
+  try {
+    rmdirSync(first);
+  } catch {
+    // (not empty: someone else's now)
+  }
+  return err;
 }
 
 /** The lock file the run will merge its outputs into: a file (or nothing yet) in a folder it can write. */
