@@ -21,9 +21,11 @@ import { ROOT } from './helpers/cli.ts';
 
 const PY = '/usr/bin/python3';
 const SCRIPT = path.join(ROOT, 'test', 'py', 'dtd_autocorr.py');
-const EMCEE_OK = spawnSync(PY, ['-c', 'import emcee, numpy'], { encoding: 'utf8' }).status === 0;
-// CI installs python3-emcee (.ci/run), so there a missing emcee fails instead of skipping.
-const EMCEE = EMCEE_OK || process.env.CI !== undefined ? {} : { skip: 'emcee is not importable by /usr/bin/python3: install Debian package python3-emcee' };
+// What the script imports: emcee, numpy, and scipy through the DTD reference it shares
+// (scipy comes with emcee only as a recommendation, so a machine can have one without the other).
+const EMCEE_OK = spawnSync(PY, ['-c', 'import emcee, numpy, scipy'], { encoding: 'utf8' }).status === 0;
+// CI installs python3-emcee and python3-scipy (.ci/run), so there a missing one fails instead of skipping.
+const EMCEE = EMCEE_OK || process.env.CI !== undefined ? {} : { skip: 'emcee or scipy is not importable by /usr/bin/python3: install the Debian packages python3-emcee and python3-scipy' };
 
 /** A chain of independent normal draws per walker (tau = 1), or an AR(1) process with coefficient phi. */
 function ar1Chain(nsteps: number, nwalkers: number, ndim: number, phi: number, seed: number): ChainView & { decisions: Uint8Array; accepted: Float64Array } {
