@@ -150,6 +150,32 @@ describe('run writes summary.csv, the pictures and the report', () => {
   });
 });
 
+describe('a run into a folder that holds earlier runs\' results (runs that do not mix)', () => {
+  // A second run of one galaxy at another k into a copy of the first run's folder: the page
+  // must say which results are whose, and summary.csv must cover the second run only.
+  const mixed = path.join(tmp.dir, 'mixed');
+  let second: CliResult;
+  before(() => {
+    cpSync(out, mixed, { recursive: true });
+    second = runCli(['run', '--galaxy', '37', '--k', '5', '--cache', path.join(tmp.dir, 'cache'), '--out', mixed, '--lock', path.join(tmp.dir, 'mixed.lock')]);
+  });
+
+  it('summary.csv holds this run\'s result only', () => {
+    assert.equal(second.code, 0, second.stderr);
+    const rows = readCsv(path.join(mixed, 'summary.csv'));
+    assert.deepEqual(rows.map((r) => [r['galaxy'], r['k']]), [['37', '5']]);
+  });
+
+  it('the page counts this run\'s results apart from the earlier ones and marks each earlier one', () => {
+    const html = readFileSync(path.join(mixed, 'report.html'), 'utf8');
+    const earlier = GALAXIES.length * KS.length;
+    assert.match(html, new RegExp(`1 result from this run and ${earlier} results from earlier runs`));
+    assert.match(html, /summary\.csv and the DTD fit cover this run's results only/);
+    const badges = html.match(/<span class="flag" title="in the folder from an earlier run[^"]*">earlier run<\/span>/g) ?? [];
+    assert.equal(badges.length, earlier);
+  });
+});
+
 /** Opens `file` in headless Chromium and hands the page to `check`; records console errors and outside requests. */
 async function inBrowser(t: { skip: (m: string) => void; diagnostic: (m: string) => void }, file: string, check: (page: import('playwright-core').Page, seen: { errors: string[]; requests: string[]; loadMs: number }) => Promise<void>): Promise<void> {
   if (CHROMIUM === undefined) {
