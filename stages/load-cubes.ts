@@ -199,11 +199,12 @@ function snPixel(ctx: StageContext, wcs: CelestialWcs, ra: number, dec: number, 
 async function runNgist(ctx: StageContext, galaxy: Galaxy, dir: string, cube: string, who: string): Promise<StageOutput> {
   // Imported here, not at the top: the nGIST reader brings the YAML parser (~50-100 ms to
   // load), which a worker would otherwise load before every MUSE galaxy's first cube.
-  const [{ readNgist, emptyBinsWarning }, { ngistMaps }] = await Promise.all([import('../src/ngist/read.ts'), import('../src/ngist/map.ts')]);
+  const [{ readNgist, emptyBinsWarning, maskMissingWarning }, { ngistMaps }] = await Promise.all([import('../src/ngist/read.ts'), import('../src/ngist/map.ts')]);
   const files = findNgistRun(dir, who);
+  // files found in two forms (one read), as for a MUSE galaxy's cube and pPXF output
+  for (const note of [...files.notes, bothFormsWarning(cube)]) if (note) ctx.warn(`${who}: ${note}`);
   const ngist = await readNgist(files, who);
-  const emptyBins = emptyBinsWarning(ngist, who);
-  if (emptyBins) ctx.warn(emptyBins);
+  for (const w of [emptyBinsWarning(ngist, who), maskMissingWarning(ngist, who)]) if (w) ctx.warn(w);
   const { nx, ny } = ngist;
   const maps = ngistMaps(ngist);
   // the cube's primary and DATA headers only (for its WCS and SKY_RES), from a .fits or .fits.gz

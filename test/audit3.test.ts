@@ -1,0 +1,91 @@
+/**
+ * The classes of fault found by the third fault audit (issue 21, round 3, the inputs side),
+ * each through the real CLI in a temporary folder, next to an intact input that must still
+ * come out (one bad galaxy never stops a catalog run).
+ * Run: npm run build && node --import tsx --test test/audit3.test.ts
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { PARITY, ROOT, runCli, tempDir, type CliResult, type TaskJson } from './helpers/cli.ts';
+
+const NGIST = path.join(ROOT, 'test', 'fixtures', 'ngist');
+const RUN = 'NGC0000Example';
+const GOOD = { id: '11', sn: 'SN2013aa', arc: 'ADP.2017-03-11T04:12:11.011', ra: '112.33550185516356', dec: '-58.94783969453248' };
+const CUBE = path.join(PARITY, 'input', 'MuseObject', 'MuseResample', `${GOOD.arc.replace('ADP', 'CDP')}.fits`);
+const SFH = path.join(PARITY, 'input', 'MuseSFH', 'dataOut', `${GOOD.id}_${GOOD.sn}.fits`);
+
+function task(r: CliResult, id: string): TaskJson {
+  assert.ok(r.json, r.stderr);
+  const t = r.json.tasks.find((x) => x.galaxy === id);
+  assert.ok(t, `a task for galaxy ${id}`);
+  return t;
+}
+
+/** A copy of the nGIST tutorial run in `dir`. */
+function copyNgist(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(NGIST)) copyFileSync(path.join(NGIST, f), path.join(dir, f));
+  return dir;
+}
+
+/** `run --ngist` on `ngist`, results and cache under `dir`. */
+function runNgist(dir: string, ngist: string): CliResult {
+  mkdirSync(dir, { recursive: true });
+  return runCli(['run', '--ngist', ngist, '--k', '2', '--set', 'psfFwhm=0.8', '--out', path.join(dir, 'out'), '--cache', path.join(dir, 'cache'), '--lock', path.join(dir, 'sfh.lock'), '--plain', '--json', '--no-report'], { cwd: dir });
+}
+
+/** A project folder holding the parity galaxy as `11` and copies of it under other ids. */
+function project(dir: string, ids: readonly string[]): { run: (galaxy: string, extra?: string[]) => CliResult; cube: (id: string) => string; sfh: (id: string) => string; catalog: string } {
+  mkdirSync(path.join(dir, 'cubes'), { recursive: true });
+  mkdirSync(path.join(dir, 'sfh'), { recursive: true });
+  const catalog = path.join(dir, 'catalog.csv');
+  const arc = (id: string) => (id === GOOD.id ? GOOD.arc : `ADP.${id}`);
+  const sn = (id: string) => (id === GOOD.id ? GOOD.sn : `SN${id}`);
+  const cube = (id: string) => path.join(dir, 'cubes', `${arc(id).replace('ADP', 'CDP')}.fits`);
+  const sfh = (id: string) => path.join(dir, 'sfh', `${id}_${sn(id)}.fits`);
+  const rows = [',ArcName,SN Name,SN RA,SN DEC,SN Type,z'];
+  for (const id of [GOOD.id, ...ids]) {
+    rows.push(`${id},${arc(id)},${sn(id)},${GOOD.ra},${GOOD.dec},Ia,0.01`);
+    copyFileSync(CUBE, cube(id));
+    copyFileSync(SFH, sfh(id));
+  }
+  writeFileSync(catalog, `${rows.join('\n')}\n`);
+  const run = (galaxy: string, extra: string[] = []) =>
+    runCli(['run', '--galaxy', galaxy, '--k', '2', '--no-report', '--catalog', catalog, '--cubes', path.join(dir, 'cubes'), '--sfh', path.join(dir, 'sfh'), '--out', path.join(dir, 'out'), '--cache', path.join(dir, 'cache'), '--lock', path.join(dir, 'lock'), '--json', ...extra], { cwd: dir });
+  return { run, cube, sfh, catalog };
+}
+
+describe('an nGIST run read without its mask, or with one of two copies of a file, says so', () => {
+  const tmp = tempDir();
+  after(() => tmp.remove());
+
+  test('no _mask.fits: the map differs from the intact run, so a warning names the missing mask, the bin-0 spaxels and what to do, also when cached', () => {
+    const intact = task(runNgist(path.join(tmp.dir, 'a'), copyNgist(path.join(tmp.dir, 'intact'))), RUN);
+    assert.equal(intact.status, 'ok', intact.error ?? '');
+    assert.ok(!intact.warnings.some((w) => /mask/.test(w)), intact.warnings.join('\n'));
+    const dir = copyNgist(path.join(tmp.dir, 'nomask'));
+    rmSync(path.join(dir, `${RUN}_mask.fits`));
+    for (const run of ['first', 'cached']) {
+      const t = task(runNgist(path.join(tmp.dir, 'b'), dir), RUN);
+      assert.equal(t.status, 'ok', t.error ?? '');
+      assert.ok(
+        t.warnings.some((w) => /^galaxy NGC0000Example \(ngist\): there is no NGC0000Example_mask\.fits in \S+nomask, so a masked spaxel whose nearest bin is 0 \(BIN_ID -0 = 0\) cannot be told from bin 0's own: all \d+ spaxels with BIN_ID 0 in \S+_table\.fits are grouped as bin 0's, masked or not; .*copy it next to the table/.test(w)),
+        `${run} run: ${t.warnings.join('\n')}`,
+      );
+    }
+  });
+
+  test('both spellings of the weights, or X.fits next to X.fits.gz, name the one read', () => {
+    const dir = copyNgist(path.join(tmp.dir, 'two'));
+    copyFileSync(path.join(dir, `${RUN}_sfh-weights.fits`), path.join(dir, `${RUN}_sfh_weights.fits`));
+    writeFileSync(path.join(dir, `${RUN}_table.fits.gz`), gzipSync(readFileSync(path.join(dir, `${RUN}_table.fits`))));
+    const t = task(runNgist(path.join(tmp.dir, 'c'), dir), RUN);
+    assert.equal(t.status, 'ok', t.error ?? '');
+    assert.ok(t.warnings.some((w) => /both NGC0000Example_sfh-weights\.fits and NGC0000Example_sfh_weights\.fits \(two spellings of the SFH weights\) are in \S+: NGC0000Example_sfh-weights\.fits is read, NGC0000Example_sfh_weights\.fits is not/.test(w)), t.warnings.join('\n'));
+    assert.ok(t.warnings.some((w) => /both NGC0000Example_table\.fits and NGC0000Example_table\.fits\.gz are in \S+: NGC0000Example_table\.fits is read/.test(w)), t.warnings.join('\n'));
+  });
+});
