@@ -107,6 +107,9 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   if (skipped !== undefined) return { meta: {}, skip: skipped };
   // An SN Ia host without its fit is a problem, not a skip (see skip above).
   if (!existsSync(sfhFile)) throw new UserError('missing-input', `${who}: no pPXF output ${sfh} (nor ${path.basename(sfh)}.gz) for this SN Ia`, 'check --sfh and the file name (<id>_<SN Name>.fits, or .fits.gz); core-collapse SNe are skipped, SN Ia hosts need their fit', sfh);
+  // (a folder in its place: named here, since a read of it says only 'a path is a folder')
+  const sfhProblem = notA(sfhFile, 'file');
+  if (sfhProblem) throw new UserError('missing-input', `${who}: the pPXF output ${sfhFile} ${sfhProblem}`, 'the pPXF output is the FITS file <id>_<SN Name>.fits (or .fits.gz) in --sfh: move the folder away, or check --sfh', sfh);
   const cubeProblem = notA(cubeFile, 'file');
   if (cubeProblem) {
     const problem = cubeProblem === 'does not exist' ? `not found (nor ${path.basename(cube)}.gz)` : cubeFile === cube ? cubeProblem : `(found as ${path.basename(cubeFile)}) ${cubeProblem}`;

@@ -89,3 +89,32 @@ describe('an nGIST run read without its mask, or with one of two copies of a fil
     assert.ok(t.warnings.some((w) => /both NGC0000Example_table\.fits and NGC0000Example_table\.fits\.gz are in \S+: NGC0000Example_table\.fits is read/.test(w)), t.warnings.join('\n'));
   });
 });
+
+describe('a folder in the place of an input file is named, never "a path is a folder"', () => {
+  const tmp = tempDir();
+  after(() => tmp.remove());
+
+  test('a pPXF output that is a folder fails its galaxy naming it; the intact galaxy is made', () => {
+    const p = project(path.join(tmp.dir, 'muse'), ['401']);
+    rmSync(p.sfh('401'));
+    mkdirSync(p.sfh('401'));
+    const r = p.run('all');
+    assert.equal(r.code, 1, r.stderr);
+    const t = task(r, '401');
+    assert.equal(t.status, 'failed');
+    assert.match(t.error ?? '', /^galaxy 401 \(SN401\): the pPXF output \S+\/sfh\/401_SN401\.fits is a folder, not a file/);
+    assert.equal(task(r, '11').status, 'ok');
+  });
+
+  for (const name of [`${RUN}_table.fits`, `${RUN}_mask.fits`, 'CONFIG']) {
+    test(`an nGIST ${name} that is a folder is named`, () => {
+      const dir = copyNgist(path.join(tmp.dir, name));
+      rmSync(path.join(dir, name));
+      mkdirSync(path.join(dir, name));
+      const t = task(runNgist(path.join(tmp.dir, `run-${name}`), dir), RUN);
+      assert.equal(t.status, 'failed');
+      assert.equal(t.reason, 'bad-path', t.error ?? '');
+      assert.match(t.error ?? '', new RegExp(`^galaxy NGC0000Example \\(ngist\\): \\S+/${name.replace('.', '\\.')} is a folder, not a file`));
+    });
+  }
+});
