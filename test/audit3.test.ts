@@ -118,3 +118,39 @@ describe('a folder in the place of an input file is named, never "a path is a fo
     });
   }
 });
+
+describe('a catalog laid out otherwise than pandas reads it is named for what it is', () => {
+  const tmp = tempDir();
+  let p: ReturnType<typeof project>;
+  let text: string;
+  before(() => {
+    p = project(tmp.dir, ['12']);
+    text = readFileSync(p.catalog, 'utf8');
+  });
+  after(() => tmp.remove());
+
+  test('written without its index column (to_csv(index=False)): exit 2 naming the first column, not every galaxy failing with an empty ArcName', () => {
+    writeFileSync(p.catalog, text.split('\n').map((l) => l.replace(/^[^,]*,/, '')).join('\n'));
+    const r = p.run('all');
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /the catalog \S+catalog\.csv has 'ArcName' as its first column, but the first column must hold the galaxy ids .*index=False/);
+    assert.doesNotMatch(r.stderr, /is empty/);
+  });
+
+  test('tab- or semicolon-separated: exit 2 saying so, not "has no columns"', () => {
+    for (const [sep, words] of [['\t', /split by tabs/], [';', /split by semicolons/]] as const) {
+      writeFileSync(p.catalog, text.replaceAll(',', sep));
+      const r = p.run('all');
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /the catalog \S+catalog\.csv is not comma-separated: its header row is one column, /);
+      assert.match(r.stderr, words);
+    }
+  });
+
+  test('a header that ends with a comma (an unnamed last column, as pandas reads it): every galaxy is made', () => {
+    writeFileSync(p.catalog, text.replace('z\n', 'z,\n'));
+    const r = p.run('all');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.json?.tasks.map((t) => t.status), ['ok', 'ok']);
+  });
+});
