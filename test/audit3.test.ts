@@ -5,11 +5,12 @@
  * Run: npm run build && node --import tsx --test test/audit3.test.ts
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { FitsFile, writeFitsSync, type WriteHdu } from '../src/fits/index.ts';
+import { ndarray } from '../src/ndarray.ts';
 import { PARITY, ROOT, runCli, tempDir, type CliResult, type TaskJson } from './helpers/cli.ts';
 
 const NGIST = path.join(ROOT, 'test', 'fixtures', 'ngist');
@@ -152,5 +153,50 @@ describe('a catalog laid out otherwise than pandas reads it is named for what it
     const r = p.run('all');
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.json?.tasks.map((t) => t.status), ['ok', 'ok']);
+  });
+});
+
+/** The parity pPXF output with HDU `index`'s data replaced by `fn` of it, written to `file`. */
+function rewriteSfh(file: string, index: number, fn: (v: number, i: number) => number): void {
+  const f = FitsFile.open(SFH);
+  const hdus: WriteHdu[] = f.hdus.map((h) => {
+    const d = f.readImage(h.index);
+    return { data: h.index === index ? ndarray(d.data.map(fn), d.shape) : d, cards: h.header.cards };
+  });
+  f.close();
+  writeFitsSync(file, hdus);
+}
+
+describe('pPXF weights or a best fit that leave nothing to group fail naming the file, not the smoothed cube', () => {
+  const tmp = tempDir();
+  let r: CliResult;
+  before(() => {
+    const p = project(tmp.dir, ['501', '502', '503', '504']);
+    rewriteSfh(p.sfh('501'), 1, () => NaN); // weights all NaN
+    rewriteSfh(p.sfh('502'), 1, (v, i) => (i % 997 === 5 ? Infinity : v)); // +Inf weights here and there
+    rewriteSfh(p.sfh('503'), 0, () => NaN); // best fit all NaN
+    rewriteSfh(p.sfh('504'), 1, () => 0); // weights all zero
+    r = p.run('all');
+  });
+  after(() => tmp.remove());
+
+  test('all-NaN or all-zero weights: no-valid-pixels naming HDU 1 of the pPXF output', () => {
+    for (const id of ['501', '504']) {
+      const t = task(r, id);
+      assert.equal(t.reason, 'no-valid-pixels', t.error ?? '');
+      assert.match(t.error ?? '', new RegExp(`^galaxy ${id}: the SFH weights in \\S+/${id}_SN${id}\\.fits HDU 1 are NaN, zero or negative in all \\d+ pixels with a mass`));
+    }
+  });
+  test('+Inf weights: bad-input naming the file, the count and the first pixel', () => {
+    const t = task(r, '502');
+    assert.equal(t.reason, 'bad-input', t.error ?? '');
+    assert.match(t.error ?? '', /^galaxy 502: the SFH weights in \S+\/502_SN502\.fits HDU 1 sum to \+Inf over metallicity in \d+ pixels with a mass \(the first at x=\d+, y=\d+\)/);
+  });
+  test('an all-NaN best fit: no-valid-pixels naming HDU 0; the intact galaxy is made', () => {
+    const t = task(r, '503');
+    assert.equal(t.reason, 'no-valid-pixels', t.error ?? '');
+    assert.match(t.error ?? '', /^galaxy 503: no pixel has a mass: the pPXF best fit in \S+\/503_SN503\.fits HDU 0 has a median over wavelength that is NaN in every pixel/);
+    assert.equal(task(r, '11').status, 'ok');
+    assert.equal(r.code, 1);
   });
 });
