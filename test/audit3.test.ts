@@ -200,3 +200,25 @@ describe('pPXF weights or a best fit that leave nothing to group fail naming the
     assert.equal(r.code, 1);
   });
 });
+
+describe('a cube whose DATA has an axis of length 0 is said to hold no data', () => {
+  const tmp = tempDir();
+  after(() => tmp.remove());
+
+  test('NAXIS3 = 0: the cube is named, not the pPXF output for disagreeing with it', () => {
+    const p = project(tmp.dir, ['601']);
+    const f = FitsFile.open(CUBE);
+    const hdus: WriteHdu[] = f.hdus.map((h) => {
+      const d = h.isImage ? f.readImage(h.index) : null;
+      return { data: d && h.name === 'DATA' ? ndarray(new Float32Array(0), [0, ...d.shape.slice(1)]) : d, cards: h.header.cards, ...(h.index > 0 && h.name ? { extname: h.name } : {}) };
+    });
+    f.close();
+    writeFitsSync(p.cube('601'), hdus);
+    const r = p.run('all');
+    const t = task(r, '601');
+    assert.equal(t.reason, 'bad-input', t.error ?? '');
+    assert.match(t.error ?? '', /^galaxy 601 \(SN601\): \S+\/CDP\.601\.fits HDU DATA holds no data: NAXIS3 = 0 \(shape \[0, 32, 36\]\)/);
+    assert.doesNotMatch(t.error ?? '', /pPXF/);
+    assert.equal(task(r, '11').status, 'ok');
+  });
+});
