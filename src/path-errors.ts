@@ -138,3 +138,14 @@ export function notA(p: string, want: 'file' | 'folder', lookedAgain = false): s
   if (want === 'folder' && !st.isDirectory()) return 'is a file, not a folder';
   return undefined;
 }
+
+/**
+ * `err` with `file` as its path when it is a file system error that names none: Node's
+ * `readSync` of a folder fails with an EISDIR (an EIO ...) without the path it read, so the
+ * message said "a path is a folder". Returns `err` for the caller to throw.
+ */
+export function naming(err: unknown, file: string): unknown {
+  const e = err as FsError;
+  if (err instanceof Error && typeof e.code === 'string' && typeof e.path !== 'string' && typeof e.file !== 'string') e.path = file;
+  return err;
+}

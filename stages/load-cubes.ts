@@ -107,6 +107,9 @@ export async function run(ctx: StageContext): Promise<StageOutput> {
   if (skipped !== undefined) return { meta: {}, skip: skipped };
   // An SN Ia host without its fit is a problem, not a skip (see skip above).
   if (!existsSync(sfhFile)) throw new UserError('missing-input', `${who}: no pPXF output ${sfh} (nor ${path.basename(sfh)}.gz) for this SN Ia`, 'check --sfh and the file name (<id>_<SN Name>.fits, or .fits.gz); core-collapse SNe are skipped, SN Ia hosts need their fit', sfh);
+  // (a folder in its place: named here, since a read of it says only 'a path is a folder')
+  const sfhProblem = notA(sfhFile, 'file');
+  if (sfhProblem) throw new UserError('missing-input', `${who}: the pPXF output ${sfhFile} ${sfhProblem}`, 'the pPXF output is the FITS file <id>_<SN Name>.fits (or .fits.gz) in --sfh: move the folder away, or check --sfh', sfh);
   const cubeProblem = notA(cubeFile, 'file');
   if (cubeProblem) {
     const problem = cubeProblem === 'does not exist' ? `not found (nor ${path.basename(cube)}.gz)` : cubeFile === cube ? cubeProblem : `(found as ${path.basename(cubeFile)}) ${cubeProblem}`;
@@ -199,11 +202,12 @@ function snPixel(ctx: StageContext, wcs: CelestialWcs, ra: number, dec: number, 
 async function runNgist(ctx: StageContext, galaxy: Galaxy, dir: string, cube: string, who: string): Promise<StageOutput> {
   // Imported here, not at the top: the nGIST reader brings the YAML parser (~50-100 ms to
   // load), which a worker would otherwise load before every MUSE galaxy's first cube.
-  const [{ readNgist, emptyBinsWarning }, { ngistMaps }] = await Promise.all([import('../src/ngist/read.ts'), import('../src/ngist/map.ts')]);
+  const [{ readNgist, emptyBinsWarning, maskMissingWarning }, { ngistMaps }] = await Promise.all([import('../src/ngist/read.ts'), import('../src/ngist/map.ts')]);
   const files = findNgistRun(dir, who);
+  // files found in two forms (one read), as for a MUSE galaxy's cube and pPXF output
+  for (const note of [...files.notes, bothFormsWarning(cube)]) if (note) ctx.warn(`${who}: ${note}`);
   const ngist = await readNgist(files, who);
-  const emptyBins = emptyBinsWarning(ngist, who);
-  if (emptyBins) ctx.warn(emptyBins);
+  for (const w of [emptyBinsWarning(ngist, who), maskMissingWarning(ngist, who)]) if (w) ctx.warn(w);
   const { nx, ny } = ngist;
   const maps = ngistMaps(ngist);
   // the cube's primary and DATA headers only (for its WCS and SKY_RES), from a .fits or .fits.gz

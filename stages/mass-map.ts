@@ -54,6 +54,21 @@ export function run(ctx: StageContext): StageOutput {
       cube,
     );
   });
+  // The cube has flux, yet no pixel has a mass: the best fit is why (all NaN, zero or of
+  // the other sign), said naming it rather than as the clustering's "no pixel has a mass".
+  // Such a map only ever failed there ('no-valid-pixels'): no result changes.
+  if (excluded === mass.length) {
+    const sfh = String(loaded.meta['sfh'] ?? 'the pPXF output');
+    let nan = 0;
+    for (const v of f) if (Number.isNaN(v)) nan++;
+    const what = nan === f.length ? 'NaN in every pixel' : nan > 0 ? `NaN in ${nan} pixels, and zero or of the other sign than the cube's flux in the rest` : "zero or of the other sign than the cube's flux in every pixel";
+    throw new UserError(
+      'no-valid-pixels',
+      `${who(ctx)}: no pixel has a mass: the pPXF best fit in ${sfh} HDU 0 has a median over wavelength that is ${what}, so the mass (the cube's median flux over the best fit's) is never a positive number`,
+      'the pPXF output holds no fit of this cube (all NaN or 0?): regenerate it from this cube with pPXF',
+      sfh,
+    );
+  }
   return { meta: { excluded, pixels: ny * nx }, arrays: { mass: ndarray(mass, [ny, nx]) } };
 }
 

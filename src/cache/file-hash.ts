@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InputRead } from '../stage.ts';
 import { fitsFileOf, isGzip } from '../fits/gzip.ts';
+import { naming } from '../path-errors.ts';
 import { readStatMemo, writeStatMemo } from './stat-memo.ts';
 import type { CacheProblem } from './store.ts';
 
@@ -47,6 +48,9 @@ export function sha256File(file: string): string {
       if (n === 0) break;
       hash.update(n === CHUNK ? buf : buf.subarray(0, n));
     }
+  } catch (err) {
+    // (a folder in the place of an input: its read's EISDIR names no path)
+    throw naming(err, file);
   } finally {
     closeSync(fd);
   }

@@ -57,7 +57,24 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
     }
     firstAt.set(c, j);
   });
-  const missing = required.filter((c) => !columns.includes(c));
+  // Another separator: the whole header is one column (pandas' read_csv, the notebook's
+  // reader, splits at commas only, and would find none of the columns either).
+  const separator = columns.length === 1 ? ([['\t', 'tabs (tab-separated values)'], [';', "semicolons (a spreadsheet's CSV in a locale with decimal commas)"], ['|', 'vertical bars']] as const).find(([c]) => (columns[0] ?? '').includes(c)) : undefined;
+  if (separator) {
+    throw new UserError('catalog-invalid', `the catalog ${file} is not comma-separated: its header row is one column, split by ${separator[1]}`, "save it as comma-separated CSV (pandas' to_csv writes it; pandas' read_csv, the notebook's reader, splits at commas only)", file);
+  }
+  // The first column holds the ids whatever its name, so a required column cannot be it:
+  // a catalog written without its index (pandas' to_csv(index=False)) has ArcName (or
+  // another column) first, and every galaxy failed with "column 'ArcName' is empty".
+  const missing = required.filter((c) => !columns.slice(1).includes(c));
+  if (missing.includes(columns[0] ?? '')) {
+    throw new UserError(
+      'catalog-invalid',
+      `the catalog ${file} has '${columns[0]}' as its first column, but the first column must hold the galaxy ids (the unnamed index column pandas' to_csv writes), so its '${columns[0]}' values would be read as ids`,
+      `add the ids as the first column (in pandas: df.to_csv(f), without index=False), or pass the catalog that has them`,
+      file,
+    );
+  }
   if (missing.length) {
     throw new UserError('catalog-invalid', `the catalog ${file} has no column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}`, `the pipeline needs the columns ${required.join(', ')}; found: ${columns.filter(Boolean).join(', ')}`, file);
   }
@@ -79,7 +96,10 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
     });
     // A missing or extra comma shifts every value after it (a Separation read as SN DEC):
     // that galaxy fails with its line (src/catalog/galaxy.ts), the others go on.
-    if (rec.length !== columns.length) fields[ROW_PROBLEM] = `line ${line} has ${rec.length} fields, the header ${columns.length}`;
+    // Fields missing only under unnamed trailing columns (a header that ends with a comma, as
+    // a spreadsheet exports it) shift nothing: pandas reads them as empty, and so do we.
+    const short = rec.length < columns.length && columns.slice(rec.length).every((c) => c === '');
+    if (rec.length !== columns.length && !short) fields[ROW_PROBLEM] = `line ${line} has ${rec.length} fields, the header ${columns.length}`;
     rows.push({ id, fields });
   }
   return rows;

@@ -27,6 +27,10 @@ export class FileChecks {
     }
     this.#holds(cube, data, size);
     if (data.shape.length !== 3) throw new UserError('bad-input', `${who}: ${cube} HDU ${data.name || data.index} is not a 3-D cube (shape [${data.shape.join(', ')}])`, 'the cube needs a DATA extension of shape (nwave, ny, nx)', cube);
+    // An axis of length 0 holds no data; said of the cube, not as the pPXF output's shape
+    // disagreeing with it (which it then does).
+    const empty = data.shape.findIndex((n) => n === 0);
+    if (empty >= 0) throw new UserError('bad-input', `${who}: ${cube} HDU ${data.name || data.index} holds no data: NAXIS${data.shape.length - empty} = 0 (shape [${data.shape.join(', ')}])`, 'the cube was written empty or its header is damaged: fetch or regenerate it', cube);
   }
 
   /** The pPXF output: HDU 0 the best fit (the cube's shape), HDU 1 the SFH weights (50 x 7 x ny x nx). */

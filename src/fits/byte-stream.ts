@@ -5,6 +5,7 @@
  * look the same to the block reader, and nothing larger than the caller's buffer is held.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { naming } from '../path-errors.ts';
 
 /** Sequential bytes of one file. */
 export interface ByteStream {
@@ -20,7 +21,7 @@ export class FileByteStream implements ByteStream {
   #position = 0;
 
   /** Opens `path` (throws the fs error: the caller names the file). */
-  constructor(path: string) {
+  constructor(readonly path: string) {
     this.#fd = openSync(path, 'r');
   }
 
@@ -28,10 +29,15 @@ export class FileByteStream implements ByteStream {
     const fd = this.#fd;
     if (fd === undefined) return Promise.reject(new Error('FileByteStream: closed'));
     let got = 0;
-    while (got < into.length) {
-      const n = readSync(fd, into, got, into.length - got, this.#position + got);
-      if (n === 0) break;
-      got += n;
+    try {
+      while (got < into.length) {
+        const n = readSync(fd, into, got, into.length - got, this.#position + got);
+        if (n === 0) break;
+        got += n;
+      }
+    } catch (err) {
+      // (a read's EISDIR, EIO ... names no path)
+      return Promise.reject(naming(err, this.path));
     }
     this.#position += got;
     return Promise.resolve(got);

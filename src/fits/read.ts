@@ -90,7 +90,10 @@ export class FitsFile {
       throw (code === 'ENOENT' && gzipNextTo(path)) || notFits(path, `cannot be opened (${(err as Error).message})`, code);
     }
     try {
-      const size = fstatSync(fd).size;
+      const stat = fstatSync(fd);
+      // A folder opens for reading; its first read fails with an EISDIR that names no path.
+      if (stat.isDirectory()) throw notFits(path, 'is a folder, not a file', 'EISDIR');
+      const size = stat.size;
       if (size === 0) throw notFits(path, 'the file is empty');
       return new FitsFile(path, fd, size, indexHdus(path, fd, size));
     } catch (err) {

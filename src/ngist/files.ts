@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
-import { fitsFileOf } from '../fits/gzip.ts';
+import { bothFormsWarning, fitsFileOf } from '../fits/gzip.ts';
 
 /** The files of one nGIST run. */
 export interface NgistFiles {
@@ -20,6 +20,12 @@ export interface NgistFiles {
   readonly weights: string;
   readonly mask: string | undefined;
   readonly config: string | undefined;
+  /**
+   * The files found in two forms, one of them read (`X.fits` and `X.fits.gz`; both spellings
+   * of the weights), each in a sentence saying which: the two may differ, and a choice made
+   * without a word could give a result from the wrong one (src/fits/gzip.ts).
+   */
+  readonly notes: readonly string[];
 }
 
 const TABLE_SUFFIX = '_table.fits';
@@ -57,7 +63,8 @@ export function findNgistRun(dir: string, who: string): NgistFiles {
     throw new UserError('not-ngist', `${who}: ${dir} holds ${runs.length} nGIST runs (${runs.join(', ')})`, 'keep one run per folder, as nGIST writes them (results/<RUN_ID>), and pass that folder', dir);
   }
   const run = runs[0]!;
-  const weights = WEIGHTS_SUFFIXES.map((s) => path.join(dir, `${run}${s}`)).find(present);
+  const spellings = WEIGHTS_SUFFIXES.map((s) => path.join(dir, `${run}${s}`)).filter(present);
+  const weights = spellings[0];
   if (!weights) {
     throw new UserError(
       'missing-input',
@@ -68,7 +75,17 @@ export function findNgistRun(dir: string, who: string): NgistFiles {
   }
   const mask = path.join(dir, `${run}_mask.fits`);
   const config = path.join(dir, 'CONFIG');
-  return { dir, run, table: path.join(dir, `${run}${TABLE_SUFFIX}`), weights, mask: present(mask) ? mask : undefined, config: existsSync(config) ? config : undefined };
+  const table = path.join(dir, `${run}${TABLE_SUFFIX}`);
+  const notes: string[] = [];
+  for (const f of [table, weights, mask]) {
+    const both = bothFormsWarning(f);
+    if (both) notes.push(both);
+  }
+  if (spellings.length > 1) {
+    const [read, other] = spellings.map((f) => path.basename(fitsFileOf(f)));
+    notes.push(`both ${read} and ${other} (two spellings of the SFH weights) are in ${dir}: ${read} is read, ${other} is not (remove the one that is not meant)`);
+  }
+  return { dir, run, table, weights, mask: present(mask) ? mask : undefined, config: existsSync(config) ? config : undefined, notes };
 }
 
 /** The files to hash for a run, or [] when the folder is not one (the stage then reports why). */

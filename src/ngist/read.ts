@@ -14,6 +14,7 @@
  *   METAL, ALPHA per template, in the same order.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UserError, type UserErrorReason } from '../errors.ts';
 import type { ColumnArray, FitsTable, Header } from '../fits/index.ts';
@@ -52,6 +53,14 @@ export interface NgistRun {
    * bin ids merged in an edited table, a table from another binning, a mask that hides whole bins.
    */
   readonly emptyBins: readonly number[];
+  /**
+   * Why no mask was applied, when none was (no `_mask.fits`, or one without a MASK
+   * column), else undefined: then the sign of BIN_ID alone tells masked spaxels, and a
+   * masked spaxel whose nearest bin is 0 (BIN_ID -0 = 0) is taken as bin 0's.
+   */
+  readonly maskMissing: string | undefined;
+  /** Spaxels with BIN_ID 0 in the table (bin 0's own, and masked ones nearest to it). */
+  readonly binZero: number;
 }
 
 function numbers(t: FitsTable, name: string): ColumnArray {
@@ -112,13 +121,15 @@ export async function readNgist(files: NgistFiles, who: string): Promise<NgistRu
     }
   }
 
-  // The mask (MASK = 1), where present; else the sign of BIN_ID alone.
+  // The mask (MASK = 1), where present; else the sign of BIN_ID alone (said: maskMissing).
   let maskCol: ColumnArray | undefined;
+  let maskMissing: string | undefined = `there is no ${path.basename(files.table).replace(/_table\.fits$/, '_mask.fits')} in ${files.dir}`;
   if (files.mask) {
     maskCol = await open(files.mask, (f) => {
       const t = f.readTable(f.hdus.some((h) => h.name.toUpperCase() === 'MASKFILE') ? 'MASKFILE' : 1);
       return t.has('MASK') ? numbers(t, 'MASK') : undefined;
     });
+    maskMissing = maskCol ? undefined : `${files.mask} has no MASK column`;
     if (maskCol && maskCol.length !== n) {
       throw bad(files.mask, 'ngist-mismatch', `${files.mask} has ${maskCol.length} rows, the spaxel table ${n}`, 'the mask and the table must come from the same nGIST run');
     }
@@ -167,8 +178,10 @@ export async function readNgist(files: NgistFiles, who: string): Promise<NgistRu
 
   const binOf = new Int32Array(n);
   let masked = 0;
+  let binZero = 0;
   for (let i = 0; i < n; i++) {
     const b = Number(binIds[i]);
+    if (b === 0) binZero++;
     const isMasked = b < 0 || (maskCol !== undefined && Number(maskCol[i]) !== 0);
     binOf[i] = isMasked ? -1 : b;
     if (isMasked) masked++;
@@ -187,7 +200,7 @@ export async function readNgist(files: NgistFiles, who: string): Promise<NgistRu
     }
   }
   const { normalisation, source } = normalisationOf(w.norm, files.config);
-  return { files, nx, ny, pixsize, binOf, bins: w.rows, ages, binSfh, flux: Float64Array.from(flux as ArrayLike<number>), normalisation, normalisationSource: source, wcsHeader, masked, emptyBins };
+  return { files, nx, ny, pixsize, binOf, bins: w.rows, ages, binSfh, flux: Float64Array.from(flux as ArrayLike<number>), normalisation, normalisationSource: source, wcsHeader, masked, emptyBins, maskMissing, binZero };
 }
 
 /**
@@ -203,6 +216,22 @@ export function emptyBinsWarning(run: NgistRun, who: string): string | undefined
     `${who}: ${e.length} of the ${run.bins} bins in ${f.weights} have weights but no unmasked spaxel in ${f.table}${f.mask ? ` (with ${f.mask})` : ''}: bin${e.length > 1 ? 's' : ''} ${ids}. ` +
     `nGIST never writes such a bin, so the table and the weights disagree (bin ids merged or renumbered, a table from another binning, a mask hiding whole bins) and spaxels may carry another bin's SFH; ` +
     `use the table, mask and weights of one nGIST run as it wrote them (rerun nGIST if the table was edited)`
+  );
+}
+
+/**
+ * The warning for a run read without a mask ({@link NgistRun.maskMissing}), or undefined.
+ * nGIST writes `<run>_mask.fits` with every run, and it is the only way to tell a masked
+ * spaxel whose nearest bin is 0 (BIN_ID -0 = 0) from bin 0's own: without it those spaxels
+ * are grouped as bin 0's, a map that differs from the run's as nGIST wrote it (the tutorial
+ * run's group map changes). Said, not refused: the maps are made from what is there.
+ */
+export function maskMissingWarning(run: NgistRun, who: string): string | undefined {
+  if (run.maskMissing === undefined || run.binZero === 0) return undefined;
+  return (
+    `${who}: ${run.maskMissing}, so a masked spaxel whose nearest bin is 0 (BIN_ID -0 = 0) cannot be told from bin 0's own: ` +
+    `all ${run.binZero} spaxels with BIN_ID 0 in ${run.files.table} are grouped as bin 0's, masked or not; ` +
+    `nGIST writes <run>_mask.fits (MASKFILE, column MASK) with every run: copy it next to the table`
   );
 }
 
