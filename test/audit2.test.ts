@@ -271,6 +271,29 @@ describe('a catalog row with too few or too many fields fails its galaxy only, w
   });
 });
 
+describe('an id on two rows of the catalog fails that galaxy only, naming both lines', () => {
+  const tmp = tempDir();
+  after(() => tmp.remove());
+
+  // pandas reads both rows under one index value and the notebook's df.loc[id] gives two rows
+  // for one galaxy: which is meant is a guess. It once stopped the whole catalog (exit 2).
+  test('the twice-used id fails with its lines, every other galaxy is made', () => {
+    const p = project(tmp.dir, ['401', '402']);
+    const lines = readFileSync(p.catalog, 'utf8').trimEnd().split('\n');
+    const row401 = lines.find((l) => l.startsWith('401,'));
+    assert.ok(row401);
+    writeFileSync(p.catalog, `${[...lines, row401.replace(GOOD.ra, String(Number(GOOD.ra) + 0.001))].join('\n')}\n`);
+    const r = p.run('all');
+    assert.equal(r.code, 1, r.stderr);
+    const t401 = task(r, '401');
+    assert.equal(t401.reason, 'catalog-invalid');
+    assert.match(t401.error ?? '', /^galaxy 401 of \S+catalog\.csv: the id 401 is on 2 rows \(lines 3, 5\)/);
+    assert.equal(task(r, '11').status, 'ok');
+    assert.equal(task(r, '402').status, 'ok');
+    assert.equal(r.json?.tasks.filter((t) => t.galaxy === '401').length, 1, 'one galaxy 401, not two');
+  });
+});
+
 describe('a WCS keyword twice in the cube header with different values is refused', () => {
   const tmp = tempDir();
   after(() => tmp.remove());

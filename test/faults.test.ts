@@ -236,7 +236,7 @@ describe('bad catalogs and options stop before anything runs (exit 2)', () => {
   const base = ['--cubes', path.join(PARITY, 'input', 'MuseObject', 'MuseResample'), '--sfh', path.join(PARITY, 'input', 'MuseSFH', 'dataOut'), '--out', path.join(tmp.dir, 'out'), '--cache', path.join(tmp.dir, 'cache'), '--lock', path.join(tmp.dir, 'lock')];
   const cases: [string, string[], RegExp][] = [
     ['missing required columns', ['--galaxy', 'all', '--catalog', catalog(',ArcName,SN RA\n11,ADP.x,1\n')], /has no columns 'SN Name', 'SN DEC'.*the pipeline needs the columns/],
-    ['duplicate ids', ['--galaxy', 'all', '--catalog', catalog(`${COLUMNS}\n11,A,S,1,1,Ia,0\n11,B,T,1,1,Ia,0\n`)], /:3: galaxy id 11 appears twice \(first on line 2\)/],
+    ['a row without an id', ['--galaxy', 'all', '--catalog', catalog(`${COLUMNS}\n11,A,S,1,1,Ia,0\n,B,T,1,1,Ia,0\n`)], /:3: the row has no id in the first column/],
     ['an id not in the catalog', ['--galaxy', '44', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv')], /galaxy 44 is not in .*nearest ids: 45, 12, 11/],
     ['an empty selection', ['--galaxy', 'all', '--where', 'SN Type=Ic', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv')], /no galaxy of .* matches --galaxy all --where SN Type=Ic/],
     ['k < 1, named as given', ['--galaxy', '11', '--k', '0', '--catalog', path.join(PARITY, 'input', 'FinalSelMuseMask3.csv')], /sfh-pipeline: --k: must be >= 1, got 0/],

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { UserError } from '../errors.ts';
 import type { CatalogRow, Json } from '../stage.ts';
 import { readPandasNumber } from './number.ts';
-import { ROW_PROBLEM } from './read.ts';
+import { DUPLICATE_ID, ROW_PROBLEM } from './read.ts';
 
 /** The catalog columns the pipeline reads. */
 export const REQUIRED_COLUMNS = ['ArcName', 'SN Name', 'SN RA', 'SN DEC'] as const;
@@ -45,6 +45,10 @@ export function ngistRow(dir: string, run: string): CatalogRow {
 export function galaxyOf(row: CatalogRow, catalogFile: string): Galaxy {
   const f = row.fields;
   const where = `galaxy ${row.id} of ${catalogFile}`;
+  const lines = f[DUPLICATE_ID];
+  if (lines !== undefined) {
+    throw new UserError('catalog-invalid', `${where}: the id ${row.id} is on ${lines.split(',').length} rows (lines ${lines}), so which row is this galaxy is not known`, 'ids must be unique: renumber or remove the extra rows (the other galaxies run)', catalogFile);
+  }
   const shape = f[ROW_PROBLEM];
   if (shape !== undefined) {
     throw new UserError('catalog-invalid', `${where}: ${shape}, so its values may sit under the wrong columns`, 'fix the row: a missing or extra comma, or a value holding a comma that is not in double quotes (pandas would read the missing fields as empty, and refuse the whole file for an extra one)', catalogFile);

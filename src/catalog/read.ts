@@ -16,9 +16,16 @@ import type { CatalogRow } from '../stage.ts';
 export const ROW_PROBLEM = '\u0000row';
 
 /**
+ * The key under which a galaxy's fields carry the lines of every row with its id, when
+ * there is more than one: that galaxy fails (which row is meant is not known), the others run.
+ */
+export const DUPLICATE_ID = '\u0000duplicate';
+
+/**
  * Parses the catalog at `file`. Fails with a message naming the file and line for a file
  * that cannot be read or parsed, a missing `required` column, two columns of one name, or
- * a duplicate id.
+ * a row without an id. An id on several rows is one galaxy, the first row's, marked
+ * (DUPLICATE_ID) to fail by itself: one bad row of a 500-row catalog must not stop the rest.
  */
 export function readCatalog(file: string, required: readonly string[] = []): CatalogRow[] {
   let text: string;
@@ -79,7 +86,7 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
     throw new UserError('catalog-invalid', `the catalog ${file} has no column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}`, `the pipeline needs the columns ${required.join(', ')}; found: ${columns.filter(Boolean).join(', ')}`, file);
   }
   const rows: CatalogRow[] = [];
-  const seen = new Map<string, number>();
+  const seen = new Map<string, { line: number; fields: Record<string, string> }>();
   for (let i = 1; i < records.length; i++) {
     const rec = records[i] ?? [];
     const id = trimCell(rec[0] ?? '');
@@ -88,8 +95,13 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
     if (rec.every((cell) => trimCell(cell) === '')) continue;
     if (id === '') throw new UserError('catalog-invalid', `${file}:${line}: the row has no id in the first column`, 'every row needs a galaxy id in the first, unnamed column', file);
     const first = seen.get(id);
-    if (first !== undefined) throw new UserError('catalog-invalid', `${file}:${line}: galaxy id ${id} appears twice (first on line ${first})`, 'ids must be unique: renumber or remove one of the rows', file);
-    seen.set(id, line);
+    if (first !== undefined) {
+      // pandas reads both rows under one index value, and the notebook's df.loc[id] then
+      // gives two rows for one galaxy: which is meant is a guess, so that galaxy fails.
+      const fields = first.fields;
+      fields[DUPLICATE_ID] = `${fields[DUPLICATE_ID] ?? String(first.line)}, ${line}`;
+      continue;
+    }
     const fields: Record<string, string> = {};
     columns.forEach((c, j) => {
       if (j > 0) fields[c] = trimCell(rec[j] ?? '');
@@ -101,6 +113,7 @@ export function readCatalog(file: string, required: readonly string[] = []): Cat
     const short = rec.length < columns.length && columns.slice(rec.length).every((c) => c === '');
     if (rec.length !== columns.length && !short) fields[ROW_PROBLEM] = `line ${line} has ${rec.length} fields, the header ${columns.length}`;
     rows.push({ id, fields });
+    seen.set(id, { line, fields });
   }
   return rows;
 }
