@@ -1,0 +1,85 @@
+/**
+ * The classes of fault found by the third fault audit (issue 21, round 3: the state and
+ * project side), each through the real CLI on the engine rig (test/helpers/rig.ts: stages
+ * that count their own runs, a run in a fraction of a second): a hand-edited lock file
+ * given to `clean` and `verify`, `--resume` after what the run was made from changed, a
+ * damaged run record, a stage of one's own that misbehaves, an interrupted shell stage.
+ * Run: node --import tsx --test test/audit3.test.ts (after npm run build)
+ */
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { tempDir } from './helpers/cli.ts';
+import { makeRig } from './helpers/rig.ts';
+
+/** The lines of a lock file, parsed. */
+function lockLines(file: string): Record<string, unknown>[] {
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('clean removes only files the runs wrote, whatever the lock file lists', () => {
+  const rig = makeRig();
+  const outside = tempDir('sfh-outside-');
+  after(() => {
+    rig.remove();
+    outside.remove();
+  });
+
+  test('a lock naming the project folder, pipeline.yaml, an input, a folder and a file behind a link out of the project: all kept, the real outputs removed', () => {
+    assert.equal(rig.exec(['run', '--galaxy', 'all']).code, 0);
+    const lock = path.join(rig.dir, 'sfh-pipeline.lock');
+    const by = (lockLines(lock).find((l) => 'output' in l) as { by: string }).by;
+    writeFileSync(path.join(outside.dir, 'precious.txt'), 'not the project\'s\n');
+    symlinkSync(outside.dir, path.join(rig.dir, 'linked'));
+    mkdirSync(path.join(rig.dir, 'notes'));
+    writeFileSync(path.join(rig.dir, 'notes', 'n.txt'), 'mine\n');
+    // (what a bad merge, a lock copied from another project or a hand edit can list)
+    for (const output of ['.', 'pipeline.yaml', 'data-a.txt', 'notes', 'linked/precious.txt', 'sfh-pipeline.lock']) appendFileSync(lock, `${JSON.stringify({ output, sha256: '0'.repeat(64), by })}\n`);
+    // data-a.txt is an input the lock records: make it one (load reads it)
+    const dry = rig.exec(['clean']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.doesNotMatch(dry.stdout, /would remove (\.|pipeline\.yaml|notes|linked|sfh-pipeline\.lock|.*sfh-rig-[^/\n]*)\n/, dry.stdout);
+    const r = rig.exec(['clean', '--force']);
+    assert.equal(r.code, 0, r.stderr);
+    for (const f of ['pipeline.yaml', 'sfh-pipeline.lock', 'notes/n.txt', 'rows.mjs']) assert.ok(existsSync(path.join(rig.dir, f)), `${f} is kept\n${r.stdout}`);
+    assert.ok(existsSync(path.join(outside.dir, 'precious.txt')), `a file behind a link out of the project is kept\n${r.stdout}`);
+    assert.match(r.stdout, /kept pipeline\.yaml: the lock lists it as an output, but it is the pipeline file/);
+    assert.match(r.stdout, /kept notes: the lock lists it as an output, but it is a folder/);
+    // what the runs wrote is gone, as before
+    assert.ok(!existsSync(path.join(rig.dir, 'out', 'a_1.txt')), r.stdout);
+    assert.ok(!existsSync(path.join(rig.dir, 'cache')), r.stdout);
+  });
+
+  test('an input the lock records is never removed as an output', () => {
+    const rig2 = makeRig();
+    try {
+      assert.equal(rig2.exec(['run', '--galaxy', 'all']).code, 0);
+      const lock = path.join(rig2.dir, 'sfh-pipeline.lock');
+      const by = (lockLines(lock).find((l) => 'output' in l) as { by: string }).by;
+      appendFileSync(lock, `${JSON.stringify({ output: 'data-a.txt', sha256: '0'.repeat(64), by })}\n`);
+      const r = rig2.exec(['clean', '--force']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(existsSync(path.join(rig2.dir, 'data-a.txt')), r.stdout);
+      assert.match(r.stdout, /kept data-a\.txt: the lock lists it as an output, but it is an input/);
+    } finally {
+      rig2.remove();
+    }
+  });
+
+  test('--cache naming a folder that is not only a cache is kept, naming what it holds', () => {
+    const rig2 = makeRig();
+    try {
+      assert.equal(rig2.exec(['run', '--galaxy', 'all']).code, 0);
+      const r = rig2.exec(['clean', '--force', '--cache-only', '--cache', '.']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(existsSync(path.join(rig2.dir, 'pipeline.yaml')), r.stdout);
+      assert.match(r.stdout, /kept .*: it holds .*, which a cache never does/);
+      const ok = rig2.exec(['clean', '--force', '--cache-only']);
+      assert.match(ok.stdout, /removed cache/);
+      assert.ok(!readdirSync(rig2.dir).includes('cache'));
+    } finally {
+      rig2.remove();
+    }
+  });
+});
