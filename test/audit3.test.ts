@@ -83,3 +83,65 @@ describe('clean removes only files the runs wrote, whatever the lock file lists'
     }
   });
 });
+
+/** Makes the last run record of `rig` look like a run killed after it finished galaxy `a` only. */
+function killedAfterA(rig: ReturnType<typeof makeRig>): void {
+  const runs = path.join(rig.dir, 'cache', 'runs');
+  const file = path.join(runs, readdirSync(runs).sort().reverse()[0] as string);
+  const kept = readFileSync(file, 'utf8').split('\n').filter((l) => l && !/"kind":"(end|catalog)"/.test(l) && !/"task":"b /.test(l));
+  writeFileSync(file, `${kept.join('\n')}\n`);
+}
+
+describe('--resume after what a finished task was made from changed', () => {
+  test('an input of a finished galaxy changed: it is run again, its result and the lock are the new ones', () => {
+    const rig = makeRig();
+    try {
+      assert.equal(rig.exec(['run', '--galaxy', 'all']).code, 0);
+      killedAfterA(rig);
+      rig.write({ 'data-a.txt': '5\n' });
+      const r = rig.exec(['run', '--resume']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /resuming .*: 2 of 2 tasks failed, never finished, or changed since they finished \(1 changed: galaxy a: load: input data-a\.txt changed\)/);
+      assert.equal(readFileSync(path.join(rig.dir, 'out', 'a_1.txt'), 'utf8'), '5 in 1\n', 'the result of a is made from its new input');
+      const status = rig.exec(['status']);
+      assert.match(status.stdout, /lock sfh-pipeline\.lock: 2 outputs, 2 as locked\n/, status.stdout);
+      assert.equal(rig.exec(['verify']).code, 0);
+    } finally {
+      rig.remove();
+    }
+  });
+
+  test('a parameter default changed in pipeline.yaml: the finished galaxy is run again with it', () => {
+    const rig = makeRig();
+    try {
+      assert.equal(rig.exec(['run', '--galaxy', 'all']).code, 0);
+      killedAfterA(rig);
+      rig.write({ 'pipeline.yaml': readFileSync(path.join(rig.dir, 'pipeline.yaml'), 'utf8').replace('v: {type: int, default: 1,', 'v: {type: int, default: 10,') });
+      const r = rig.exec(['run', '--resume']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /1 changed: galaxy a: scale: param v 1 -> 10/);
+      assert.equal(readFileSync(path.join(rig.dir, 'out', 'a_1.txt'), 'utf8'), '20 in 1\n');
+      assert.equal(readFileSync(path.join(rig.dir, 'out', 'b_1.txt'), 'utf8'), '30 in 1\n');
+      assert.match(rig.exec(['status']).stdout, /2 outputs, 2 as locked\n/);
+    } finally {
+      rig.remove();
+    }
+  });
+
+  test('nothing changed: only the unfinished galaxy runs, as before', () => {
+    const rig = makeRig();
+    try {
+      assert.equal(rig.exec(['run', '--galaxy', 'all']).code, 0);
+      killedAfterA(rig);
+      rig.write({ 'data-b.txt': '4\n' });
+      const before = rig.runs();
+      const r = rig.exec(['run', '--resume', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /resuming .*: 1 of 2 tasks failed or never finished\n/);
+      assert.deepEqual(r.json?.tasks.map((t) => t.galaxy), ['b']);
+      assert.equal(rig.runs()['load'], (before['load'] ?? 0) + 1, 'only b loaded again');
+    } finally {
+      rig.remove();
+    }
+  });
+});
