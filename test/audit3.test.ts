@@ -145,3 +145,50 @@ describe('--resume after what a finished task was made from changed', () => {
     }
   });
 });
+
+describe('a damaged or hand-edited lock file is refused at its line, never half read', () => {
+  const rig = makeRig();
+  after(() => rig.remove());
+  const lock = path.join(rig.dir, 'sfh-pipeline.lock');
+  let good = '';
+
+  test('the rig\'s lock verifies', () => {
+    assert.equal(rig.exec(['run', '--galaxy', 'all']).code, 0);
+    good = readFileSync(lock, 'utf8');
+    assert.equal(rig.exec(['verify']).code, 0);
+  });
+
+  const n = () => good.split('\n').filter(Boolean).length + 1;
+  const output = () => lockLines(lock).find((l) => 'output' in l) as { output: string; sha256: string; by: string };
+  const cases: [string, () => string, RegExp][] = [
+    ['a line that is JSON but no entry (null)', () => 'null', /:N: the line is null, not an entry of the lock/],
+    ['an output without its sha256', () => JSON.stringify({ output: 'out/new.txt', by: output().by }), /:N: output out\/new\.txt has no sha256/],
+    ['an output written by an instance the lock does not have', () => JSON.stringify({ output: 'out/new.txt', sha256: 'a'.repeat(64), by: 'ffffffffffff' }), /:N: output out\/new\.txt was written by instance ffffffffffff, which no line of the lock gives/],
+    ['an output twice with two hashes (a merge that kept both sides)', () => JSON.stringify({ ...output(), sha256: 'b'.repeat(64) }), /:N: gives output out\/a_1\.txt again, with another content than line \d+/],
+    ['a second header', () => good.split('\n')[0] as string, /:N: a second header line/],
+  ];
+  for (const [what, line, message] of cases) {
+    test(`${what}: verify, status, clean and run say so, naming the line; nothing runs`, () => {
+      writeFileSync(lock, good);
+      appendFileSync(lock, `${line()}\n`);
+      const expected = new RegExp(message.source.replace(':N:', `sfh-pipeline\\.lock:${n()}:`));
+      for (const args of [['verify'], ['status'], ['clean'], ['run', '--galaxy', 'all', '--set', 'v=3']]) {
+        const before = rig.runs();
+        const r = rig.exec(args);
+        assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, expected, args.join(' '));
+        assert.match(r.stderr, /restore it from git, or delete it and run the pipeline again/);
+        assert.doesNotMatch(r.stderr, /internal error|TypeError/);
+        assert.deepEqual(rig.runs(), before, `${args.join(' ')} ran nothing`);
+      }
+    });
+  }
+
+  test('the header line missing: named as such, not as a first-format lock that is not JSON', () => {
+    writeFileSync(lock, good.split('\n').slice(1).join('\n'));
+    const r = rig.exec(['verify']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /sfh-pipeline\.lock:1: the first line is an entry, not the lock's header/);
+    writeFileSync(lock, good);
+  });
+});

@@ -6,6 +6,7 @@
  * words, the `--json` record). Reporters subscribe to the engine's events; the command line
  * turns the outcome into an exit status.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readRun, RunLog, taskId } from '../cache/runs.ts';
 import type { Json, RunInfo } from '../stage.ts';
@@ -13,7 +14,7 @@ import { EngineEmitter, type InstanceResult, type TaskResult } from '../engine/e
 import { VERSION } from '../package.ts';
 import { restrictPlan, type Plan } from '../pipeline/analyse.ts';
 import { explainPlan } from '../engine/explain.ts';
-import { lockDir, lockPath, readLockIfAny, updateLock } from '../provenance/lock.ts';
+import { lockDir, lockPath, readLock, readLockIfAny, updateLock } from '../provenance/lock.ts';
 import { catalogRecords } from '../provenance/records.ts';
 import { runRecord } from '../report/json.ts';
 import { replacedLines } from '../report/replaced.ts';
@@ -91,6 +92,8 @@ export async function runSession(request: RunRequest, executor: Executor, stream
     checkWritableFolder(path.resolve(results[0]), outRole);
   }
   checkLockFile(lockFile, values.lock !== undefined ? '--lock' : 'the lock file');
+  // A lock the run could not merge into is said now, not after all the work.
+  if (existsSync(lockFile)) readLock(lockFile);
   const journal = new LockJournal(lockFile, { dir: lockDir(lockFile), pipeline, hasher });
 
   let plan = prepared.plan;
