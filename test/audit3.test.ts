@@ -192,3 +192,51 @@ describe('a damaged or hand-edited lock file is refused at its line, never half 
     writeFileSync(lock, good);
   });
 });
+
+describe('a stage of one\'s own that misbehaves fails its galaxy, named, and never the run\'s record', () => {
+  const ODD = `export function run(ctx) {
+  if (ctx.row.id === 'a') return { meta: { fine: true } };
+  switch (ctx.params.mode) {
+    case 'exit0': process.exit(0);
+    case 'exit3': process.exit(3);
+    case 'number': return 42;
+    case 'nan': return { meta: { ratio: NaN } };
+    case 'files': return { meta: {}, files: 'out/b.txt' };
+    case 'cycle': { const meta = {}; meta.self = meta; return { meta }; }
+    case 'fn': return { meta: { f: () => 1 } };
+    case 'print': console.log('{"a stage": "printing"}'); return { meta: {} };
+  }
+}
+`;
+  const rig = makeRig({}, { 'odd.mjs': ODD });
+  rig.write({ 'pipeline.yaml': readFileSync(path.join(rig.dir, 'pipeline.yaml'), 'utf8').replace('params:\n', 'params:\n  mode: {type: string, default: none}\n') + '  odd:\n    module: odd.mjs\n    needs: [load]\n    params: [mode]\n' });
+  after(() => rig.remove());
+
+  const cases: [string, RegExp][] = [
+    ['exit0', /stage ended its worker thread \(process\.exit\(0\)\?\) before it returned its output/],
+    ['exit3', /exited with code 3 \(process\.exit\(3\) in the stage, or out of memory\?\)/],
+    ['number', /stage `odd` returned 42, not an object/],
+    ['nan', /stage `odd` returned `meta\.ratio` = NaN, which JSON \(the cache\) cannot hold/],
+    ['files', /stage `odd` returned `files` as "out\/b\.txt", not a list/],
+    ['cycle', /`meta\.self` refers back to itself/],
+    ['fn', /`meta\.f` as a function/],
+  ];
+  for (const [mode, message] of cases) {
+    test(`mode ${mode}: galaxy b fails saying why, a is made, the run ends with its summary and --json`, () => {
+      const r = rig.exec(['run', '--galaxy', 'all', '--set', `mode=${mode}`, '--json'], {}, 60_000);
+      assert.equal(r.code, 1, `${r.code}: ${r.stderr}`);
+      const b = r.json?.tasks.find((t) => t.galaxy === 'b');
+      assert.equal(b?.status, 'failed', r.stderr);
+      assert.match(b?.error ?? '', message);
+      assert.equal(r.json?.tasks.find((t) => t.galaxy === 'a')?.status, 'ok');
+      assert.match(r.stderr, /tasks: 1 ok .* 1 failed/);
+    });
+  }
+
+  test('a stage that prints to stdout: the --json record stays readable, the line goes to stderr', () => {
+    const r = rig.exec(['run', '--galaxy', 'all', '--set', 'mode=print', '--json'], {}, 60_000);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotThrow(() => JSON.parse(r.stdout), r.stdout);
+    assert.match(r.stderr, /\{"a stage": "printing"\}/);
+  });
+});
