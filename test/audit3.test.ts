@@ -240,3 +240,30 @@ describe('a stage of one\'s own that misbehaves fails its galaxy, named, and nev
     assert.match(r.stderr, /\{"a stage": "printing"\}/);
   });
 });
+
+describe('a damaged run record given to --resume is named, never an internal error', () => {
+  const damages: [string, (lines: string[]) => string[], RegExp][] = [
+    ['its first line null', (l) => ['null', ...l.slice(1)], /--resume: the last run record .*\.jsonl is damaged: its first line is not a run's options/],
+    ['an option of another type (galaxy: 5)', (l) => [JSON.stringify({ ...JSON.parse(l[0] as string), args: { galaxy: 5 } }), ...l.slice(1)], /is damaged: its first line is not a run's options/],
+    ['its options missing', (l) => [JSON.stringify({ ...JSON.parse(l[0] as string), args: undefined }), ...l.slice(1)], /is damaged: its first line is not a run's options/],
+    ['a task line null, another of another shape', (l) => [l[0] as string, 'null', '{"kind":"task","task":5,"status":"ok","lock":5}', ...l.slice(1)], /resuming .*: 1 of 2 tasks failed or never finished/],
+  ];
+  for (const [what, damage, message] of damages) {
+    test(what, () => {
+      const rig = makeRig();
+      try {
+        assert.equal(rig.exec(['run', '--galaxy', 'all']).code, 0);
+        killedAfterA(rig);
+        const runs = path.join(rig.dir, 'cache', 'runs');
+        const file = path.join(runs, readdirSync(runs).sort().reverse()[0] as string);
+        writeFileSync(file, `${damage(readFileSync(file, 'utf8').split('\n').filter(Boolean)).join('\n')}\n`);
+        const r = rig.exec(['run', '--resume']);
+        assert.doesNotMatch(r.stderr, /internal error|TypeError/, r.stderr);
+        assert.match(r.stderr, message);
+        assert.equal(r.code, /damaged/.test(message.source) ? 2 : 0, r.stderr);
+      } finally {
+        rig.remove();
+      }
+    });
+  }
+});
