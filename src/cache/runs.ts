@@ -119,6 +119,13 @@ export class RunLog {
   }
 }
 
+/** A run's first line as a resumed run needs it: its folder, and its options as the command line gave them (text, or lists of text). */
+function validHeader(v: object): boolean {
+  const h = v as Partial<RunHeader>;
+  if (typeof h.cwd !== 'string' || typeof h.args !== 'object' || h.args === null || Array.isArray(h.args)) return false;
+  return Object.values(h.args).every((a) => typeof a === 'string' || typeof a === 'boolean' || (Array.isArray(a) && a.every((x) => typeof x === 'string')));
+}
+
 /** Run record files in `dir`, newest first (by start time, which their names begin with). */
 export function runFiles(dir: string): string[] {
   try {
@@ -155,8 +162,14 @@ export function readRun(file: string): RunRecord | undefined {
     } catch {
       continue;
     }
-    if (v.kind === 'run') header = v as RunHeader;
-    else if (v.kind === 'task') tasks.set((v as TaskLine).task, v as TaskLine);
+    // (a record is appended by this tool, but it is a file: a line of another shape is passed over as a torn one is)
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) continue;
+    if (v.kind === 'run') header = validHeader(v) ? (v as RunHeader) : undefined;
+    else if (v.kind === 'task') {
+      const t = v as TaskLine;
+      if (typeof t.task !== 'string' || typeof t.status !== 'string') continue;
+      tasks.set(t.task, { ...t, ...(Array.isArray(t.keys) && t.keys.every((k) => typeof k === 'string') ? {} : { keys: [] }), ...(t.lock !== undefined && (typeof t.lock !== 'object' || t.lock === null || Array.isArray(t.lock)) ? { lock: undefined } : {}) });
+    }
     else if (v.kind === 'end') {
       finished = true;
       ended = (v as { ended?: string }).ended;

@@ -13,6 +13,7 @@ import { collectLargeBuffers } from '../gc.ts';
 import type { Json, Lineage, StageModule, StageOutput } from '../stage.ts';
 import { catalogUpstream, stageContext, upstreamOf, type ContextSpec } from './context.ts';
 import { importModule } from './import-module.ts';
+import { checkedOutput } from './output-shape.ts';
 import { gatheredFrom, type PlainGathered } from './kinds/catalog-items.ts';
 
 /** A job for the worker. */
@@ -126,7 +127,8 @@ async function handle(job: WorkerJob): Promise<void> {
       lineage: () => job.lineage,
     };
     const ctx = job.gathered ? stageContext(job.spec, links, gatheredFrom(job.spec.stage, job.gathered)) : stageContext(job.spec, links);
-    const output = await module.run(ctx);
+    // (checked here, where it was made: a function in it cannot even cross to the main thread)
+    const output = checkedOutput(await module.run(ctx), job.spec.stage);
     const buffers = Object.values(output.arrays ?? {}).map((a) => a.data.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
     port.postMessage({ id: job.id, kind: 'done', output } satisfies WorkerMessage, [...new Set(buffers)]);
   } catch (err) {

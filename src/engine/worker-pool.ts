@@ -40,8 +40,14 @@ const WORKER_URL = new URL('./stage-worker.js', import.meta.url);
  */
 export const STAGE_WORKER_YOUNG_MB = 12;
 
+/**
+ * A stage's own prints (console.log in a module stage) go to stderr, with the log: stdout is
+ * the `--json` record's, which a line printed into it would make unreadable. (The pool pipes
+ * them when it takes the worker: a pipe from a worker booted early that no pool takes would
+ * keep the process alive.)
+ */
 function newStageWorker(): Worker {
-  return new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: STAGE_WORKER_YOUNG_MB } });
+  return new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: STAGE_WORKER_YOUNG_MB }, stdout: true });
 }
 
 /** A worker started before any pool exists (see {@link startEarlyWorker}). */
@@ -91,11 +97,13 @@ export class WorkerPool {
       exposeGcToWorkers();
       worker = newStageWorker();
     }
+    worker.stdout.pipe(process.stderr, { end: false });
     worker.on('message', (msg: WorkerMessage) => this.onMessage(worker, msg));
     worker.on('error', (err) => this.onCrash(worker, err));
-    worker.on('exit', (code) => {
-      if (code !== 0) this.onCrash(worker, new Error(`stage worker exited with code ${code}`));
-    });
+    // (any exit while it has a job ends that job: a stage that calls process.exit(0) in a
+    // worker ends the thread with code 0, and its job would otherwise never settle, the
+    // run ending with nothing said and exit status 13)
+    worker.on('exit', (code) => this.onCrash(worker, new Error(code === 0 ? 'the stage ended its worker thread (process.exit(0)?) before it returned its output' : `stage worker exited with code ${code} (process.exit(${code}) in the stage, or out of memory?)`)));
     this.all.push(worker);
     return worker;
   }
@@ -213,7 +221,7 @@ export class WorkerPool {
     for (const [id, job] of this.running) {
       if (job.worker !== worker) continue;
       this.running.delete(id);
-      job.reject(new Error(`the stage worker died: ${err.message} (out of memory?)`));
+      job.reject(new Error(`the stage worker died: ${err.message}${/exited|ended/.test(err.message) ? '' : ' (out of memory?)'}; a stage returns its output, it never ends the process`));
     }
     for (const [id, h] of this.hashing) {
       if (h.worker !== worker) continue;

@@ -84,7 +84,7 @@ export function parseLock(text: string, file: string): Lock {
 
 function refuse(file: string, version: unknown): never {
   if (typeof version === 'number' && version > LOCK_VERSION) throw new UserError('bad-input', `${file} is a lock file of format ${version}, newer than this sfh-pipeline reads (${LOCK_VERSION})`, 'use the sfh-pipeline version that wrote it (its `tool` names it), or a newer sfh-pipeline');
-  throw new UserError('bad-input', `${file} is not an sfh-pipeline lock file (format ${String(version)})`, 'restore it from git, or delete it and run the pipeline again');
+  throw new UserError('bad-input', `${file} is not an sfh-pipeline lock file (format ${typeof version === 'number' ? version : JSON.stringify(version)})`, 'restore it from git, or delete it and run the pipeline again');
 }
 
 /** The lock at `file`, or an empty one when there is none (or it cannot be read: the run then rewrites it). */

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { lastRun } from '../cache/runs.ts';
+import { lastRun, runFiles } from '../cache/runs.ts';
 import { UserError } from '../errors.ts';
 import { findPipeline } from '../pipeline/project.ts';
 import type { Json } from '../stage.ts';
@@ -122,6 +122,8 @@ export interface Resumed {
 export function resumeFrom(v: PlanValues): Resumed {
   const dir = path.join(cacheDirOf(pipelineFile(v.pipeline), v.cache), 'runs');
   const last = lastRun(dir);
+  const newest = runFiles(dir)[0];
+  if (!last && newest) throw new UserError('usage', `--resume: the last run record ${newest} is damaged: its first line is not a run's options`, `delete it and run the command again without --resume (the cache keeps the finished work, so only the rest computes)`);
   if (!last) throw new UserError('usage', `--resume: no earlier run is recorded in ${dir}`, 'run without --resume first (or pass the --cache of that run)');
   const given = PLAN_KEYS.filter((k) => k !== 'cache' && k !== 'pipeline' && k !== 'lock' && v[k] !== undefined);
   if (given.length) {

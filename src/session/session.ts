@@ -6,13 +6,15 @@
  * words, the `--json` record). Reporters subscribe to the engine's events; the command line
  * turns the outcome into an exit status.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readRun, RunLog, taskId } from '../cache/runs.ts';
 import type { Json, RunInfo } from '../stage.ts';
 import { EngineEmitter, type InstanceResult, type TaskResult } from '../engine/events.ts';
 import { VERSION } from '../package.ts';
-import { restrictPlan } from '../pipeline/analyse.ts';
-import { lockDir, lockPath, readLockIfAny, updateLock } from '../provenance/lock.ts';
+import { restrictPlan, type Plan } from '../pipeline/analyse.ts';
+import { explainPlan } from '../engine/explain.ts';
+import { lockDir, lockPath, readLock, readLockIfAny, updateLock } from '../provenance/lock.ts';
 import { catalogRecords } from '../provenance/records.ts';
 import { runRecord } from '../report/json.ts';
 import { replacedLines } from '../report/replaced.ts';
@@ -21,7 +23,7 @@ import type { Executor } from './executor.ts';
 import { endBy, interruptedLine, watchInterrupts, type Interrupt } from './interrupt.ts';
 import { LockJournal } from './lock-journal.ts';
 import { checkLockFile, checkResultsApart, checkWritableFolder } from './paths.ts';
-import { preparePlan } from './prepare.ts';
+import { preparePlan, type Prepared } from './prepare.ts';
 import { cacheDirOf, pipelineFile, type RunRequest } from './request.ts';
 import { argsOf, commandLine, resumeFrom, startedAt } from './resume.ts';
 
@@ -42,6 +44,25 @@ export interface SessionStreams {
 }
 
 const finished = (status: string | undefined): boolean => status === 'ok' || status === 'skipped';
+
+/**
+ * The tasks of `finishedPlan` (tasks a resumed run finished) that the cache would not serve
+ * now, each with the first reason (`galaxy 122 k=2: cluster: param minSfhSum 0.8 -> 0.5`).
+ */
+async function changedSince(prepared: Prepared, finishedPlan: Plan, run: RunInfo): Promise<Map<string, string>> {
+  const changed = new Map<string, string>();
+  if (finishedPlan.tasks.length === 0) return changed;
+  const explained = await explainPlan(finishedPlan, { cache: prepared.cache, hasher: prepared.hasher, run });
+  const stale = new Map(explained.filter((e) => e.state === 'would-run').map((e) => [e.instance.id, e]));
+  if (stale.size === 0) return changed;
+  for (const t of finishedPlan.tasks) {
+    const e = t.instances.map((i) => stale.get(i.id)).find((x) => x !== undefined);
+    if (!e) continue;
+    const point = Object.entries(t.point).map(([a, v]) => ` ${a}=${v}`).join('');
+    changed.set(taskId(t.row.id, t.point), `galaxy ${t.row.id}${point}: ${e.instance.stage.name}: ${e.reasons[0] ?? 'would run'}`);
+  }
+  return changed;
+}
 
 /** Carries out `request` through `executor`; resolves with the outcome. */
 export async function runSession(request: RunRequest, executor: Executor, streams: SessionStreams = { log: process.stderr, record: process.stdout }): Promise<RunOutcome> {
@@ -71,6 +92,8 @@ export async function runSession(request: RunRequest, executor: Executor, stream
     checkWritableFolder(path.resolve(results[0]), outRole);
   }
   checkLockFile(lockFile, values.lock !== undefined ? '--lock' : 'the lock file');
+  // A lock the run could not merge into is said now, not after all the work.
+  if (existsSync(lockFile)) readLock(lockFile);
   const journal = new LockJournal(lockFile, { dir: lockDir(lockFile), pipeline, hasher });
 
   let plan = prepared.plan;
@@ -80,9 +103,15 @@ export async function runSession(request: RunRequest, executor: Executor, stream
     const more = executor.takeOver?.(resumed, log);
     const done = new Map([...resumed.done, ...(more?.done ?? [])]);
     if (more) journal.add(more.locks);
+    // A task the run finished is finished now only if the cache still serves all of it: a
+    // pipeline.yaml, a parameter default, an input, stage code or an output changed since
+    // would otherwise leave its results (and the lock) as they were, under a run that exits 0.
+    const changed = await changedSince(prepared, restrictPlan(plan, (t) => finished(done.get(taskId(t.row.id, t.point)))), info);
+    for (const id of changed.keys()) done.delete(id);
     // The catalog-level stages stay, over every galaxy: those done before come from the cache.
     plan = restrictPlan(plan, (t) => !finished(done.get(taskId(t.row.id, t.point))), { catalog: true });
-    out.write(`resuming ${path.basename(resumed.file)}: ${plan.tasks.length} of ${prepared.plan.tasks.length} tasks failed or never finished\n`);
+    const first = [...changed.values()][0];
+    out.write(`resuming ${path.basename(resumed.file)}: ${plan.tasks.length} of ${prepared.plan.tasks.length} tasks ${changed.size ? `failed, never finished, or changed since they finished (${changed.size} changed: ${first}${changed.size > 1 ? '; ...' : ''})` : 'failed or never finished'}\n`);
     if (plan.tasks.length === 0) out.write('nothing to resume\n');
     if (plan.tasks.length === 0 && plan.catalog.length === 0) return { tasks: [], catalog: [], interrupted: false };
   }

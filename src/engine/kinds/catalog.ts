@@ -7,6 +7,7 @@
  * upstream part is by instance id (`write[122 k=4]`), so `explain` can name the galaxy that
  * changed.
  */
+import { checkedOutput } from '../output-shape.ts';
 import type { CatalogInstance, Instance } from '../../pipeline/analyse.ts';
 import type { CatalogStageContext, CatalogUpstream, Excluded, StageOutput } from '../../stage.ts';
 import { catalogUpstream, stageContext, type Gathered } from '../context.ts';
@@ -42,7 +43,7 @@ export const catalogKind: Kind = {
         // The catalog-level outputs it reads whole (their arrays too); the galaxies' meta and files only.
         for (const dep of inst.deps.values()) if (dep.scope === 'catalog' && rc.done.has(dep.id)) await materialize(dep);
         const gathered = gather(rc, catalogOnly(inst));
-        if (!rc.pool) return module.run(stageContext(specOf(rc, inst), links, gatheredFrom(inst.stage.name, gathered)));
+        if (!rc.pool) return checkedOutput(await module.run(stageContext(specOf(rc, inst), links, gatheredFrom(inst.stage.name, gathered))), inst.stage.name);
         return rc.pool.run({ module: runnableModulePath(rc.root, inst.stage.module), spec: specOf(rc, inst), lineage: ctx.lineage, upstream: {}, gathered }, { progress: (info) => ctx.progress(info), warn: (message) => ctx.warn(message) }, rc.signal);
       },
     } satisfies Bound;

@@ -8,6 +8,7 @@ import type { Instance } from '../../pipeline/analyse.ts';
 import type { StageContext, StageOutput } from '../../stage.ts';
 import { stageContext, upstreamOf, type ContextSpec } from '../context.ts';
 import type { InstanceResult } from '../events.ts';
+import { checkedOutput } from '../output-shape.ts';
 import { loadStageModule, runnableModulePath, stageCodeHash } from '../modules.ts';
 import { lineageOf, outputOf, runOf, upstreamHashes, type RunContext } from '../run-context.ts';
 import type { Bound, Kind, OwnInputs } from './kind.ts';
@@ -34,7 +35,7 @@ export const galaxyKind: Kind = {
       async run(materialize) {
         const upstream: Record<string, StageOutput> = {};
         for (const [name, dep] of inst.deps) upstream[name] = await materialize(dep);
-        if (!rc.pool || inst.stage.source) return module.run(ctx);
+        if (!rc.pool || inst.stage.source) return checkedOutput(await module.run(ctx), inst.stage.name);
         return rc.pool.run(
           { module: runnableModulePath(rc.root, inst.stage.module), spec: specOf(rc, inst), lineage: ctx.lineage, upstream },
           { progress: (info) => ctx.progress(info), warn: (message) => ctx.warn(message) },
