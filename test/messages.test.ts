@@ -61,4 +61,17 @@ describe('pipeline.yaml problems in our words', () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /tabs\.yaml:3:1: a tab indents this line; YAML indents with spaces only/);
   });
+  test('nesting so deep that the parser overflows (a runaway bracket, nested indents)', () => {
+    for (const [name, text] of [
+      ['brackets.yaml', `version: 1\nstages:\n  a:\n    params: ${'['.repeat(20000)}${']'.repeat(20000)}\n`],
+      ['indents.yaml', `version: 1\nstages:\n${Array.from({ length: 3000 }, (_, i) => `${'  '.repeat(i + 1)}a${i}:\n`).join('')}`],
+    ] as const) {
+      const yaml = path.join(tmp.dir, name);
+      writeFileSync(yaml, text);
+      const r = runCli(['dag', '--pipeline', yaml, '--galaxy', 'all'], { cwd: tmp.dir });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`${name.replace('.', '\\.')}:\\d+:\\d+: the YAML nests too deeply to be read`));
+      assert.doesNotMatch(r.stderr, /Maximum call stack|internal error/);
+    }
+  });
 });
