@@ -114,6 +114,8 @@ export interface Resumed {
    * in (`from`) and the project folder it resumes in now (`to`), where its record lives.
    */
   readonly moved?: { readonly from: string; readonly to: string };
+  /** Set when the run resumes in its own project, another than the one typed in (found by a --cache outside this one). */
+  readonly elsewhere?: string;
 }
 
 /** The same folder or file, through symbolic links when it exists (`/tmp` may be one). */
@@ -187,10 +189,13 @@ export function resumeFrom(v: PlanValues): Resumed {
   let cwd = last.header.cwd;
   let args = last.header.args;
   let moved: Resumed['moved'];
+  let elsewhere: string | undefined;
   if (!samePlace(from, here)) {
-    if (!isInside(cache, here)) throw new UserError('usage', `--resume: the last run recorded in ${cache} was started in the project ${from}, not in this one (${here}): resuming it here would act on ${from}`, `resume it there (cd ${shellWord(from)}), or run the command here without --resume: its finished work still comes from the cache`);
-    ({ cwd, args } = relocated(last.header, from, here));
-    moved = { from, to: here };
+    // The record travelled with this project (its cache is inside it): a copy or a move, resumed here.
+    if (isInside(cache, here)) {
+      ({ cwd, args } = relocated(last.header, from, here));
+      moved = { from, to: here };
+    } else elsewhere = from; // a cache outside this project, named to find the run: the run resumes where it started, and says so
   }
   // The record's run must use the cache the record is in: anything else would leave this cache's record unfinished and fill another.
   const runCache = cacheDirOf(findPipeline(typeof args['pipeline'] === 'string' ? args['pipeline'] : undefined, cwd), typeof args['cache'] === 'string' ? path.resolve(cwd, args['cache']) : undefined);
@@ -206,5 +211,5 @@ export function resumeFrom(v: PlanValues): Resumed {
   if (existsSync(cwd)) process.chdir(cwd);
   const done = new Map([...last.tasks].map(([id, t]) => [id, t.status]));
   const values = args as PlanValues;
-  return { values, done, file: last.file, made: last.header.run ?? { started: startedAt(new Date(last.header.started)), command: commandLine(last.header.args as PlanValues) }, ...(moved ? { moved } : {}) };
+  return { values, done, file: last.file, made: last.header.run ?? { started: startedAt(new Date(last.header.started)), command: commandLine(last.header.args as PlanValues) }, ...(moved ? { moved } : {}), ...(elsewhere ? { elsewhere } : {}) };
 }

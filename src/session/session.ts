@@ -88,6 +88,7 @@ export async function runSession(request: RunRequest, executor: Executor, stream
   // The run's date and command (RunInfo): a resumed run is the run it resumes, so its pages say when that one started.
   const made = resumed?.made ?? { started: startedAt(new Date()), command: commandLine(values) };
   // Never write into another folder than the one typed in without saying so: a copied or moved project resumes in itself.
+  if (resumed?.elsewhere) out.write(`resuming in ${resumed.elsewhere}, the project the run started in (its cache was given)\n`);
   if (resumed?.moved) out.write(`resuming in ${resumed.moved.to}: the run started in ${resumed.moved.from}; this project is a copy or a move of it, so its paths inside the project are taken here\n`);
   const cacheFolder = cacheDirOf(pipelineFile(values.pipeline), values.cache);
   checkWritableFolder(cacheFolder, values.cache !== undefined ? '--cache' : 'the cache folder');
