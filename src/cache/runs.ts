@@ -16,6 +16,8 @@ export interface RunHeader {
   readonly id: string;
   readonly started: string;
   readonly cwd: string;
+  /** The project folder it ran in (absent in records older than it): `--resume` in a copy or a move of the project takes the run there. */
+  readonly root?: string;
   /** The options the run was given (enough to plan it again). */
   readonly args: { readonly [key: string]: Json };
   /** The run's date and command as its stages see them (RunInfo); a resumed run keeps the first run's. */
@@ -122,7 +124,7 @@ export class RunLog {
 /** A run's first line as a resumed run needs it: its folder, and its options as the command line gave them (text, or lists of text). */
 function validHeader(v: object): boolean {
   const h = v as Partial<RunHeader>;
-  if (typeof h.cwd !== 'string' || typeof h.args !== 'object' || h.args === null || Array.isArray(h.args)) return false;
+  if (typeof h.cwd !== 'string' || (h.root !== undefined && typeof h.root !== 'string') || typeof h.args !== 'object' || h.args === null || Array.isArray(h.args)) return false;
   return Object.values(h.args).every((a) => typeof a === 'string' || typeof a === 'boolean' || (Array.isArray(a) && a.every((x) => typeof x === 'string')));
 }
 

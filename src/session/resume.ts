@@ -3,11 +3,11 @@
  * tasks it finished. The session records and resumes every run this way, whichever
  * executor runs it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { lastRun, runFiles } from '../cache/runs.ts';
+import { lastRun, runFiles, type RunHeader } from '../cache/runs.ts';
 import { UserError } from '../errors.ts';
-import { findPipeline } from '../pipeline/project.ts';
+import { findPipeline, isInside, projectRoot } from '../pipeline/project.ts';
 import type { Json } from '../stage.ts';
 import { cacheDirOf, pipelineFile, type PlanValues } from './request.ts';
 
@@ -109,6 +109,60 @@ export interface Resumed {
   readonly file: string;
   /** Its date and command (RunInfo): the resuming run keeps them. */
   readonly made: { readonly started: string; readonly command: string };
+  /**
+   * Set when the project was copied or moved since the run started: the folder it started
+   * in (`from`) and the project folder it resumes in now (`to`), where its record lives.
+   */
+  readonly moved?: { readonly from: string; readonly to: string };
+  /** Set when the run resumes in its own project, another than the one typed in (found by a --cache outside this one). */
+  readonly elsewhere?: string;
+}
+
+/** The same folder or file, through symbolic links when it exists (`/tmp` may be one). */
+function samePlace(a: string, b: string): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  return real(a) === real(b);
+}
+
+/** The project folder a recorded run ran in: recorded since `root` was, else found as the run found it. */
+function recordedRoot(header: RunHeader): string {
+  if (header.root !== undefined) return header.root;
+  const pipeline = header.args['pipeline'];
+  return projectRoot(findPipeline(typeof pipeline === 'string' ? pipeline : undefined, header.cwd), header.cwd);
+}
+
+/**
+ * A recorded run's folder and options taken into the project folder `to` that its record
+ * travelled with (a copy or a move of `from`, cache included): as the lock file does, what
+ * was inside the project is taken at the same place inside `to`; what was outside it keeps
+ * its absolute place (data beside the project did not move with it). Path options become
+ * absolute; a `--set` value is taken into `to` when it is an absolute path inside `from`
+ * (a relative one is read from the folder the run resumes in, as it was from the first).
+ */
+function relocated(header: RunHeader, from: string, to: string): { cwd: string; args: { [key: string]: Json } } {
+  const into = (abs: string) => (isInside(abs, from) ? path.join(to, path.relative(from, abs)) : abs);
+  const args: { [key: string]: Json } = { ...header.args };
+  for (const key of PATH_KEYS) {
+    const value = args[key];
+    if (typeof value === 'string' && value !== '') args[key] = into(path.resolve(header.cwd, value));
+  }
+  const set = args['set'];
+  if (Array.isArray(set)) {
+    args['set'] = set.map((s) => {
+      const text = String(s);
+      const i = text.indexOf('=');
+      const value = text.slice(i + 1).trim();
+      return i > 0 && path.isAbsolute(value) && isInside(value, from) ? `${text.slice(0, i)}=${into(value)}` : text;
+    });
+  }
+  const cwd = into(header.cwd);
+  return { cwd: existsSync(cwd) ? cwd : to, args };
 }
 
 /**
@@ -120,21 +174,42 @@ export interface Resumed {
  * option that differs is named with both values rather than silently resuming another run.
  */
 export function resumeFrom(v: PlanValues): Resumed {
-  const dir = path.join(cacheDirOf(pipelineFile(v.pipeline), v.cache), 'runs');
+  const nowPipeline = pipelineFile(v.pipeline);
+  const cache = cacheDirOf(nowPipeline, v.cache);
+  const dir = path.join(cache, 'runs');
   const last = lastRun(dir);
   const newest = runFiles(dir)[0];
   if (!last && newest) throw new UserError('usage', `--resume: the last run record ${newest} is damaged: its first line is not a run's options`, `delete it and run the command again without --resume (the cache keeps the finished work, so only the rest computes)`);
   if (!last) throw new UserError('usage', `--resume: no earlier run is recorded in ${dir}`, 'run without --resume first (or pass the --cache of that run)');
+  // A resume acts on the project (and the cache) it is typed in, never on the folder the
+  // record names when that is another: a copied project would otherwise resume in (and write
+  // into) the original, which may be someone else's or a paper's archived folder.
+  const from = recordedRoot(last.header);
+  const here = projectRoot(nowPipeline);
+  let cwd = last.header.cwd;
+  let args = last.header.args;
+  let moved: Resumed['moved'];
+  let elsewhere: string | undefined;
+  if (!samePlace(from, here)) {
+    // The record travelled with this project (its cache is inside it): a copy or a move, resumed here.
+    if (isInside(cache, here)) {
+      ({ cwd, args } = relocated(last.header, from, here));
+      moved = { from, to: here };
+    } else elsewhere = from; // a cache outside this project, named to find the run: the run resumes where it started, and says so
+  }
+  // The record's run must use the cache the record is in: anything else would leave this cache's record unfinished and fill another.
+  const runCache = cacheDirOf(findPipeline(typeof args['pipeline'] === 'string' ? args['pipeline'] : undefined, cwd), typeof args['cache'] === 'string' ? path.resolve(cwd, args['cache']) : undefined);
+  if (!samePlace(runCache, cache)) throw new UserError('usage', `--resume: the last run recorded in ${cache} used the cache ${runCache}: resuming it would write into ${runCache}, not ${cache}`, `run the command without --resume (with --cache ${shellWord(cache)} to use this cache): its finished work still comes from the cache`);
   const given = PLAN_KEYS.filter((k) => k !== 'cache' && k !== 'pipeline' && k !== 'lock' && v[k] !== undefined);
   if (given.length) {
-    const differences = optionDifferences(v, process.cwd(), last.header.args, last.header.cwd);
+    const differences = optionDifferences(v, process.cwd(), args, cwd);
     if (differences.length) {
       const list = differences.map((d) => `${d.option}: this command has ${d.now}, the last run had ${d.then}`).join('; ');
       throw new UserError('usage', `--resume: the last run (${path.basename(last.file)}, started in ${last.header.cwd}) had other options: ${list}`, 'repeat the last run\'s options exactly; or give --resume alone, which takes them from the run record; or leave out --resume to start a new run with these options, whose finished work still comes from the cache');
     }
   }
-  if (existsSync(last.header.cwd)) process.chdir(last.header.cwd);
+  if (existsSync(cwd)) process.chdir(cwd);
   const done = new Map([...last.tasks].map(([id, t]) => [id, t.status]));
-  const values = last.header.args as PlanValues;
-  return { values, done, file: last.file, made: last.header.run ?? { started: startedAt(new Date(last.header.started)), command: commandLine(values) } };
+  const values = args as PlanValues;
+  return { values, done, file: last.file, made: last.header.run ?? { started: startedAt(new Date(last.header.started)), command: commandLine(last.header.args as PlanValues) }, ...(moved ? { moved } : {}), ...(elsewhere ? { elsewhere } : {}) };
 }

@@ -24,6 +24,8 @@ import { endBy, interruptedLine, watchInterrupts, type Interrupt } from './inter
 import { LockJournal } from './lock-journal.ts';
 import { checkLockFile, checkResultsApart, checkWritableFolder } from './paths.ts';
 import { preparePlan, type Prepared } from './prepare.ts';
+import { isInside, projectRoot } from '../pipeline/project.ts';
+import { UserError } from '../errors.ts';
 import { cacheDirOf, pipelineFile, type RunRequest } from './request.ts';
 import { argsOf, commandLine, resumeFrom, startedAt } from './resume.ts';
 
@@ -64,6 +66,18 @@ async function changedSince(prepared: Prepared, finishedPlan: Plan, run: RunInfo
   return changed;
 }
 
+/**
+ * A resume in a copied or moved project writes only inside it: a results folder or a lock
+ * outside it is where the run in the original project writes too, so it is refused, naming
+ * both folders, before anything is computed or written.
+ */
+function movedWrites(moved: { readonly from: string; readonly to: string }, targets: readonly (readonly [string | undefined, string])[]): void {
+  for (const [target, role] of targets) {
+    if (target === undefined || isInside(target, moved.to)) continue;
+    throw new UserError('usage', `--resume: this project (${moved.to}) is a copy or a move of ${moved.from}, where the run started; its ${role} ${target} is outside this project, so resuming here would write where the run in ${moved.from} writes`, `resume in ${moved.from}; or run the command here without --resume, with a ${role === '--lock' ? '--lock' : '--out'} inside this project (its finished work still comes from the cache)`);
+  }
+}
+
 /** Carries out `request` through `executor`; resolves with the outcome. */
 export async function runSession(request: RunRequest, executor: Executor, streams: SessionStreams = { log: process.stderr, record: process.stdout }): Promise<RunOutcome> {
   const out = streams.log;
@@ -73,9 +87,12 @@ export async function runSession(request: RunRequest, executor: Executor, stream
   await executor.check(values);
   // The run's date and command (RunInfo): a resumed run is the run it resumes, so its pages say when that one started.
   const made = resumed?.made ?? { started: startedAt(new Date()), command: commandLine(values) };
+  // Never write into another folder than the one typed in without saying so: a copied or moved project resumes in itself.
+  if (resumed?.elsewhere) out.write(`resuming in ${resumed.elsewhere}, the project the run started in (its cache was given)\n`);
+  if (resumed?.moved) out.write(`resuming in ${resumed.moved.to}: the run started in ${resumed.moved.from}; this project is a copy or a move of it, so its paths inside the project are taken here\n`);
   const cacheFolder = cacheDirOf(pipelineFile(values.pipeline), values.cache);
   checkWritableFolder(cacheFolder, values.cache !== undefined ? '--cache' : 'the cache folder');
-  const log = new RunLog(path.join(cacheFolder, 'runs'), { cwd: process.cwd(), args: { ...argsOf(values), ...executor.recordArgs }, run: made });
+  const log = new RunLog(path.join(cacheFolder, 'runs'), { cwd: process.cwd(), root: projectRoot(pipelineFile(values.pipeline)), args: { ...argsOf(values), ...executor.recordArgs }, run: made });
   // A resumed run's record then holds all the work of the chain, so resuming a killed resume loses nothing either.
   const earlier = resumed ? [...(readRun(resumed.file)?.tasks.values() ?? [])] : [];
   for (const t of earlier) if (finished(t.status)) log.carry(t);
@@ -92,6 +109,7 @@ export async function runSession(request: RunRequest, executor: Executor, stream
     checkWritableFolder(path.resolve(results[0]), outRole);
   }
   checkLockFile(lockFile, values.lock !== undefined ? '--lock' : 'the lock file');
+  if (resumed?.moved) movedWrites(resumed.moved, [[results?.length === 1 && typeof results[0] === 'string' && results[0] !== '' ? path.resolve(results[0]) : undefined, values.out !== undefined ? '--out' : 'the results folder (out)'], [lockFile, values.lock !== undefined ? '--lock' : 'the lock file']]);
   // A lock the run could not merge into is said now, not after all the work.
   if (existsSync(lockFile)) readLock(lockFile);
   const journal = new LockJournal(lockFile, { dir: lockDir(lockFile), pipeline, hasher });
