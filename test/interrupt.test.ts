@@ -85,6 +85,50 @@ describe('an interrupted local run says how far it got and how to resume', () =>
   }
 });
 
+describe("a cancelled run stops the whole process group of a shell stage's command, not only the shell", () => {
+  // The command starts a grandchild (`sleep 1000 &`) and waits for it: killing only the
+  // shell, as the run once did, leaves the sleep running after the run has ended.
+  const GRANDCHILD = `sleep 1000 & echo $! > "grandchild-$SFH_GALAXY.pid"; wait`;
+  const pidOf = (rig: Rig, id: string): number | undefined => {
+    const file = path.join(rig.dir, `grandchild-${id}.pid`);
+    const text = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+    return text ? Number(text) : undefined;
+  };
+
+  // (SIGINT sent by `kill -INT`, not a terminal's Ctrl-C, which reaches the whole foreground group and hid the bug;
+  // the sleep ignores SIGINT, as a shell's background job does, so the run has to follow up with SIGKILL)
+  for (const [signal, status] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    test(`${signal} (${status}): the command's grandchild is gone, the run says how far it got`, async () => {
+      const pipeline = `${PIPELINE}  late:\n    run: sh -c '${GRANDCHILD}'\n    needs: [load]\n`;
+      const rig = makeRig({}, { 'pipeline.yaml': pipeline });
+      try {
+        const r = await interruptWhen(rig, ['run', '--galaxy', 'a', '--plain'], () => pidOf(rig, 'a') !== undefined, signal);
+        assert.equal(r.signal, signal, `ended by the signal, not with code ${r.code}: ${r.stderr}`);
+        assert.match(r.stderr, /\ninterrupted: 0 of 1 task done; resume with `sfh-pipeline run --galaxy a --plain --resume`\n/);
+        await gone(pidOf(rig, 'a') as number);
+      } finally {
+        reap(pidOf(rig, 'a'));
+        rig.remove();
+      }
+    });
+  }
+
+  test('--fail-fast: a failing galaxy cancels the other\'s command, and its grandchild is gone when the run ends', async () => {
+    // b fails once a's grandchild is running (waiting for that state, in the command itself)
+    const both = `if [ "$SFH_GALAXY" = a ]; then ${GRANDCHILD}; else while [ ! -s grandchild-a.pid ]; do sleep 0.05; done; exit 3; fi`;
+    const rig = makeRig({}, { 'pipeline.yaml': `${PIPELINE}  late:\n    run: sh -c '${both}'\n    needs: [load]\n` });
+    try {
+      const r = await interruptWhen(rig, ['run', '--galaxy', 'a,b', '--jobs', '2', '--plain', '--fail-fast'], () => false, 'SIGTERM');
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /exited with code 3/);
+      await gone(pidOf(rig, 'a') as number);
+    } finally {
+      reap(pidOf(rig, 'a'));
+      rig.remove();
+    }
+  });
+});
+
 describe('an interrupted Slurm run cancels its jobs, then says how far it got', () => {
   let slurm: FakeSlurm;
   before(() => (slurm = fakeSlurm()));
@@ -120,4 +164,37 @@ function recordedOk(rig: Rig): number {
 /** Resolves once `state()` holds (the test's own hang guard decides nothing about the result). */
 async function until(state: () => boolean): Promise<void> {
   while (!state()) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** Kills what a failing test left running, so that it does not outlive the test. */
+function reap(pid: number | undefined): void {
+  try {
+    if (pid) process.kill(pid, 'SIGKILL');
+  } catch {
+    // (gone)
+  }
+}
+
+/**
+ * Resolves once process `pid` has ended, failing if it is still running after a generous
+ * bound (far beyond the run's grace before SIGKILL): ended is no such process, or a zombie
+ * (on Linux, state Z in /proc): an orphan is reparented to PID 1, and a container's PID 1
+ * does not always reap it, yet it runs nothing.
+ */
+async function gone(pid: number, boundMs = 60_000): Promise<void> {
+  assert.ok(Number.isInteger(pid) && pid > 1, `a pid: ${pid}`);
+  const ended = (): boolean => {
+    if (!alive(pid)) return true;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+    } catch {
+      return !existsSync(`/proc/${pid}`) && process.platform === 'linux';
+    }
+  };
+  const start = Date.now();
+  while (!ended()) {
+    assert.ok(Date.now() - start < boundMs, `process ${pid}, started by a shell stage's command, is still running ${boundMs / 1000} s after the run ended`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -65,7 +65,8 @@ export interface ExecuteOptions {
 /** Runs the plan, emitting {@link EngineEvents} on `events`; resolves with one result per task. */
 export async function execute(plan: Plan, options: ExecuteOptions, events: EngineEmitter = new EngineEmitter()): Promise<TaskResult[]> {
   const abort = new AbortController();
-  const onOuterAbort = () => abort.abort();
+  // (the reason, a signal's name on an interrupt, tells a shell stage's command which signal to get)
+  const onOuterAbort = () => abort.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const limit = pLimit(Math.max(1, options.jobs));
   // Twice as many galaxies in flight as instances at once: a galaxy's first stages run one

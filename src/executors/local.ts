@@ -46,10 +46,11 @@ export class LocalExecutor implements Executor {
     return { tasks, catalog, locks: new LockRecords(), inputsHashed: hasher.hashed, cacheProblems: cache.problems, interrupted: false };
   }
 
-  interrupt(): void {
+  interrupt(signal: NodeJS.Signals): void {
     // (the session ends the process, and what runs in worker threads with it; a command a
-    // shell stage started is a process of its own: aborting the engine stops it)
-    this.abort.abort();
+    // shell stage started is a process group of its own: aborting the engine sends it the
+    // signal, SIGINT or SIGTERM, and the session waits for it to end: stopCommands)
+    this.abort.abort(signal);
   }
 
   async close(): Promise<void> {

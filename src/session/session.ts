@@ -14,6 +14,7 @@ import { EngineEmitter, type InstanceResult, type TaskResult } from '../engine/e
 import { VERSION } from '../package.ts';
 import { restrictPlan, type Plan } from '../pipeline/analyse.ts';
 import { explainPlan } from '../engine/explain.ts';
+import { stopCommands } from '../engine/kinds/process-group.ts';
 import { lockDir, lockPath, readLock, readLockIfAny, updateLock } from '../provenance/lock.ts';
 import { catalogRecords } from '../provenance/records.ts';
 import { runRecord } from '../report/json.ts';
@@ -146,21 +147,34 @@ export async function runSession(request: RunRequest, executor: Executor, stream
   let done = earlier.filter((t) => finished(t.status)).length;
   events.on('task-end', (r) => void (finished(r.status) && done++));
   const interrupted = () => interruptedLine(done, prepared.plan.tasks.length, request.command ?? ['run']);
+  // Ending by the signal waits for the shell stages' commands to end (their process groups
+  // get the signal, then SIGKILL after a grace: ../engine/kinds/process-group.ts); meanwhile
+  // the run must not go on to record an end of its own: it waits for `ending`, which never resolves.
+  let ending: Promise<never> | undefined;
   const watch = watchInterrupts((signal) => {
     if (executor.stopsInOrder) return executor.interrupt?.(signal);
     events.removeAllListeners();
     view?.interrupt();
     out.write(`\n${interrupted()}\n`);
     executor.interrupt?.(signal);
-    endBy(signal);
+    const stopping = stopCommands(signal);
+    if (!stopping) return endBy(signal);
+    ending = stopping.then(() => {
+      endBy(signal);
+      return new Promise<never>(() => undefined);
+    });
   });
   try {
     let executed;
     try {
       executed = await executor.run({ request, values, prepared, plan, info, events, log, ...(resumed ? { resumed } : {}), out });
+    } catch (err) {
+      if (ending) await ending;
+      throw err;
     } finally {
       await view?.stop();
     }
+    if (ending) await ending;
     const { tasks, catalog } = executed;
     for (const c of catalog) log.catalog(c);
     const count = (s: string) => tasks.filter((r) => r.status === s).length;

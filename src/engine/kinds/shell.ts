@@ -8,6 +8,7 @@
  * so no program that reads an argument as code (`sh -c --`, `perl -E`, awk) finds syntax in
  * it; in `inputs` and `outputs`, one that could pick a path (`/`, `..`) fails its galaxy.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { sha256 } from '../../cache/canonical.ts';
@@ -23,6 +24,7 @@ import { gatheredFrom } from './catalog-items.ts';
 import { reporting } from './galaxy.ts';
 import type { Bound, Kind } from './kind.ts';
 import { writeManifests, type Manifests } from './manifest.ts';
+import { GROUPS, watchGroup } from './process-group.ts';
 import { commandName, commandPath, upstreamEnv } from './shell-values.ts';
 
 /** How much of a failed command's stderr a failure keeps: enough for a traceback's end. */
@@ -145,7 +147,11 @@ async function runFilled(root: string, decl: StageDecl, ctx: ShellContext, manif
   const shown = argv.map(quote).join(' ');
   // Shell, quoting and prefix are pinned: a ZX_SHELL=sh in the environment must not turn
   // bash's $'...' quoting into text that sh would read differently.
-  const result = await $({ cwd: root, env: { ...envOf(decl, ctx), ...(manifest.manifest ? { SFH_MANIFEST: manifest.manifest, SFH_EXCLUDED: manifest.excluded, SFH_ITEMS: String(manifest.items) } : {}) }, shell: bash, quote, prefix: '', postfix: '', nothrow: true, quiet: true, verbose: false, stdio: ['ignore', 'pipe', 'pipe'], signal: ctx.signal })`${argv}`;
+  // The command leads a process group of its own, and the run's cancellation stops the
+  // whole group, not only bash (./process-group.ts): the signal is not handed to zx, whose
+  // abort would kill bash alone. (Windows: no groups; zx's abort ends the shell, as before.)
+  const stopping = GROUPS ? { detached: true, spawn: ((...args: Parameters<typeof spawn>) => watched(spawn(...args), ctx.signal)) as typeof spawn } : { signal: ctx.signal };
+  const result = await $({ cwd: root, env: { ...envOf(decl, ctx), ...(manifest.manifest ? { SFH_MANIFEST: manifest.manifest, SFH_EXCLUDED: manifest.excluded, SFH_ITEMS: String(manifest.items) } : {}) }, shell: bash, quote, prefix: '', postfix: '', nothrow: true, quiet: true, verbose: false, stdio: ['ignore', 'pipe', 'pipe'], ...stopping })`${argv}`;
   if (result.exitCode !== 0) {
     const how = result.exitCode === null ? `was stopped${result.signal ? ` by ${result.signal}` : ''}` : `exited with code ${result.exitCode}`;
     const err = result.stderr.length > STDERR_TAIL ? `...${result.stderr.slice(-STDERR_TAIL)}` : result.stderr;
@@ -248,6 +254,12 @@ function shellContext(rc: RunContext, inst: Instance, warnings: string[]): Shell
       },
     },
   };
+}
+
+/** `child`, whose process group the run stops when `signal` aborts. */
+function watched<T extends ReturnType<typeof spawn>>(child: T, signal: AbortSignal): T {
+  watchGroup(child, signal);
+  return child;
 }
 
 function mtimeOf(file: string): number | undefined {
