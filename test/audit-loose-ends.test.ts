@@ -11,32 +11,17 @@
  * Run: npm run build && node --import tsx --test test/audit-loose-ends.test.ts
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FitsFile, writeFitsSync, type WriteHdu } from '../src/fits/index.ts';
 import { findNgistRun } from '../src/ngist/files.ts';
 import { emptyBinsWarning, readNgist } from '../src/ngist/read.ts';
-import { PARITY, ROOT, runCli, tempDir, type CliResult, type TaskJson } from './helpers/cli.ts';
+import { copyNgist, CUBE, GOOD, NGIST, SFH, task } from './helpers/audit.ts';
+import { runCli, tempDir, type CliResult } from './helpers/cli.ts';
 
-const NGIST = path.join(ROOT, 'test', 'fixtures', 'ngist');
-const GOOD = { id: '11', sn: 'SN2013aa', arc: 'ADP.2017-03-11T04:12:11.011', ra: 112.33550185516356, dec: -58.94783969453248 };
-const CUBE = path.join(PARITY, 'input', 'MuseObject', 'MuseResample', `${GOOD.arc.replace('ADP', 'CDP')}.fits`);
-const SFH = path.join(PARITY, 'input', 'MuseSFH', 'dataOut', `${GOOD.id}_${GOOD.sn}.fits`);
 
-function task(r: CliResult, id: string): TaskJson {
-  assert.ok(r.json, r.stderr);
-  const t = r.json.tasks.find((x) => x.galaxy === id);
-  assert.ok(t, `a task for galaxy ${id}`);
-  return t;
-}
 
-/** A copy of the nGIST tutorial run in `dir`. */
-function copyNgist(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  for (const f of readdirSync(NGIST)) copyFileSync(path.join(NGIST, f), path.join(dir, f));
-  return dir;
-}
 
 /**
  * Rewrites column `name` of the run's spaxel TABLE in place, row by row (`fn` gets the row's
@@ -132,7 +117,7 @@ describe('a MUSE galaxy whose SN has no pixel, and a cube of zeros', () => {
     mkdirSync(path.join(tmp.dir, 'cubes'));
     mkdirSync(path.join(tmp.dir, 'sfh'));
     // 11: intact; 501: the SN at the antipode of the cube's centre; 502: a cube of zeros
-    const rows = [',ArcName,SN Name,SN RA,SN DEC,SN Type,z', `11,${GOOD.arc},${GOOD.sn},${GOOD.ra},${GOOD.dec},Ia,0.01`, `501,ADP.501,SN501,${GOOD.ra + 180},${-GOOD.dec},Ia,0.01`, `502,ADP.502,SN502,${GOOD.ra},${GOOD.dec},Ia,0.01`];
+    const rows = [',ArcName,SN Name,SN RA,SN DEC,SN Type,z', `11,${GOOD.arc},${GOOD.sn},${GOOD.ra},${GOOD.dec},Ia,0.01`, `501,ADP.501,SN501,${Number(GOOD.ra) + 180},${-Number(GOOD.dec)},Ia,0.01`, `502,ADP.502,SN502,${GOOD.ra},${GOOD.dec},Ia,0.01`];
     writeFileSync(path.join(tmp.dir, 'catalog.csv'), `${rows.join('\n')}\n`);
     for (const [id, sn, arc] of [[GOOD.id, GOOD.sn, GOOD.arc], ['501', 'SN501', 'ADP.501'], ['502', 'SN502', 'ADP.502']] as const) {
       copyFileSync(SFH, path.join(tmp.dir, 'sfh', `${id}_${sn}.fits`));

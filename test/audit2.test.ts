@@ -6,16 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { FitsFile, writeFitsSync, type WriteHdu } from '../src/fits/index.ts';
-import { PARITY, runCli, tempDir, type CliResult, type TaskJson } from './helpers/cli.ts';
+import { CUBE, GOOD, project, task } from './helpers/audit.ts';
+import { runCli, tempDir, type CliResult } from './helpers/cli.ts';
 
-const GOOD = { id: '11', sn: 'SN2013aa', arc: 'ADP.2017-03-11T04:12:11.011', ra: '112.33550185516356', dec: '-58.94783969453248' };
-const CUBE = path.join(PARITY, 'input', 'MuseObject', 'MuseResample', `${GOOD.arc.replace('ADP', 'CDP')}.fits`);
-const SFH = path.join(PARITY, 'input', 'MuseSFH', 'dataOut', `${GOOD.id}_${GOOD.sn}.fits`);
 
 /** The parity cube's HDUs, rewritten by `fn` (which may reorder, drop or rename them) into `file`. */
 function rewriteCube(file: string, fn: (hdus: WriteHdu[]) => WriteHdu[]): void {
@@ -25,26 +23,6 @@ function rewriteCube(file: string, fn: (hdus: WriteHdu[]) => WriteHdu[]): void {
   writeFitsSync(file, fn(hdus));
 }
 
-/** A project folder holding the parity galaxy as `11` and copies of it under other ids. */
-function project(dir: string, ids: readonly string[]): { run: (galaxy: string, extra?: string[]) => CliResult; cube: (id: string) => string; sfh: (id: string) => string; catalog: string } {
-  mkdirSync(path.join(dir, 'cubes'), { recursive: true });
-  mkdirSync(path.join(dir, 'sfh'), { recursive: true });
-  const catalog = path.join(dir, 'catalog.csv');
-  const arc = (id: string) => (id === GOOD.id ? GOOD.arc : `ADP.${id}`);
-  const sn = (id: string) => (id === GOOD.id ? GOOD.sn : `SN${id}`);
-  const cube = (id: string) => path.join(dir, 'cubes', `${arc(id).replace('ADP', 'CDP')}.fits`);
-  const sfh = (id: string) => path.join(dir, 'sfh', `${id}_${sn(id)}.fits`);
-  const rows = [',ArcName,SN Name,SN RA,SN DEC,SN Type,z'];
-  for (const id of [GOOD.id, ...ids]) {
-    rows.push(`${id},${arc(id)},${sn(id)},${GOOD.ra},${GOOD.dec},Ia,0.01`);
-    copyFileSync(CUBE, cube(id));
-    copyFileSync(SFH, sfh(id));
-  }
-  writeFileSync(catalog, `${rows.join('\n')}\n`);
-  const run = (galaxy: string, extra: string[] = []) =>
-    runCli(['run', '--galaxy', galaxy, ...(extra.includes('--k') ? [] : ['--k', '2']), '--no-report', '--catalog', catalog, '--cubes', path.join(dir, 'cubes'), '--sfh', path.join(dir, 'sfh'), '--out', path.join(dir, 'out'), '--cache', path.join(dir, 'cache'), '--lock', path.join(dir, 'lock'), '--json', ...extra], { cwd: dir });
-  return { run, cube, sfh, catalog };
-}
 
 /** Mounts a tmpfs with `options` at `dir` (made here); false, with the test skipped, where that needs root. */
 function mountTmpfs(t: TestContext, dir: string, options: string): boolean {
@@ -55,12 +33,6 @@ function mountTmpfs(t: TestContext, dir: string, options: string): boolean {
   return false;
 }
 
-function task(r: CliResult, id: string): TaskJson {
-  assert.ok(r.json, r.stderr);
-  const t = r.json.tasks.find((x) => x.galaxy === id);
-  assert.ok(t, `a task for galaxy ${id}`);
-  return t;
-}
 
 describe('the cube HDU read is the one named DATA, or an unnamed HDU 1; never another HDU without a word', () => {
   const tmp = tempDir();

@@ -5,33 +5,18 @@
  * Run: npm run build && node --import tsx --test test/audit3.test.ts
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { FitsFile, writeFitsSync, type WriteHdu } from '../src/fits/index.ts';
 import { ndarray } from '../src/ndarray.ts';
-import { PARITY, ROOT, runCli, tempDir, type CliResult, type TaskJson } from './helpers/cli.ts';
+import { copyNgist, CUBE, project, SFH, task } from './helpers/audit.ts';
+import { runCli, tempDir, type CliResult } from './helpers/cli.ts';
 
-const NGIST = path.join(ROOT, 'test', 'fixtures', 'ngist');
 const RUN = 'NGC0000Example';
-const GOOD = { id: '11', sn: 'SN2013aa', arc: 'ADP.2017-03-11T04:12:11.011', ra: '112.33550185516356', dec: '-58.94783969453248' };
-const CUBE = path.join(PARITY, 'input', 'MuseObject', 'MuseResample', `${GOOD.arc.replace('ADP', 'CDP')}.fits`);
-const SFH = path.join(PARITY, 'input', 'MuseSFH', 'dataOut', `${GOOD.id}_${GOOD.sn}.fits`);
 
-function task(r: CliResult, id: string): TaskJson {
-  assert.ok(r.json, r.stderr);
-  const t = r.json.tasks.find((x) => x.galaxy === id);
-  assert.ok(t, `a task for galaxy ${id}`);
-  return t;
-}
 
-/** A copy of the nGIST tutorial run in `dir`. */
-function copyNgist(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  for (const f of readdirSync(NGIST)) copyFileSync(path.join(NGIST, f), path.join(dir, f));
-  return dir;
-}
 
 /** `run --ngist` on `ngist`, results and cache under `dir`. */
 function runNgist(dir: string, ngist: string): CliResult {
@@ -39,26 +24,6 @@ function runNgist(dir: string, ngist: string): CliResult {
   return runCli(['run', '--ngist', ngist, '--k', '2', '--set', 'psfFwhm=0.8', '--out', path.join(dir, 'out'), '--cache', path.join(dir, 'cache'), '--lock', path.join(dir, 'sfh.lock'), '--plain', '--json', '--no-report'], { cwd: dir });
 }
 
-/** A project folder holding the parity galaxy as `11` and copies of it under other ids. */
-function project(dir: string, ids: readonly string[]): { run: (galaxy: string, extra?: string[]) => CliResult; cube: (id: string) => string; sfh: (id: string) => string; catalog: string } {
-  mkdirSync(path.join(dir, 'cubes'), { recursive: true });
-  mkdirSync(path.join(dir, 'sfh'), { recursive: true });
-  const catalog = path.join(dir, 'catalog.csv');
-  const arc = (id: string) => (id === GOOD.id ? GOOD.arc : `ADP.${id}`);
-  const sn = (id: string) => (id === GOOD.id ? GOOD.sn : `SN${id}`);
-  const cube = (id: string) => path.join(dir, 'cubes', `${arc(id).replace('ADP', 'CDP')}.fits`);
-  const sfh = (id: string) => path.join(dir, 'sfh', `${id}_${sn(id)}.fits`);
-  const rows = [',ArcName,SN Name,SN RA,SN DEC,SN Type,z'];
-  for (const id of [GOOD.id, ...ids]) {
-    rows.push(`${id},${arc(id)},${sn(id)},${GOOD.ra},${GOOD.dec},Ia,0.01`);
-    copyFileSync(CUBE, cube(id));
-    copyFileSync(SFH, sfh(id));
-  }
-  writeFileSync(catalog, `${rows.join('\n')}\n`);
-  const run = (galaxy: string, extra: string[] = []) =>
-    runCli(['run', '--galaxy', galaxy, '--k', '2', '--no-report', '--catalog', catalog, '--cubes', path.join(dir, 'cubes'), '--sfh', path.join(dir, 'sfh'), '--out', path.join(dir, 'out'), '--cache', path.join(dir, 'cache'), '--lock', path.join(dir, 'lock'), '--json', ...extra], { cwd: dir });
-  return { run, cube, sfh, catalog };
-}
 
 describe('an nGIST run read without its mask, or with one of two copies of a file, says so', () => {
   const tmp = tempDir();

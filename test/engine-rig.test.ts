@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { CliResult } from './helpers/cli.ts';
 import { killWhen } from './helpers/kill.ts';
-import { makeRig, PIPELINE, STAGES, touchCode, type Rig } from './helpers/rig.ts';
+import { GATED_GROUP, makeRig, PIPELINE, STAGES, touchCode, type Rig } from './helpers/rig.ts';
 
 /** Runs the rig's pipeline and returns what ran meanwhile, by stage (0 when nothing did). */
 function run(rig: Rig, args: readonly string[], env: NodeJS.ProcessEnv = {}): { r: CliResult; ran: Record<string, number> } {
@@ -156,14 +156,7 @@ export async function run(ctx) {
 
     test('killed while a stage runs (the kill lands), then --resume runs only what did not finish', async () => {
       // group of galaxy b waits for a gate, so the run is still going when it is killed.
-      const gated = STAGES['group.mjs']?.replace('export function run(ctx) {\n  count(ctx);', `export async function run(ctx) {
-  count(ctx);
-  const { existsSync, writeFileSync } = await import('node:fs');
-  const here = (name) => path.join(path.dirname(new URL(import.meta.url).pathname), name);
-  if (ctx.row.id === 'b') {
-    writeFileSync(here('started-b'), '');
-    while (!existsSync(here('gate'))) await new Promise((resolve) => setTimeout(resolve, 5));
-  }`) ?? '';
+      const gated = GATED_GROUP;
       const r = rig({ 'group.mjs': gated });
       const kill = await killWhen(['run', '--galaxy', 'a,b', '--jobs', '1'], () => existsSync(path.join(r.dir, 'started-b')), r.dir, env);
       assert.ok(kill.landed, `the kill landed (exit ${kill.exit})`);

@@ -14,17 +14,8 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { runCli, tempDir } from './helpers/cli.ts';
 import { killWhen } from './helpers/kill.ts';
-import { makeRig, STAGES, type Rig } from './helpers/rig.ts';
+import { GATED_GROUP, makeRig, type Rig } from './helpers/rig.ts';
 
-/** group of galaxy b says it started, then waits for a `gate` file next to it. */
-const GATED = STAGES['group.mjs']?.replace('export function run(ctx) {\n  count(ctx);', `export async function run(ctx) {
-  count(ctx);
-  const { existsSync, writeFileSync } = await import('node:fs');
-  const here = (name) => path.join(path.dirname(new URL(import.meta.url).pathname), name);
-  if (ctx.row.id === 'b') {
-    writeFileSync(here('started-b'), '');
-    while (!existsSync(here('gate'))) await new Promise((resolve) => setTimeout(resolve, 5));
-  }`) ?? '';
 
 /** Every file under `dir` with its sha256 and mtime: what "unchanged" is checked against. */
 function snapshot(dir: string): Map<string, string> {
@@ -45,7 +36,7 @@ function snapshot(dir: string): Map<string, string> {
  * its gate then opened, and a copy of its whole folder, cache included, made elsewhere.
  */
 async function killedAndCopied(args: (dir: string) => readonly string[] = () => []): Promise<{ rig: Rig; copy: string; remove: () => void }> {
-  const rig = makeRig({}, { 'group.mjs': GATED });
+  const rig = makeRig({}, { 'group.mjs': GATED_GROUP });
   const kill = await killWhen(['run', '--galaxy', 'a,b', '--jobs', '1', ...args(rig.dir)], () => existsSync(path.join(rig.dir, 'started-b')), rig.dir);
   assert.ok(kill.landed, `the kill landed (exit ${kill.exit})`);
   rig.write({ gate: '' });

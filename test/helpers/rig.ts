@@ -105,6 +105,21 @@ export function run(ctx) {
 `,
 };
 
+
+/**
+ * `group.mjs` that, for galaxy b, says it started (a `started-b` file next to the stages)
+ * and then waits for a `gate` file there: a run is certainly still going when it is killed
+ * once `started-b` exists (the kill tests wait for that state, never for a time).
+ */
+export const GATED_GROUP = STAGES['group.mjs']?.replace('export function run(ctx) {\n  count(ctx);', `export async function run(ctx) {
+  count(ctx);
+  const { existsSync, writeFileSync } = await import('node:fs');
+  const here = (name) => path.join(path.dirname(new URL(import.meta.url).pathname), name);
+  if (ctx.row.id === 'b') {
+    writeFileSync(here('started-b'), '');
+    while (!existsSync(here('gate'))) await new Promise((resolve) => setTimeout(resolve, 5));
+  }`) ?? '';
+
 /** A rig: a folder with a pipeline, its stages and their data. */
 export interface Rig {
   readonly dir: string;
