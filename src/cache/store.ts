@@ -10,7 +10,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { decodeNpy, encodeNpy } from '../npy.ts';
 import type { NDArray } from '../ndarray.ts';
-import type { Json, StageOutput } from '../stage.ts';
+import type { StageOutput } from '../stage.ts';
 import { canonicalJson, sha256 } from './canonical.ts';
 import type { KeyFields } from './key.ts';
 import { clearCachePath, kindProblem, objectProblem, readCacheFile, writeCacheFile } from './cache-files.ts';

@@ -51,7 +51,7 @@ export async function gzipMedian(file: string, target: MedianTarget, opts: Strea
     const m = median!;
     m.bracket();
     // 2. the chosen HDU's planes, counted
-    const { nz, npix } = planesOf(chosen);
+    const { nz } = planesOf(chosen);
     await pass(file, undefined, undefined, undefined, async (reader, info) => info.index === chosen.index && (await countPlanes(reader, info, m), true));
     passes++;
     // 3. the pixels the brackets missed, from their whole columns

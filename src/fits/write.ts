@@ -8,7 +8,6 @@
 
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { OnesComplementSum } from './checksum.ts';
 import { dataChunks, encodeHdu, sealHeader, SWAP_CHUNK_BYTES, type EncodedHdu, type WriteHdu } from './encode.ts';

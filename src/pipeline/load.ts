@@ -17,7 +17,7 @@ import { readExecutor } from './executor.ts';
 import { checkPlaceholders, readShell, type Template } from './shell-decl.ts';
 import { stringList, type At } from './yaml-nodes.ts';
 import type { ParamValue } from '../stage.ts';
-import { templateParts, type ParamDecl, type ParamType, type Pipeline, type PipelineProblem, type StageDecl } from './types.ts';
+import { type ParamDecl, type ParamType, type Pipeline, type PipelineProblem, type StageDecl } from './types.ts';
 
 const PARAM_TYPES: readonly ParamType[] = ['int', 'number', 'string', 'path', 'bool'];
 const PARAM_KEYS = ['type', 'default', 'min', 'max', 'choices', 'doc'];

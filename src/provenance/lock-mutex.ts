@@ -15,7 +15,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { alive, tempNameFor } from '../cache/atomic.ts';
 import { UserError } from '../errors.ts';
 

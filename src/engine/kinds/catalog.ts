@@ -10,7 +10,7 @@
 import { checkedOutput } from '../output-shape.ts';
 import type { CatalogInstance, Instance } from '../../pipeline/analyse.ts';
 import type { CatalogStageContext, CatalogUpstream, Excluded, StageOutput } from '../../stage.ts';
-import { catalogUpstream, stageContext, type Gathered } from '../context.ts';
+import { catalogUpstream, stageContext } from '../context.ts';
 import { loadStageModule, runnableModulePath, stageCodeHash } from '../modules.ts';
 import { lineageOf, outputOf, upstreamHashes, type Ended, type RunContext } from '../run-context.ts';
 import { gatheredFrom, itemOutput, type ItemOutput, type PlainGathered } from './catalog-items.ts';
